@@ -1,0 +1,182 @@
+//! Wasmtime (Cranelift), core modules.
+
+use crate::value::{Params, Results, ValType, Value};
+use crate::{Engine, Error, Instance, Result, RuntimeId};
+
+/// A Wasmtime engine with its default configuration.
+pub struct WasmtimeEngine {
+    engine: wasmtime::Engine,
+}
+
+impl WasmtimeEngine {
+    /// Creates the engine with Wasmtime's default configuration.
+    pub fn new() -> Result<Self> {
+        let engine = wasmtime::Engine::new(&wasmtime::Config::new())
+            .map_err(|e| Error::Engine(e.to_string()))?;
+        Ok(WasmtimeEngine { engine })
+    }
+}
+
+impl Engine for WasmtimeEngine {
+    type Module = wasmtime::Module;
+    type Instance = WasmtimeInstance;
+
+    fn id(&self) -> RuntimeId {
+        RuntimeId::Wasmtime
+    }
+
+    fn compile(&self, wasm: &[u8]) -> Result<wasmtime::Module> {
+        wasmtime::Module::new(&self.engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))
+    }
+
+    fn instantiate(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
+        let mut store = wasmtime::Store::new(&self.engine, ());
+        let instance = wasmtime::Instance::new(&mut store, module, &[])
+            .map_err(|e| Error::Instantiate(format!("{e:#}")))?;
+        Ok(WasmtimeInstance { store, instance })
+    }
+}
+
+/// A Wasmtime instance and the store that owns it.
+pub struct WasmtimeInstance {
+    store: wasmtime::Store<()>,
+    instance: wasmtime::Instance,
+}
+
+impl WasmtimeInstance {
+    /// The store and the instance, for code that drives Wasmtime directly
+    /// (the overhead yardstick).
+    pub fn parts_mut(&mut self) -> (&mut wasmtime::Store<()>, &wasmtime::Instance) {
+        (&mut self.store, &self.instance)
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn trap(e: wasmtime::Error) -> Error {
+    match e.downcast_ref::<wasmtime::Trap>() {
+        Some(t) => Error::Trap(t.to_string()),
+        None => Error::Trap(format!("{e:#}")),
+    }
+}
+
+fn val_type(t: &wasmtime::ValType) -> Option<ValType> {
+    Some(match t {
+        wasmtime::ValType::I32 => ValType::I32,
+        wasmtime::ValType::I64 => ValType::I64,
+        wasmtime::ValType::F32 => ValType::F32,
+        wasmtime::ValType::F64 => ValType::F64,
+        _ => return None,
+    })
+}
+
+fn func_expected(params: &[ValType], results: &[ValType]) -> String {
+    format!("a function {}", crate::signature(params, results))
+}
+
+impl Instance for WasmtimeInstance {
+    type Func<P: Params, R: Results> = wasmtime::TypedFunc<P, R>;
+    type Untyped = wasmtime::Func;
+    type Memory = wasmtime::Memory;
+
+    fn resolve_func<P: Params, R: Results>(&mut self, name: &str) -> Result<Self::Func<P, R>> {
+        let f = self.lookup_untyped(name)?;
+        match f.typed::<P, R>(&self.store) {
+            Ok(t) => Ok(t),
+            Err(_) => Err(Error::ExportType {
+                name: name.to_string(),
+                expected: func_expected(P::TYPES, R::TYPES),
+            }),
+        }
+    }
+
+    #[inline(always)]
+    fn call<P: Params, R: Results>(&mut self, f: &Self::Func<P, R>, args: P) -> Result<R> {
+        match f.call(&mut self.store, args) {
+            Ok(r) => Ok(r),
+            Err(e) => Err(trap(e)),
+        }
+    }
+
+    fn resolve_untyped(
+        &mut self,
+        name: &str,
+        params: &[ValType],
+        results: &[ValType],
+    ) -> Result<wasmtime::Func> {
+        let f = self.lookup_untyped(name)?;
+        let ty = f.ty(&self.store);
+        let same = |have: &mut dyn ExactSizeIterator<Item = wasmtime::ValType>, want: &[ValType]| {
+            have.len() == want.len() && have.zip(want).all(|(h, w)| val_type(&h) == Some(*w))
+        };
+        if same(&mut ty.params(), params) && same(&mut ty.results(), results) {
+            Ok(f)
+        } else {
+            Err(Error::ExportType {
+                name: name.to_string(),
+                expected: func_expected(params, results),
+            })
+        }
+    }
+
+    #[inline(always)]
+    fn lookup_untyped(&mut self, name: &str) -> Result<wasmtime::Func> {
+        match self.instance.get_export(&mut self.store, name) {
+            Some(wasmtime::Extern::Func(f)) => Ok(f),
+            Some(_) => Err(Error::ExportType {
+                name: name.to_string(),
+                expected: "a function".to_string(),
+            }),
+            None => Err(Error::MissingExport(name.to_string())),
+        }
+    }
+
+    #[inline(always)]
+    fn call_untyped(
+        &mut self,
+        f: &wasmtime::Func,
+        args: &[Value],
+        results: &mut [Value],
+    ) -> Result<()> {
+        let mut wargs = [wasmtime::Val::I32(0); crate::MAX_ARITY];
+        for (w, a) in wargs.iter_mut().zip(args) {
+            *w = match *a {
+                Value::I32(x) => wasmtime::Val::I32(x),
+                Value::I64(x) => wasmtime::Val::I64(x),
+                Value::F32(x) => wasmtime::Val::F32(x.to_bits()),
+                Value::F64(x) => wasmtime::Val::F64(x.to_bits()),
+            };
+        }
+        let mut wres = [wasmtime::Val::I32(0); crate::MAX_ARITY];
+        let wres = &mut wres[..results.len()];
+        f.call(&mut self.store, &wargs[..args.len()], wres)
+            .map_err(trap)?;
+        for (r, w) in results.iter_mut().zip(wres.iter()) {
+            *r = match *w {
+                wasmtime::Val::I32(x) => Value::I32(x),
+                wasmtime::Val::I64(x) => Value::I64(x),
+                wasmtime::Val::F32(x) => Value::F32(f32::from_bits(x)),
+                wasmtime::Val::F64(x) => Value::F64(f64::from_bits(x)),
+                ref other => return Err(Error::Abi(format!("unexpected result {other:?}"))),
+            };
+        }
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn resolve_memory(&mut self, name: &str) -> Result<wasmtime::Memory> {
+        match self.instance.get_export(&mut self.store, name) {
+            Some(wasmtime::Extern::Memory(m)) => Ok(m),
+            Some(_) => Err(Error::ExportType {
+                name: name.to_string(),
+                expected: "a memory".to_string(),
+            }),
+            None => Err(Error::MissingExport(name.to_string())),
+        }
+    }
+
+    #[inline(always)]
+    fn memory_mut(&mut self, memory: &wasmtime::Memory) -> &mut [u8] {
+        memory.data_mut(&mut self.store)
+    }
+}

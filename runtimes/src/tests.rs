@@ -1,0 +1,152 @@
+//! Every compiled-in backend against the same hand-written module.
+
+use crate::*;
+
+const MODULE: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "mul") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.mul)
+  (func (export "mulf") (param f32 f32) (result f32)
+    local.get 0 local.get 1 f32.mul)
+  (func (export "pair") (param i64) (result i64 f64)
+    local.get 0 local.get 0 f64.convert_i64_s)
+  (func (export "boom") unreachable)
+  (func (export "peek") (param i32) (result i32)
+    local.get 0 i32.load)
+  (global (export "g") i32 (i32.const 0)))
+"#;
+
+fn backends() -> impl Iterator<Item = RuntimeId> {
+    RuntimeId::ALL.iter().copied().filter(|r| r.compiled_in())
+}
+
+macro_rules! each_backend {
+    (|$inst:ident, $id:ident| $body:block) => {{
+        struct Check;
+        impl EngineVisitor for Check {
+            type Output = ();
+            fn visit<E: Engine>(self, engine: E) {
+                let $id = engine.id();
+                let wasm = wat::parse_str(MODULE).unwrap();
+                let mut $inst = engine.load(&wasm).unwrap();
+                let _ = $id;
+                $body
+            }
+        }
+        let mut ran = 0;
+        for r in backends() {
+            visit(r, Check).unwrap();
+            ran += 1;
+        }
+        assert!(ran > 0, "no backend compiled in");
+    }};
+}
+
+#[test]
+fn typed_and_untyped_calls_agree() {
+    each_backend!(|inst, id| {
+        let mul = inst.resolve_func::<(i32, i32), i32>("mul").unwrap();
+        for (a, b) in [(6, 7), (i32::MAX, 2), (i32::MIN, -1), (-3, 0)] {
+            let want = a.wrapping_mul(b);
+            assert_eq!(inst.call(&mul, (a, b)).unwrap(), want, "{id} typed");
+            let by_name = UncachedUntyped::resolve::<_, (i32, i32), i32>(&mut inst, "mul").unwrap();
+            let got: i32 = UncachedUntyped::invoke(&mut inst, &by_name, (a, b)).unwrap();
+            assert_eq!(got, want, "{id} untyped");
+        }
+        let mulf = CachedUntyped::resolve::<_, (f32, f32), f32>(&mut inst, "mulf").unwrap();
+        let r: f32 = CachedUntyped::invoke(&mut inst, &mulf, (-0.0, 5.0)).unwrap();
+        assert_eq!(r.to_bits(), (-0.0f32).to_bits(), "{id}");
+        let pair = inst.resolve_func::<(i64,), (i64, f64)>("pair").unwrap();
+        assert_eq!(inst.call(&pair, (-5,)).unwrap(), (-5, -5.0), "{id}");
+    });
+}
+
+#[test]
+fn wrong_names_and_types_are_clean_errors() {
+    each_backend!(|inst, id| {
+        let e = inst.resolve_func::<(i32, i32), i32>("nope").err().unwrap();
+        assert_eq!(e, Error::MissingExport("nope".into()), "{id}");
+        let e = inst.resolve_func::<(i32,), i32>("mul").err().unwrap();
+        assert_eq!(
+            e.to_string(),
+            "export `mul` is not a function (i32) -> (i32)",
+            "{id}"
+        );
+        let e = CachedUntyped::resolve::<_, (f32, f32), i32>(&mut inst, "mulf")
+            .err()
+            .unwrap();
+        assert!(matches!(e, Error::ExportType { .. }), "{id}: {e}");
+        let e = inst.resolve_memory("g").err().unwrap();
+        assert!(matches!(e, Error::ExportType { .. }), "{id}: {e}");
+    });
+}
+
+#[test]
+fn traps_are_caught_and_the_instance_lives_on() {
+    each_backend!(|inst, id| {
+        let boom = inst.resolve_func::<(), ()>("boom").unwrap();
+        assert!(matches!(inst.call(&boom, ()), Err(Error::Trap(_))), "{id}");
+        let peek = inst.resolve_func::<(i32,), i32>("peek").unwrap();
+        assert!(
+            matches!(inst.call(&peek, (65535,)), Err(Error::Trap(_))),
+            "{id}"
+        );
+        let mul = inst.resolve_func::<(i32, i32), i32>("mul").unwrap();
+        assert_eq!(inst.call(&mul, (2, 3)).unwrap(), 6, "{id}");
+    });
+}
+
+#[test]
+fn memory_access_is_bounds_checked() {
+    each_backend!(|inst, id| {
+        let mem = inst.resolve_memory("memory").unwrap();
+        assert_eq!(inst.memory_size(&mem), 65536, "{id}");
+        inst.write(&mem, 100, &42i32.to_le_bytes()).unwrap();
+        let peek = inst.resolve_func::<(i32,), i32>("peek").unwrap();
+        assert_eq!(inst.call(&peek, (100,)).unwrap(), 42, "{id}");
+        let mut buf = [0u8; 4];
+        inst.read(&mem, 100, &mut buf).unwrap();
+        assert_eq!(buf, 42i32.to_le_bytes());
+        assert!(matches!(
+            inst.write(&mem, 65534, &[0; 4]),
+            Err(Error::OutOfBounds { size: 65536, .. })
+        ));
+        assert!(inst.read(&mem, u64::MAX, &mut buf).is_err());
+        inst.memory_mut(&mem)[200] = 7;
+        inst.read(&mem, 200, &mut buf[..1]).unwrap();
+        assert_eq!(buf[0], 7);
+    });
+}
+
+#[test]
+fn bad_wasm_is_a_compile_error() {
+    struct Check;
+    impl EngineVisitor for Check {
+        type Output = Error;
+        fn visit<E: Engine>(self, engine: E) -> Error {
+            engine.compile(b"\0asm\x01\0\0\0garbage").err().unwrap()
+        }
+    }
+    for r in backends() {
+        assert!(matches!(visit(r, Check).unwrap(), Error::Compile(_)), "{r}");
+    }
+}
+
+#[test]
+fn missing_backends_say_so() {
+    struct Nothing;
+    impl EngineVisitor for Nothing {
+        type Output = ();
+        fn visit<E: Engine>(self, _: E) {}
+    }
+    for &r in RuntimeId::ALL {
+        match visit(r, Nothing) {
+            Ok(()) => assert!(r.compiled_in()),
+            Err(e) => {
+                assert!(!r.compiled_in());
+                assert_eq!(e, Error::NotCompiled(r));
+            }
+        }
+    }
+}
