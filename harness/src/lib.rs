@@ -1,1 +1,20 @@
-//! placeholder
+//! abilab's harness: expands a matrix of runtimes × ABIs × factors into
+//! cells, times each cell honestly, and writes the results as it goes.
+//!
+//! Data flows one way: [`cli`] parses and validates into [`plan::Options`];
+//! [`plan`] expands them into cell specifications and orders them;
+//! [`run`] executes each cell through [`scenario`] (which builds the
+//! monomorphic timed loop) and [`measure`] (warm-up and replicates);
+//! [`stats`] summarises; [`output`] writes `results.jsonl`, `results.csv`,
+//! `run.json` (with [`fingerprint`]) and the table.
+
+pub mod abis;
+pub mod cli;
+pub mod factors;
+pub mod fingerprint;
+pub mod measure;
+pub mod output;
+pub mod plan;
+pub mod run;
+pub mod scenario;
+pub mod stats;

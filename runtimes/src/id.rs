@@ -11,7 +11,7 @@ macro_rules! id_enum {
     (
         $(#[$meta:meta])*
         $vis:vis enum $name:ident ($what:literal) {
-            $( $(#[$vmeta:meta])* $variant:ident = $id:literal, )+
+            $( $(#[$vmeta:meta])* $variant:ident = $id:expr, )+
         }
     ) => {
         $(#[$meta])*

@@ -21,6 +21,12 @@ pub mod linkage;
 mod value;
 
 pub use backend::{EngineVisitor, visit};
+/// The Wasmer crate, for code that drives it directly (the overhead yardstick).
+#[cfg(feature = "wasmer")]
+pub use wasmer;
+/// The Wasmtime crate, for code that drives it directly (the overhead yardstick).
+#[cfg(feature = "wasmtime")]
+pub use wasmtime;
 #[cfg(feature = "wasmer")]
 pub use backend::wasmer::{WasmerEngine, WasmerInstance};
 #[cfg(feature = "wasmtime")]

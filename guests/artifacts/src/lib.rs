@@ -1,1 +1,27 @@
-//! placeholder
+//! The guest modules, compiled from `guests/*` during the ordinary build and
+//! embedded in the binary (see `build.rs` and `guests/README.md`).
+//!
+//! No `.wasm` file is checked in: a fresh checkout builds them, and the
+//! build stops with the one command to run if a wasm target is missing.
+
+include!(concat!(env!("OUT_DIR"), "/guests.rs"));
+
+/// The guest whose short name (crate name without `guest-`) is `name`.
+pub fn guest(name: &str) -> Option<&'static [u8]> {
+    ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_guest_is_a_wasm_binary() {
+        assert!(!ALL.is_empty());
+        for (name, bytes) in ALL {
+            assert_eq!(&bytes[..4], b"\0asm", "{name}");
+            assert_eq!(guest(name), Some(*bytes));
+        }
+        assert_eq!(guest("nope"), None);
+    }
+}

@@ -1,1 +1,3 @@
-//! placeholder
+//! The Pair ABI's guest module (built to wasm by `guests/artifacts`).
+
+abi_pair::export_guest!();

@@ -1,0 +1,170 @@
+//! Compiles the guest crates to wasm with a nested `cargo build`.
+//!
+//! The guests are members of this workspace (same lockfile, same pinned
+//! versions) built for their wasm target with the `guest` profile into
+//! `<target dir>/wasm-guests`, shared by every host profile so a guest is
+//! compiled once. Dep-info files drive `rerun-if-changed`, and the bytes
+//! are embedded with `include_bytes!`, so the harness binary is
+//! self-contained. See guests/README.md.
+
+use std::env;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, exit};
+
+/// Every guest: (crate name, constant name, wasm target).
+const GUESTS: &[(&str, &str, &str)] = &[("guest-pair", "PAIR", "wasm32-unknown-unknown")];
+
+/// The command that installs every target a guest needs.
+const INSTALL: &str = "rustup target add wasm32-unknown-unknown wasm32-wasip2";
+
+fn main() {
+    let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
+    let workspace = manifest_dir.parent().unwrap().parent().unwrap().to_path_buf();
+    let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    let target_dir = shared_target_dir(&out_dir).join("wasm-guests");
+
+    println!("cargo::rerun-if-changed=build.rs");
+    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.lock").display());
+    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.toml").display());
+
+    let mut targets: Vec<&str> = GUESTS.iter().map(|g| g.2).collect();
+    targets.dedup();
+    check_targets_installed(&targets);
+
+    let mut generated = String::new();
+    let mut all = String::new();
+    for &target in &targets {
+        let crates: Vec<&str> = GUESTS.iter().filter(|g| g.2 == target).map(|g| g.0).collect();
+        build(&workspace, &target_dir, target, &crates);
+    }
+    for &(krate, konst, target) in GUESTS {
+        let stem = krate.replace('-', "_");
+        let dir = target_dir.join(target).join("guest");
+        let wasm = dir.join(format!("{stem}.wasm"));
+        if !wasm.exists() {
+            fail(&format!("{krate} built but {} is missing", wasm.display()));
+        }
+        rerun_on_sources(&dir.join(format!("{stem}.d")), &workspace);
+        let short = krate.trim_start_matches("guest-");
+        writeln!(
+            generated,
+            "/// `{krate}`, built for `{target}` with the `guest` profile.\n\
+             pub const {konst}: &[u8] = include_bytes!({:?});",
+            wasm.display().to_string()
+        )
+        .unwrap();
+        writeln!(all, "    ({short:?}, {konst}),").unwrap();
+    }
+    writeln!(
+        generated,
+        "/// Every guest as (short name, wasm bytes).\n\
+         pub const ALL: &[(&str, &[u8])] = &[\n{all}];"
+    )
+    .unwrap();
+    std::fs::write(out_dir.join("guests.rs"), generated).unwrap();
+}
+
+/// `<target>/<profile>/build/<pkg>/out` → `<target>` (or `<target>/<triple>`).
+fn shared_target_dir(out_dir: &Path) -> PathBuf {
+    out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|build| build.parent()?.parent())
+        .unwrap_or(out_dir)
+        .to_path_buf()
+}
+
+fn check_targets_installed(targets: &[&str]) {
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
+    let Some(sysroot) = sysroot else {
+        fail(&format!("could not run `{rustc} --print sysroot`"));
+    };
+    let missing: Vec<&str> = targets
+        .iter()
+        .copied()
+        .filter(|t| !sysroot.join("lib/rustlib").join(t).join("lib").is_dir())
+        .collect();
+    if !missing.is_empty() {
+        fail(&format!(
+            "the guests need the {} target{} (not installed); run: {INSTALL}",
+            missing.join(" and "),
+            if missing.len() > 1 { "s" } else { "" }
+        ));
+    }
+}
+
+fn build(workspace: &Path, target_dir: &Path, target: &str, crates: &[&str]) {
+    let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.arg("build")
+        .arg("--manifest-path")
+        .arg(workspace.join("Cargo.toml"))
+        .args(["--profile", "guest", "--target", target, "--target-dir"])
+        .arg(target_dir);
+    for c in crates {
+        cmd.args(["-p", c]);
+    }
+    // Settings meant for the host build must not leak into the guests', and
+    // a changing environment would make cargo rebuild them for nothing.
+    for var in [
+        "CARGO_ENCODED_RUSTFLAGS",
+        "RUSTFLAGS",
+        "RUSTC_WRAPPER",
+        "RUSTC_WORKSPACE_WRAPPER",
+        "CARGO_BUILD_TARGET",
+        "CARGO_TARGET_DIR",
+        "CARGO_BUILD_TARGET_DIR",
+        "CARGO_PRIMARY_PACKAGE",
+        "CARGO_LLVM_COV",
+        "LLVM_PROFILE_FILE",
+    ] {
+        cmd.env_remove(var);
+    }
+    let status = cmd.status().unwrap_or_else(|e| fail(&format!("could not run cargo: {e}")));
+    if !status.success() {
+        fail(&format!("building {} for {target} failed (see above)", crates.join(", ")));
+    }
+}
+
+/// Emits `rerun-if-changed` for every workspace source a guest was built from.
+fn rerun_on_sources(dep_info: &Path, workspace: &Path) {
+    let Ok(text) = std::fs::read_to_string(dep_info) else {
+        return;
+    };
+    let Some((_, deps)) = text.lines().next().and_then(|l| l.split_once(": ")) else {
+        return;
+    };
+    // Paths are space-separated with spaces inside a path escaped as `\ `.
+    let mut path = String::new();
+    let emit = |p: &mut String| {
+        if !p.is_empty() && Path::new(p.as_str()).starts_with(workspace) {
+            println!("cargo::rerun-if-changed={p}");
+        }
+        p.clear();
+    };
+    let mut chars = deps.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if chars.peek() == Some(&' ') => {
+                path.push(' ');
+                chars.next();
+            }
+            ' ' => emit(&mut path),
+            _ => path.push(c),
+        }
+    }
+    emit(&mut path);
+}
+
+fn fail(msg: &str) -> ! {
+    eprintln!("error: {msg}");
+    println!("cargo::error={msg}");
+    exit(1)
+}

@@ -1,0 +1,75 @@
+//! Records, at build time, what a run's `run.json` must report about the
+//! binary itself: git commit, rustc, profile, and the runtime crates'
+//! versions from Cargo.lock.
+
+use std::env;
+use std::path::Path;
+use std::process::Command;
+
+fn main() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    let lock = root.join("Cargo.lock");
+    println!("cargo::rerun-if-changed={}", lock.display());
+    // Re-run when HEAD moves so the recorded commit stays true.
+    let git_dir = root.join(".git");
+    for f in ["HEAD", "index"] {
+        if git_dir.join(f).exists() {
+            println!("cargo::rerun-if-changed={}", git_dir.join(f).display());
+        }
+    }
+
+    let run = |cmd: &str, args: &[&str]| {
+        Command::new(cmd)
+            .args(args)
+            .current_dir(root)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let commit = run("git", &["rev-parse", "HEAD"]);
+    let dirty = !run("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
+    println!("cargo::rustc-env=ABILAB_GIT_COMMIT={commit}");
+    println!("cargo::rustc-env=ABILAB_GIT_DIRTY={dirty}");
+    println!("cargo::rustc-env=ABILAB_RUSTC={}", run(&rustc, &["-V"]));
+    // The profile's output directory names the cargo profile (`debug` for
+    // dev/test, `release`, or a custom one such as `debug-host`).
+    let out_dir = std::path::PathBuf::from(env::var_os("OUT_DIR").unwrap());
+    let profile = out_dir
+        .ancestors()
+        .find(|p| p.file_name().is_some_and(|n| n == "build"))
+        .and_then(|b| b.parent()?.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    println!("cargo::rustc-env=ABILAB_PROFILE={profile}");
+    println!("cargo::rustc-env=ABILAB_OPT_LEVEL={}", env::var("OPT_LEVEL").unwrap_or_default());
+
+    // name@version for the crates whose versions explain the numbers.
+    const WATCH: &[&str] = &[
+        "wasmer",
+        "wasmer-compiler-cranelift",
+        "wasmer-compiler-singlepass",
+        "wasmer-compiler-llvm",
+        "wasmtime",
+        "cranelift-codegen",
+        "bincode",
+        "bytemuck",
+        "prost",
+        "wit-bindgen",
+    ];
+    let text = std::fs::read_to_string(&lock).unwrap_or_default();
+    let mut found = Vec::new();
+    let mut name = None;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("name = ") {
+            name = Some(n.trim_matches('"').to_string());
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
+            if WATCH.contains(&n.as_str()) {
+                found.push(format!("{n}@{}", v.trim_matches('"')));
+            }
+        }
+    }
+    println!("cargo::rustc-env=ABILAB_CRATE_VERSIONS={}", found.join(","));
+}

@@ -1,0 +1,119 @@
+//! Warm-up and replicates: the measurement protocol, independent of what
+//! is measured.
+//!
+//! A [`Subject`] times one replicate itself (its timed region is built by
+//! the scenario, monomorphic, with nothing in it but the factor measured);
+//! this module only decides how many replicates run and keeps every time.
+
+use std::time::{Duration, Instant};
+
+/// How a cell is measured.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Protocol {
+    /// Calls (or requests) per replicate.
+    pub calls: u64,
+    /// Timed replicates.
+    pub reps: u32,
+    /// Minimum warm-up time; at least one untimed replicate always runs.
+    pub warmup: Duration,
+}
+
+/// Something that can run one replicate of `calls` calls and time it.
+pub trait Subject {
+    /// Runs one replicate and returns its timed duration. The result is
+    /// checked against the native oracle outside the timed region; a
+    /// mismatch or a guest failure is an error for the whole cell.
+    fn replicate(&mut self, calls: u64) -> Result<Duration, String>;
+}
+
+/// The raw outcome of measuring a subject.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Samples {
+    /// Every timed replicate, seconds, in the order they ran.
+    pub replicate_s: Vec<f64>,
+    /// Untimed warm-up replicates that ran first.
+    pub warmup_reps: u32,
+}
+
+/// Warms `subject` up, then runs and times `protocol.reps` replicates.
+///
+/// `tick` is called after each timed replicate (for a progress bar), never
+/// inside a timed region.
+pub fn measure(
+    subject: &mut dyn Subject,
+    protocol: &Protocol,
+    tick: &mut dyn FnMut(),
+) -> Result<Samples, String> {
+    let start = Instant::now();
+    let mut warmup_reps = 0;
+    loop {
+        subject.replicate(protocol.calls)?;
+        warmup_reps += 1;
+        if start.elapsed() >= protocol.warmup {
+            break;
+        }
+    }
+    let mut replicate_s = Vec::with_capacity(protocol.reps as usize);
+    for _ in 0..protocol.reps {
+        replicate_s.push(subject.replicate(protocol.calls)?.as_secs_f64());
+        tick();
+    }
+    Ok(Samples {
+        replicate_s,
+        warmup_reps,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A subject that reports scripted durations and counts its calls.
+    struct Scripted {
+        calls: Vec<u64>,
+        fail_at: Option<usize>,
+    }
+
+    impl Subject for Scripted {
+        fn replicate(&mut self, calls: u64) -> Result<Duration, String> {
+            self.calls.push(calls);
+            if self.fail_at == Some(self.calls.len()) {
+                return Err("boom".into());
+            }
+            Ok(Duration::from_micros(self.calls.len() as u64))
+        }
+    }
+
+    #[test]
+    fn warms_up_then_keeps_every_replicate() {
+        let mut s = Scripted {
+            calls: vec![],
+            fail_at: None,
+        };
+        let p = Protocol {
+            calls: 7,
+            reps: 3,
+            warmup: Duration::ZERO,
+        };
+        let mut ticks = 0;
+        let out = measure(&mut s, &p, &mut || ticks += 1).unwrap();
+        assert_eq!(out.warmup_reps, 1);
+        assert_eq!(out.replicate_s, vec![2e-6, 3e-6, 4e-6]);
+        assert_eq!(s.calls, vec![7; 4]);
+        assert_eq!(ticks, 3);
+    }
+
+    #[test]
+    fn a_failing_replicate_fails_the_cell() {
+        let mut s = Scripted {
+            calls: vec![],
+            fail_at: Some(3),
+        };
+        let p = Protocol {
+            calls: 1,
+            reps: 5,
+            warmup: Duration::ZERO,
+        };
+        assert_eq!(measure(&mut s, &p, &mut || {}), Err("boom".into()));
+    }
+}

@@ -1,0 +1,120 @@
+//! `results.csv`: the scalar fields of every record, one factor per column.
+
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::path::Path;
+
+use super::Record;
+
+/// The fixed columns before the factors.
+const LEADING: &[&str] = &["scenario", "runtime", "abi"];
+/// The fixed columns after the factors.
+const TRAILING: &[&str] = &[
+    "status",
+    "error",
+    "calls",
+    "reps",
+    "mean_s",
+    "sd_s",
+    "ci95_low_s",
+    "ci95_high_s",
+    "median_s",
+    "min_s",
+    "max_s",
+    "ns_per_call",
+    "ratio_to_native",
+    "warmup_reps",
+    "compile_s",
+    "instantiate_s",
+    "run_index",
+];
+
+/// A CSV file whose header is fixed when the run starts.
+pub struct CsvFile {
+    writer: csv::Writer<File>,
+    factors: Vec<String>,
+}
+
+impl CsvFile {
+    /// Creates the file and writes the header.
+    pub fn create(path: &Path, factors: &[&str]) -> io::Result<CsvFile> {
+        let file = OpenOptions::new().create_new(true).write(true).open(path)?;
+        let mut writer = csv::Writer::from_writer(file);
+        let header = LEADING.iter().chain(factors).chain(TRAILING);
+        writer.write_record(header)?;
+        writer.flush()?;
+        Ok(CsvFile {
+            writer,
+            factors: factors.iter().map(|f| f.to_string()).collect(),
+        })
+    }
+
+    /// Appends one row and flushes it.
+    pub fn write(&mut self, r: &Record) -> io::Result<()> {
+        self.writer.write_record(row(r, &self.factors))?;
+        self.writer.flush()
+    }
+}
+
+/// The CSV cells of a record, in header order.
+pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
+    let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = vec![r.scenario.clone(), r.runtime.clone(), r.abi.clone()];
+    out.extend(factors.iter().map(|f| r.factors.get(f).cloned().unwrap_or_default()));
+    out.extend([
+        serde_json::to_value(r.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
+        r.error.clone().unwrap_or_default(),
+        r.calls.to_string(),
+        r.reps.to_string(),
+        num(r.mean_s),
+        num(r.sd_s),
+        num(r.ci95_low_s),
+        num(r.ci95_high_s),
+        num(r.median_s),
+        num(r.min_s),
+        num(r.max_s),
+        num(r.ns_per_call),
+        num(r.ratio_to_native),
+        r.warmup_reps.to_string(),
+        num(r.compile_s),
+        num(r.instantiate_s),
+        r.run_index.to_string(),
+    ]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_and_rows_line_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.csv");
+        let mut f = CsvFile::create(&path, &["caching", "operand"]).unwrap();
+        let rec: Record = serde_json::from_str(
+            r#"{"scenario":"micro","runtime":"native","abi":"native",
+            "factors":{"operand":"i32"},"status":"ok","error":null,"calls":10,
+            "reps":2,"mean_s":1.5,"sd_s":0.5,"ci95_low_s":1.0,"ci95_high_s":2.0,
+            "median_s":1.5,"min_s":1.0,"max_s":2.0,"ns_per_call":150000000.0,
+            "ratio_to_native":null,"replicate_s":[1.0,2.0],"warmup_reps":1,
+            "compile_s":null,"instantiate_s":null,"run_index":0}"#,
+        )
+        .unwrap();
+        f.write(&rec).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut rows = csv::Reader::from_reader(text.as_bytes());
+        let header = rows.headers().unwrap().clone();
+        let row = rows.records().next().unwrap().unwrap();
+        assert_eq!(header.len(), row.len());
+        let get = |name: &str| &row[header.iter().position(|h| h == name).unwrap()];
+        assert_eq!(get("caching"), "");
+        assert_eq!(get("operand"), "i32");
+        assert_eq!(get("status"), "ok");
+        assert_eq!(get("mean_s"), "1.5");
+        assert_eq!(get("ratio_to_native"), "");
+    }
+}

@@ -1,0 +1,135 @@
+//! The readable table printed on stdout at the end of a run.
+
+use std::fmt::Write;
+
+use super::{Record, Status};
+
+/// Renders records (in the order given) as an aligned text table.
+///
+/// Factor columns whose value is the same in every row are folded into a
+/// heading line; failed and unsupported cells are listed with their reason
+/// under the table.
+pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
+    let mut out = String::new();
+    if records.is_empty() {
+        return "no cells\n".to_string();
+    }
+    let value = |r: &Record, f: &str| r.factors.get(f).cloned().unwrap_or_else(|| "-".into());
+    let (varying, constant): (Vec<&str>, Vec<&str>) = factor_columns
+        .iter()
+        .partition(|f| records.iter().any(|r| value(r, f) != value(records[0], f)));
+    let first = records[0];
+    let mut heading = format!(
+        "{} reps × {} calls",
+        first.reps,
+        first.calls
+    );
+    for f in &constant {
+        let _ = write!(heading, " · {f} {}", value(first, f));
+    }
+    let _ = writeln!(out, "{heading}");
+
+    let mut header: Vec<String> = vec!["runtime".into(), "abi".into()];
+    header.extend(varying.iter().map(|f| f.to_string()));
+    header.extend(["ns/call", "95% CI (ns)", "× native"].map(String::from));
+    let mut rows = vec![header];
+    let mut notes = Vec::new();
+    for r in records {
+        let mut row = vec![r.runtime.clone(), r.abi.clone()];
+        row.extend(varying.iter().map(|f| value(r, f)));
+        match r.status {
+            Status::Ok => {
+                let per_call = |s: Option<f64>| s.map(|x| x / r.calls as f64 * 1e9);
+                row.push(fmt_ns(r.ns_per_call));
+                row.push(match (per_call(r.ci95_low_s), per_call(r.ci95_high_s)) {
+                    (Some(lo), Some(hi)) => format!("{} – {}", fmt_ns(Some(lo)), fmt_ns(Some(hi))),
+                    _ => "-".into(),
+                });
+                row.push(r.ratio_to_native.map_or("-".into(), |x| format!("{x:.2}")));
+            }
+            status => {
+                let word = if status == Status::Error { "error" } else { "unsupported" };
+                row.push(word.into());
+                row.push(String::new());
+                row.push(String::new());
+                let reason = r.error.clone().unwrap_or_default();
+                let note = format!("{word}: {reason}");
+                if !notes.contains(&note) {
+                    notes.push(note);
+                }
+            }
+        }
+        rows.push(row);
+    }
+    let widths: Vec<usize> = (0..rows[0].len())
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let numeric = |c: usize| c + 3 >= widths.len();
+    for (i, row) in rows.iter().enumerate() {
+        let mut line = String::new();
+        for (c, cell) in row.iter().enumerate() {
+            let pad = widths[c] - cell.chars().count();
+            if c > 0 {
+                line.push_str("  ");
+            }
+            if numeric(c) && i > 0 {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                line.push_str(&" ".repeat(pad));
+            }
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+    for n in notes {
+        let _ = writeln!(out, "{n}");
+    }
+    out
+}
+
+/// Nanoseconds with three significant digits.
+fn fmt_ns(x: Option<f64>) -> String {
+    match x {
+        None => "-".into(),
+        Some(v) if v >= 100.0 => format!("{v:.0}"),
+        Some(v) if v >= 10.0 => format!("{v:.1}"),
+        Some(v) => format!("{v:.2}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rec(runtime: &str, caching: &str, status: Status, ns: f64) -> Record {
+        serde_json::from_value(serde_json::json!({
+            "scenario": "micro", "runtime": runtime, "abi": "pair",
+            "factors": {"caching": caching, "operand": "i32"},
+            "status": status, "error": if status == Status::Ok { None } else { Some("no llvm") },
+            "calls": 1000, "reps": 10, "mean_s": ns * 1e-6, "sd_s": 0.0,
+            "ci95_low_s": ns * 0.9e-6, "ci95_high_s": ns * 1.1e-6, "median_s": ns * 1e-6,
+            "min_s": ns * 1e-6, "max_s": ns * 1e-6, "ns_per_call": ns,
+            "ratio_to_native": 2.0, "replicate_s": [], "warmup_reps": 1,
+            "compile_s": null, "instantiate_s": null, "run_index": 0
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn renders_varying_columns_and_notes() {
+        let a = rec("wasmtime", "cached", Status::Ok, 21.37);
+        let b = rec("wasmtime", "uncached", Status::Ok, 140.0);
+        let c = rec("wasmer-llvm", "cached", Status::Unsupported, 0.0);
+        let text = render(&[&a, &b, &c], &["caching", "operand"]);
+        let expected = "\
+10 reps × 1000 calls · operand i32
+runtime      abi   caching   ns/call  95% CI (ns)  × native
+wasmtime     pair  cached      21.37  19.23 – 23.51      2.00
+wasmtime     pair  uncached      140    126 – 154      2.00
+wasmer-llvm  pair  cached   unsupported
+unsupported: no llvm
+";
+        assert_eq!(text, expected, "\n{text}");
+    }
+}
