@@ -44,7 +44,10 @@ fn main() {
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     println!("cargo::rustc-env=ABILAB_PROFILE={profile}");
-    println!("cargo::rustc-env=ABILAB_OPT_LEVEL={}", env::var("OPT_LEVEL").unwrap_or_default());
+    println!(
+        "cargo::rustc-env=ABILAB_OPT_LEVEL={}",
+        env::var("OPT_LEVEL").unwrap_or_default()
+    );
 
     // name@version for the crates whose versions explain the numbers.
     const WATCH: &[&str] = &[
@@ -65,10 +68,10 @@ fn main() {
     for line in text.lines() {
         if let Some(n) = line.strip_prefix("name = ") {
             name = Some(n.trim_matches('"').to_string());
-        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take()) {
-            if WATCH.contains(&n.as_str()) {
-                found.push(format!("{n}@{}", v.trim_matches('"')));
-            }
+        } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
+            && WATCH.contains(&n.as_str())
+        {
+            found.push(format!("{n}@{}", v.trim_matches('"')));
         }
     }
     println!("cargo::rustc-env=ABILAB_CRATE_VERSIONS={}", found.join(","));

@@ -20,13 +20,24 @@ const INSTALL: &str = "rustup target add wasm32-unknown-unknown wasm32-wasip2";
 
 fn main() {
     let manifest_dir = PathBuf::from(env::var_os("CARGO_MANIFEST_DIR").unwrap());
-    let workspace = manifest_dir.parent().unwrap().parent().unwrap().to_path_buf();
+    let workspace = manifest_dir
+        .parent()
+        .unwrap()
+        .parent()
+        .unwrap()
+        .to_path_buf();
     let out_dir = PathBuf::from(env::var_os("OUT_DIR").unwrap());
     let target_dir = shared_target_dir(&out_dir).join("wasm-guests");
 
     println!("cargo::rerun-if-changed=build.rs");
-    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.lock").display());
-    println!("cargo::rerun-if-changed={}", workspace.join("Cargo.toml").display());
+    println!(
+        "cargo::rerun-if-changed={}",
+        workspace.join("Cargo.lock").display()
+    );
+    println!(
+        "cargo::rerun-if-changed={}",
+        workspace.join("Cargo.toml").display()
+    );
 
     let mut targets: Vec<&str> = GUESTS.iter().map(|g| g.2).collect();
     targets.dedup();
@@ -35,7 +46,11 @@ fn main() {
     let mut generated = String::new();
     let mut all = String::new();
     for &target in &targets {
-        let crates: Vec<&str> = GUESTS.iter().filter(|g| g.2 == target).map(|g| g.0).collect();
+        let crates: Vec<&str> = GUESTS
+            .iter()
+            .filter(|g| g.2 == target)
+            .map(|g| g.0)
+            .collect();
         build(&workspace, &target_dir, target, &crates);
     }
     for &(krate, konst, target) in GUESTS {
@@ -127,9 +142,14 @@ fn build(workspace: &Path, target_dir: &Path, target: &str, crates: &[&str]) {
     ] {
         cmd.env_remove(var);
     }
-    let status = cmd.status().unwrap_or_else(|e| fail(&format!("could not run cargo: {e}")));
+    let status = cmd
+        .status()
+        .unwrap_or_else(|e| fail(&format!("could not run cargo: {e}")));
     if !status.success() {
-        fail(&format!("building {} for {target} failed (see above)", crates.join(", ")));
+        fail(&format!(
+            "building {} for {target} failed (see above)",
+            crates.join(", ")
+        ));
     }
 }
 

@@ -39,7 +39,7 @@ pub enum Command {
     List,
     /// Run a matrix of cells (runtime × ABI × factors, plus native) and
     /// write results.jsonl, results.csv and run.json.
-    Matrix(MatrixArgs),
+    Matrix(Box<MatrixArgs>),
 }
 
 /// `harness matrix` arguments, before validation.
@@ -352,7 +352,13 @@ pub fn list() -> String {
             info.scenarios.join(", ")
         );
         for f in info.factors {
-            let _ = writeln!(s, "    {:<16} {:<20} {}", f.name, f.values.join("|"), f.about);
+            let _ = writeln!(
+                s,
+                "    {:<16} {:<20} {}",
+                f.name,
+                f.values.join("|"),
+                f.about
+            );
         }
     }
     s.push_str("scenarios:\n");
@@ -365,7 +371,13 @@ pub fn list() -> String {
             Scenario::Micro => factors::MICRO,
         };
         for f in shared {
-            let _ = writeln!(s, "    {:<16} {:<20} {}", f.name, f.values.join("|"), f.about);
+            let _ = writeln!(
+                s,
+                "    {:<16} {:<20} {}",
+                f.name,
+                f.values.join("|"),
+                f.about
+            );
         }
     }
     s

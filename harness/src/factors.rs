@@ -121,7 +121,10 @@ mod tests {
         );
         assert_eq!(
             ids(OPERAND.values),
-            micro::Operand::ALL.iter().map(|c| c.id()).collect::<Vec<_>>()
+            micro::Operand::ALL
+                .iter()
+                .map(|c| c.id())
+                .collect::<Vec<_>>()
         );
     }
 }

@@ -66,12 +66,21 @@ impl Fingerprint {
             .unwrap_or_else(|| "unknown".into());
         let memory_bytes = read("/proc/meminfo").and_then(|m| {
             let kb = m.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
-            Some(kb.trim().trim_end_matches("kB").trim().parse::<u64>().ok()? * 1024)
+            Some(
+                kb.trim()
+                    .trim_end_matches("kB")
+                    .trim()
+                    .parse::<u64>()
+                    .ok()?
+                    * 1024,
+            )
         });
         let os = format!(
             "{} {}",
             std::env::consts::OS,
-            read("/proc/sys/kernel/osrelease").unwrap_or_default().trim()
+            read("/proc/sys/kernel/osrelease")
+                .unwrap_or_default()
+                .trim()
         );
         Fingerprint {
             git_commit: env!("ABILAB_GIT_COMMIT").to_string(),

@@ -164,7 +164,11 @@ mod tests {
         let mut sorted = a.order.clone();
         sorted.sort();
         assert_eq!(sorted, (0..a.cells.len()).collect::<Vec<_>>());
-        assert!(a.order[..2].iter().all(|&i| a.cells[i].target == Target::Native));
+        assert!(
+            a.order[..2]
+                .iter()
+                .all(|&i| a.cells[i].target == Target::Native)
+        );
         let fixed = Plan::new(&opts(Order::Fixed, 1));
         assert_eq!(fixed.order, (0..fixed.cells.len()).collect::<Vec<_>>());
     }

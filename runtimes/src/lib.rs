@@ -20,21 +20,23 @@ mod id;
 pub mod linkage;
 mod value;
 
+#[cfg(feature = "wasmer")]
+pub use backend::wasmer::{WasmerEngine, WasmerInstance};
+#[cfg(feature = "wasmtime")]
+pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance};
 pub use backend::{EngineVisitor, visit};
+pub use error::{Error, ErrorKind, Result, guest_range};
+pub use id::{RuntimeId, UnknownId};
+pub use linkage::{
+    CachedTyped, CachedUntyped, Caching, CallStyle, Linkage, UncachedTyped, UncachedUntyped,
+};
+pub use value::{MAX_ARITY, Params, Results, ValType, Value, WasmVal, bounds, signature};
 /// The Wasmer crate, for code that drives it directly (the overhead yardstick).
 #[cfg(feature = "wasmer")]
 pub use wasmer;
 /// The Wasmtime crate, for code that drives it directly (the overhead yardstick).
 #[cfg(feature = "wasmtime")]
 pub use wasmtime;
-#[cfg(feature = "wasmer")]
-pub use backend::wasmer::{WasmerEngine, WasmerInstance};
-#[cfg(feature = "wasmtime")]
-pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance};
-pub use error::{Error, Result, guest_range};
-pub use id::{RuntimeId, UnknownId};
-pub use linkage::{CachedTyped, CachedUntyped, Caching, CallStyle, Linkage, UncachedTyped, UncachedUntyped};
-pub use value::{MAX_ARITY, Params, Results, ValType, Value, WasmVal, bounds, signature};
 
 /// A backend, configured once per run: turns wasm bytes into instances.
 ///

@@ -13,7 +13,7 @@
 
 use std::marker::PhantomData;
 
-use crate::{Instance, MAX_ARITY, Params, Result, Results, Value, id_enum};
+use crate::{Error, ErrorKind, Instance, MAX_ARITY, Params, Result, Results, Value, id_enum};
 
 id_enum! {
     /// Whether export references are resolved once or looked up per call.
@@ -105,11 +105,11 @@ fn call_untyped<I: Instance, P: Params, R: Results>(
 
 #[cold]
 #[inline(never)]
-fn result_mismatch<R: Results>(got: &[Value]) -> crate::Error {
-    crate::Error::Abi(format!(
+fn result_mismatch<R: Results>(got: &[Value]) -> Error {
+    Error::from(ErrorKind::Abi(format!(
         "untyped call returned {got:?}, expected types {:?}",
         R::TYPES
-    ))
+    )))
 }
 
 /// Handles resolved once; typed calls.

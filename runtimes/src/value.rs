@@ -291,7 +291,10 @@ mod tests {
     fn params_wrap_in_order() {
         let v = (7i32, 2.5f32, -1i64).to_values();
         assert_eq!(&v[..3], &[Value::I32(7), Value::F32(2.5), Value::I64(-1)]);
-        assert_eq!(<(i32, f32, i64) as Params>::TYPES, &[ValType::I32, ValType::F32, ValType::I64]);
+        assert_eq!(
+            <(i32, f32, i64) as Params>::TYPES,
+            &[ValType::I32, ValType::F32, ValType::I64]
+        );
     }
 
     #[test]

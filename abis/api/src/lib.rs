@@ -1,4 +1,5 @@
-//! The contract between an ABI crate and the harness.
+//! The contract between an ABI crate and the harness, and the guest-memory
+//! protocol shared by the ABIs that pass data through linear memory.
 //!
 //! An ABI is a zero-sized type implementing [`Abi`]. It names its guest, the
 //! factors only it has (say, static or dynamic memory), and for each scenario
@@ -7,111 +8,30 @@
 //! call style); the ABI never sees a timer. Registering an ABI with the
 //! harness is one line in `harness/src/abis.rs`; see `docs/adding-an-abi.md`.
 
-pub use micro::Multiply;
-pub use runtimes::{Error, Instance, Linkage, Result};
+mod codec;
+#[cfg(feature = "guest")]
+pub mod guest;
+#[cfg(not(target_family = "wasm"))]
+mod host;
+#[cfg(not(target_family = "wasm"))]
+pub mod memory;
 
-/// A factor only some ABIs have, and the values it takes.
-#[derive(Debug, Clone, Copy)]
-pub struct Factor {
-    /// Its kebab-case name, as it appears in `factors` in results.
-    pub name: &'static str,
-    /// Its values, first one the default.
-    pub values: &'static [&'static str],
-    /// One line on what it changes, for `harness list`.
-    pub about: &'static str,
-}
+pub use codec::Codec;
+#[cfg(not(target_family = "wasm"))]
+pub use host::*;
 
-/// The value chosen for each of an ABI's own factors.
-#[derive(Debug, Clone, Copy)]
-pub struct Choice<'a> {
-    factors: &'static [Factor],
-    values: &'a [&'static str],
-}
-
-impl<'a> Choice<'a> {
-    /// Pairs `values` with `factors`, one value per factor, in order.
-    ///
-    /// # Panics
-    /// If the lengths differ or a value is not one of its factor's values:
-    /// the harness builds choices only from [`Abi::FACTORS`].
-    pub fn new(factors: &'static [Factor], values: &'a [&'static str]) -> Self {
-        assert_eq!(factors.len(), values.len(), "one value per factor");
-        for (f, v) in factors.iter().zip(values) {
-            assert!(f.values.contains(v), "`{v}` is not a value of `{}`", f.name);
-        }
-        Choice { factors, values }
-    }
-
-    /// The chosen value of factor `name`.
-    ///
-    /// # Panics
-    /// If the ABI has no such factor (a bug in the ABI crate).
-    pub fn get(&self, name: &str) -> &'static str {
-        let i = self
-            .factors
-            .iter()
-            .position(|f| f.name == name)
-            .unwrap_or_else(|| panic!("no factor `{name}`"));
-        self.values[i]
-    }
-}
-
-/// Receives the host type an ABI uses for the micro scenario.
-///
-/// `open` turns a fresh instance into a ready host (exports resolved as the
-/// linkage dictates); the harness calls it before timing (preload) or inside
-/// each timed replicate (hotload).
-pub trait MicroVisitor<I: Instance> {
-    /// What the visit produces (a benchmark cell).
-    type Output;
-    /// Called with the ABI's constructor.
-    fn visit<M: Multiply<Error = Error> + 'static>(self, open: fn(I) -> Result<M>) -> Self::Output;
-}
-
-/// One way of passing a scenario's data across the sandbox boundary.
-pub trait Abi: 'static {
-    /// Kebab-case id: CLI value, result field, test name.
-    const ID: &'static str;
-    /// One line for `harness list`.
-    const ABOUT: &'static str;
-    /// Name of the guest crate's artifact in `guest_artifacts`, e.g. `"pair"`.
-    const GUEST: &'static str;
-    /// The scenarios it implements (`"micro"`, `"sim"`); the others are
-    /// absent from its matrix by design.
-    const SCENARIOS: &'static [&'static str];
-    /// Factors only this ABI has.
-    const FACTORS: &'static [Factor] = &[];
-
-    /// The micro host for `choice`, or `None` if this ABI (or this choice of
-    /// its factors) does not do the micro scenario.
-    fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-        choice: Choice<'_>,
-        visitor: V,
-    ) -> Option<V::Output> {
-        let _ = (choice, visitor);
-        None
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const MEMORY: &[Factor] = &[Factor {
-        name: "memory",
-        values: &["static", "dynamic"],
-        about: "",
-    }];
-
-    #[test]
-    fn choice_reads_values_by_name() {
-        let c = Choice::new(MEMORY, &["dynamic"]);
-        assert_eq!(c.get("memory"), "dynamic");
-    }
-
-    #[test]
-    #[should_panic(expected = "not a value")]
-    fn choice_rejects_foreign_values() {
-        Choice::new(MEMORY, &["huge"]);
-    }
+/// Export names every guest uses for the scenarios' operations. The
+/// signatures depend on the ABI (scalars for Pair, `(ptr, len)` for the
+/// memory-sharing ABIs); each ABI crate documents its own.
+pub mod exports {
+    /// The `i32` multiply.
+    pub const MUL_I32: &str = "micro_mul_i32";
+    /// The `f32` multiply.
+    pub const MUL_F32: &str = "micro_mul_f32";
+    /// `(policy: i32, capacity_bytes: i64) -> i32`: 0, or -1 for an unknown policy.
+    pub const SIM_INIT: &str = "sim_init";
+    /// One request; returns 1 for a hit, 0 for a miss.
+    pub const SIM_SEND: &str = "sim_send";
+    /// The counters.
+    pub const SIM_STATS: &str = "sim_stats";
 }

@@ -60,7 +60,11 @@ impl CsvFile {
 pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
     let num = |x: Option<f64>| x.map(|v| v.to_string()).unwrap_or_default();
     let mut out = vec![r.scenario.clone(), r.runtime.clone(), r.abi.clone()];
-    out.extend(factors.iter().map(|f| r.factors.get(f).cloned().unwrap_or_default()));
+    out.extend(
+        factors
+            .iter()
+            .map(|f| r.factors.get(f).cloned().unwrap_or_default()),
+    );
     out.extend([
         serde_json::to_value(r.status)
             .ok()

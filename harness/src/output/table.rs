@@ -19,11 +19,7 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
         .iter()
         .partition(|f| records.iter().any(|r| value(r, f) != value(records[0], f)));
     let first = records[0];
-    let mut heading = format!(
-        "{} reps × {} calls",
-        first.reps,
-        first.calls
-    );
+    let mut heading = format!("{} reps × {} calls", first.reps, first.calls);
     for f in &constant {
         let _ = write!(heading, " · {f} {}", value(first, f));
     }
@@ -48,7 +44,11 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(r.ratio_to_native.map_or("-".into(), |x| format!("{x:.2}")));
             }
             status => {
-                let word = if status == Status::Error { "error" } else { "unsupported" };
+                let word = if status == Status::Error {
+                    "error"
+                } else {
+                    "unsupported"
+                };
                 row.push(word.into());
                 row.push(String::new());
                 row.push(String::new());
@@ -124,10 +124,10 @@ mod tests {
         let text = render(&[&a, &b, &c], &["caching", "operand"]);
         let expected = "\
 10 reps × 1000 calls · operand i32
-runtime      abi   caching   ns/call  95% CI (ns)  × native
-wasmtime     pair  cached      21.37  19.23 – 23.51      2.00
-wasmtime     pair  uncached      140    126 – 154      2.00
-wasmer-llvm  pair  cached   unsupported
+runtime      abi   caching   ns/call      95% CI (ns)  × native
+wasmtime     pair  cached           21.4  19.2 – 23.5      2.00
+wasmtime     pair  uncached          140    126 – 154      2.00
+wasmer-llvm  pair  cached    unsupported
 unsupported: no llvm
 ";
         assert_eq!(text, expected, "\n{text}");

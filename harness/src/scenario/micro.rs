@@ -75,7 +75,9 @@ pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outc
             };
             match runtimes::visit(runtime, step) {
                 Ok(outcome) => outcome,
-                Err(e @ runtimes::Error::NotCompiled(_)) => Outcome::Unsupported(e.to_string()),
+                Err(e) if matches!(e.kind(), runtimes::ErrorKind::NotCompiled(_)) => {
+                    Outcome::Unsupported(e.to_string())
+                }
                 Err(e) => Outcome::Error(e.to_string()),
             }
         }
@@ -216,22 +218,33 @@ impl<E: Engine> MicroVisitor<E::Instance> for MicroStep<'_, E> {
 /// very loop.
 #[inline(always)]
 fn calls_loop<M: Multiply>(m: &mut M, operand: Operand, calls: u64) -> Result<Checksum, M::Error> {
-    let mut sum = Checksum::default();
     match operand {
-        Operand::I32 => {
-            for i in 0..calls {
-                let (a, b) = micro::operands_i32(i);
-                let p = m.mul_i32(black_box(a), black_box(b))?;
-                sum = sum.add(p as u32);
-            }
-        }
-        Operand::F32 => {
-            for i in 0..calls {
-                let (a, b) = micro::operands_f32(i);
-                let p = m.mul_f32(black_box(a), black_box(b))?;
-                sum = sum.add(p.to_bits());
-            }
-        }
+        Operand::I32 => loop_i32(m, calls),
+        Operand::F32 => loop_f32(m, calls),
+    }
+}
+
+/// `calls` `i32` multiplies (one function per operand keeps each loop's
+/// code and registers to itself).
+#[inline(never)]
+fn loop_i32<M: Multiply>(m: &mut M, calls: u64) -> Result<Checksum, M::Error> {
+    let mut sum = Checksum::default();
+    for i in 0..calls {
+        let (a, b) = micro::operands_i32(i);
+        let p = m.mul_i32(black_box(a), black_box(b))?;
+        sum = sum.fold(p as u32);
+    }
+    Ok(sum)
+}
+
+/// `calls` `f32` multiplies.
+#[inline(never)]
+fn loop_f32<M: Multiply>(m: &mut M, calls: u64) -> Result<Checksum, M::Error> {
+    let mut sum = Checksum::default();
+    for i in 0..calls {
+        let (a, b) = micro::operands_f32(i);
+        let p = m.mul_f32(black_box(a), black_box(b))?;
+        sum = sum.fold(p.to_bits());
     }
     Ok(sum)
 }
@@ -331,7 +344,11 @@ mod tests {
         labels.sort();
         labels.dedup();
         assert_eq!(labels.len(), cells.len());
-        assert!(cells[2..].iter().all(|c| c.has_baseline(&cells[0]) ^ c.has_baseline(&cells[1])));
+        assert!(
+            cells[2..]
+                .iter()
+                .all(|c| c.has_baseline(&cells[0]) ^ c.has_baseline(&cells[1]))
+        );
     }
 
     #[test]

@@ -7,9 +7,9 @@
 
 pub mod micro;
 
+use crate::abis::AbiId;
 use crate::factors::Factors;
 use crate::measure::{Protocol, Samples};
-use crate::abis::AbiId;
 use runtimes::{RuntimeId, id_enum};
 
 id_enum! {
@@ -48,7 +48,10 @@ pub struct CellSpec {
 impl CellSpec {
     /// The value of a factor, if the cell has it.
     pub fn factor(&self, name: &str) -> Option<&'static str> {
-        self.factors.iter().find(|(n, _)| *n == name).map(|(_, v)| *v)
+        self.factors
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
     }
 
     /// `native` or the runtime id.

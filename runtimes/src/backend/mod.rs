@@ -5,7 +5,7 @@ pub mod wasmer;
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime;
 
-use crate::{Engine, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Result, RuntimeId};
 
 /// Code to run once per backend with its concrete engine type.
 ///
@@ -21,23 +21,23 @@ pub trait EngineVisitor {
 
 /// Creates the engine for `id` and hands it to `visitor`.
 ///
-/// Fails with [`crate::Error::NotCompiled`] when the backend's feature is off,
-/// and with [`crate::Error::Engine`] if the engine cannot be created.
+/// Fails with [`ErrorKind::NotCompiled`] when the backend's feature is off,
+/// and with [`ErrorKind::Engine`] if the engine cannot be created.
 pub fn visit<V: EngineVisitor>(id: RuntimeId, visitor: V) -> Result<V::Output> {
     #[allow(unreachable_code, unused_variables)]
     match id {
         RuntimeId::WasmerCranelift | RuntimeId::WasmerSinglepass | RuntimeId::WasmerLlvm => {
             if !id.compiled_in() {
-                return Err(crate::Error::NotCompiled(id));
+                return Err(Error::from(ErrorKind::NotCompiled(id)));
             }
             #[cfg(feature = "wasmer")]
             return Ok(visitor.visit(wasmer::WasmerEngine::new(id)?));
-            Err(crate::Error::NotCompiled(id))
+            Err(Error::from(ErrorKind::NotCompiled(id)))
         }
         RuntimeId::Wasmtime => {
             #[cfg(feature = "wasmtime")]
             return Ok(visitor.visit(wasmtime::WasmtimeEngine::new()?));
-            Err(crate::Error::NotCompiled(id))
+            Err(Error::from(ErrorKind::NotCompiled(id)))
         }
     }
 }

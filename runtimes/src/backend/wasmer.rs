@@ -4,7 +4,7 @@
 //! hence every monomorphised cell, is shared between them.
 
 use crate::value::{Params, Results, ValType, Value};
-use crate::{Engine, Error, Instance, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 
 /// A Wasmer engine with one compiler.
 pub struct WasmerEngine {
@@ -22,7 +22,7 @@ impl WasmerEngine {
             RuntimeId::WasmerSinglepass => wasmer::sys::Singlepass::default().into(),
             #[cfg(feature = "wasmer-llvm")]
             RuntimeId::WasmerLlvm => wasmer::sys::LLVM::default().into(),
-            other => return Err(Error::NotCompiled(other)),
+            other => return Err(Error::from(ErrorKind::NotCompiled(other))),
         };
         Ok(WasmerEngine { id, engine })
     }
@@ -37,13 +37,14 @@ impl Engine for WasmerEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<wasmer::Module> {
-        wasmer::Module::new(&self.engine, wasm).map_err(|e| Error::Compile(e.to_string()))
+        wasmer::Module::new(&self.engine, wasm)
+            .map_err(|e| Error::from(ErrorKind::Compile(e.to_string())))
     }
 
     fn instantiate(&self, module: &wasmer::Module) -> Result<WasmerInstance> {
         let mut store = wasmer::Store::new(self.engine.clone());
         let instance = wasmer::Instance::new(&mut store, module, &wasmer::imports! {})
-            .map_err(|e| Error::Instantiate(e.to_string()))?;
+            .map_err(|e| Error::from(ErrorKind::Instantiate(e.to_string())))?;
         Ok(WasmerInstance { store, instance })
     }
 }
@@ -75,16 +76,16 @@ fn val_type(t: wasmer::Type) -> Option<ValType> {
 #[cold]
 #[inline(never)]
 fn trap(e: wasmer::RuntimeError) -> Error {
-    Error::Trap(e.message())
+    Error::from(ErrorKind::Trap(e.message()))
 }
 
 fn export_error(e: wasmer::ExportError, name: &str, expected: impl FnOnce() -> String) -> Error {
     match e {
-        wasmer::ExportError::Missing(_) => Error::MissingExport(name.to_string()),
-        _ => Error::ExportType {
+        wasmer::ExportError::Missing(_) => Error::from(ErrorKind::MissingExport(name.to_string())),
+        _ => Error::from(ErrorKind::ExportType {
             name: name.to_string(),
             expected: expected(),
-        },
+        }),
     }
 }
 
@@ -121,16 +122,15 @@ impl Instance for WasmerInstance {
         let f = self.lookup_untyped(name)?;
         let ty = f.ty(&self.store);
         let same = |have: &[wasmer::Type], want: &[ValType]| {
-            have.len() == want.len()
-                && have.iter().zip(want).all(|(h, w)| val_type(*h) == Some(*w))
+            have.len() == want.len() && have.iter().zip(want).all(|(h, w)| val_type(*h) == Some(*w))
         };
         if same(ty.params(), params) && same(ty.results(), results) {
             Ok(f)
         } else {
-            Err(Error::ExportType {
+            Err(Error::from(ErrorKind::ExportType {
                 name: name.to_string(),
                 expected: func_expected(params, results),
-            })
+            }))
         }
     }
 
@@ -158,13 +158,15 @@ impl Instance for WasmerInstance {
                 Value::F64(x) => wasmer::Value::F64(x),
             };
         }
-        let out = f.call(&mut self.store, &wargs[..args.len()]).map_err(trap)?;
+        let out = f
+            .call(&mut self.store, &wargs[..args.len()])
+            .map_err(trap)?;
         if out.len() != results.len() {
-            return Err(Error::Abi(format!(
+            return Err(Error::from(ErrorKind::Abi(format!(
                 "function returned {} values, expected {}",
                 out.len(),
                 results.len()
-            )));
+            ))));
         }
         for (r, o) in results.iter_mut().zip(out.iter()) {
             *r = match *o {
@@ -172,7 +174,11 @@ impl Instance for WasmerInstance {
                 wasmer::Value::I64(x) => Value::I64(x),
                 wasmer::Value::F32(x) => Value::F32(x),
                 wasmer::Value::F64(x) => Value::F64(x),
-                ref other => return Err(Error::Abi(format!("unexpected result {other:?}"))),
+                ref other => {
+                    return Err(Error::from(ErrorKind::Abi(format!(
+                        "unexpected result {other:?}"
+                    ))));
+                }
             };
         }
         Ok(())

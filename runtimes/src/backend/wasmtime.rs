@@ -1,7 +1,7 @@
 //! Wasmtime (Cranelift), core modules.
 
 use crate::value::{Params, Results, ValType, Value};
-use crate::{Engine, Error, Instance, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 
 /// A Wasmtime engine with its default configuration.
 pub struct WasmtimeEngine {
@@ -12,7 +12,7 @@ impl WasmtimeEngine {
     /// Creates the engine with Wasmtime's default configuration.
     pub fn new() -> Result<Self> {
         let engine = wasmtime::Engine::new(&wasmtime::Config::new())
-            .map_err(|e| Error::Engine(e.to_string()))?;
+            .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
         Ok(WasmtimeEngine { engine })
     }
 }
@@ -26,13 +26,14 @@ impl Engine for WasmtimeEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<wasmtime::Module> {
-        wasmtime::Module::new(&self.engine, wasm).map_err(|e| Error::Compile(format!("{e:#}")))
+        wasmtime::Module::new(&self.engine, wasm)
+            .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))
     }
 
     fn instantiate(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
         let mut store = wasmtime::Store::new(&self.engine, ());
         let instance = wasmtime::Instance::new(&mut store, module, &[])
-            .map_err(|e| Error::Instantiate(format!("{e:#}")))?;
+            .map_err(|e| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))?;
         Ok(WasmtimeInstance { store, instance })
     }
 }
@@ -55,8 +56,8 @@ impl WasmtimeInstance {
 #[inline(never)]
 fn trap(e: wasmtime::Error) -> Error {
     match e.downcast_ref::<wasmtime::Trap>() {
-        Some(t) => Error::Trap(t.to_string()),
-        None => Error::Trap(format!("{e:#}")),
+        Some(t) => Error::from(ErrorKind::Trap(t.to_string())),
+        None => Error::from(ErrorKind::Trap(format!("{e:#}"))),
     }
 }
 
@@ -83,10 +84,10 @@ impl Instance for WasmtimeInstance {
         let f = self.lookup_untyped(name)?;
         match f.typed::<P, R>(&self.store) {
             Ok(t) => Ok(t),
-            Err(_) => Err(Error::ExportType {
+            Err(_) => Err(Error::from(ErrorKind::ExportType {
                 name: name.to_string(),
                 expected: func_expected(P::TYPES, R::TYPES),
-            }),
+            })),
         }
     }
 
@@ -106,16 +107,17 @@ impl Instance for WasmtimeInstance {
     ) -> Result<wasmtime::Func> {
         let f = self.lookup_untyped(name)?;
         let ty = f.ty(&self.store);
-        let same = |have: &mut dyn ExactSizeIterator<Item = wasmtime::ValType>, want: &[ValType]| {
+        let same = |have: &mut dyn ExactSizeIterator<Item = wasmtime::ValType>,
+                    want: &[ValType]| {
             have.len() == want.len() && have.zip(want).all(|(h, w)| val_type(&h) == Some(*w))
         };
         if same(&mut ty.params(), params) && same(&mut ty.results(), results) {
             Ok(f)
         } else {
-            Err(Error::ExportType {
+            Err(Error::from(ErrorKind::ExportType {
                 name: name.to_string(),
                 expected: func_expected(params, results),
-            })
+            }))
         }
     }
 
@@ -123,11 +125,11 @@ impl Instance for WasmtimeInstance {
     fn lookup_untyped(&mut self, name: &str) -> Result<wasmtime::Func> {
         match self.instance.get_export(&mut self.store, name) {
             Some(wasmtime::Extern::Func(f)) => Ok(f),
-            Some(_) => Err(Error::ExportType {
+            Some(_) => Err(Error::from(ErrorKind::ExportType {
                 name: name.to_string(),
                 expected: "a function".to_string(),
-            }),
-            None => Err(Error::MissingExport(name.to_string())),
+            })),
+            None => Err(Error::from(ErrorKind::MissingExport(name.to_string()))),
         }
     }
 
@@ -157,7 +159,11 @@ impl Instance for WasmtimeInstance {
                 wasmtime::Val::I64(x) => Value::I64(x),
                 wasmtime::Val::F32(x) => Value::F32(f32::from_bits(x)),
                 wasmtime::Val::F64(x) => Value::F64(f64::from_bits(x)),
-                ref other => return Err(Error::Abi(format!("unexpected result {other:?}"))),
+                ref other => {
+                    return Err(Error::from(ErrorKind::Abi(format!(
+                        "unexpected result {other:?}"
+                    ))));
+                }
             };
         }
         Ok(())
@@ -167,11 +173,11 @@ impl Instance for WasmtimeInstance {
     fn resolve_memory(&mut self, name: &str) -> Result<wasmtime::Memory> {
         match self.instance.get_export(&mut self.store, name) {
             Some(wasmtime::Extern::Memory(m)) => Ok(m),
-            Some(_) => Err(Error::ExportType {
+            Some(_) => Err(Error::from(ErrorKind::ExportType {
                 name: name.to_string(),
                 expected: "a memory".to_string(),
-            }),
-            None => Err(Error::MissingExport(name.to_string())),
+            })),
+            None => Err(Error::from(ErrorKind::MissingExport(name.to_string()))),
         }
     }
 

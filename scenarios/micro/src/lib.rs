@@ -113,10 +113,7 @@ impl FromStr for Operand {
 #[inline(always)]
 pub fn operands_i32(i: u64) -> (i32, i32) {
     let i = i as u32;
-    (
-        i.wrapping_mul(0x9E37_79B1) as i32,
-        (i ^ 0x5BD1_E995) as i32,
-    )
+    (i.wrapping_mul(0x9E37_79B1) as i32, (i ^ 0x5BD1_E995) as i32)
 }
 
 /// The operands of call number `i` for the `f32` multiply.
@@ -142,7 +139,7 @@ pub struct Checksum(pub u32);
 impl Checksum {
     /// Folds one product's bits into the checksum.
     #[inline(always)]
-    pub fn add(self, bits: u32) -> Checksum {
+    pub fn fold(self, bits: u32) -> Checksum {
         Checksum(self.0.rotate_left(5) ^ bits)
     }
 
@@ -153,11 +150,11 @@ impl Checksum {
             c = match operand {
                 Operand::I32 => {
                     let (a, b) = operands_i32(i);
-                    c.add(mul_i32(a, b) as u32)
+                    c.fold(mul_i32(a, b) as u32)
                 }
                 Operand::F32 => {
                     let (a, b) = operands_f32(i);
-                    c.add(mul_f32(a, b).to_bits())
+                    c.fold(mul_f32(a, b).to_bits())
                 }
             };
         }
@@ -203,8 +200,12 @@ mod tests {
         let mut bad = Checksum::default();
         for i in 0..100 {
             let (a, b) = operands_i32(i);
-            let p = if i == 57 { mul_i32(a, b) ^ 1 } else { mul_i32(a, b) };
-            bad = bad.add(p as u32);
+            let p = if i == 57 {
+                mul_i32(a, b) ^ 1
+            } else {
+                mul_i32(a, b)
+            };
+            bad = bad.fold(p as u32);
         }
         assert_ne!(good, bad);
     }

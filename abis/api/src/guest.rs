@@ -1,0 +1,255 @@
+//! The guest half of the shared-memory protocol (feature `guest`).
+//!
+//! ```text
+//!  guest linear memory
+//!  ┌──────────────┬──────────────────────────┬───────────────┬─────────────┐
+//!  │ stack, data  │ BUFFER (64 KiB, static)  │ OUTPUT (4 KiB)│ heap ...    │
+//!  └──────────────┴──────────────────────────┴───────────────┴─────────────┘
+//!                   ▲ abi_buffer() = cap<<32 | ptr, fetched once by the host
+//!
+//!  static:  host writes the payload at BUFFER, calls op(ptr, len)
+//!  dynamic: host calls abi_alloc(len) → ptr (a fresh heap block), writes the
+//!           payload there, calls op(ptr, len); the op frees the block
+//!  results: scalars come back directly; a payload comes back in OUTPUT as
+//!           an i64 cap<<32 | ptr that the host bounds-checks before reading
+//! ```
+//!
+//! Who allocates: the guest (its heap and its two static buffers). Who
+//! writes: the host writes inputs, the guest writes outputs. Who frees: the
+//! guest, inside the op that consumed a dynamic block.
+
+use std::alloc::{Layout, alloc, dealloc};
+use std::cell::UnsafeCell;
+
+/// Capacity of the static input buffer.
+pub const BUFFER_CAPACITY: usize = 64 * 1024;
+/// Capacity of the static output buffer.
+pub const OUTPUT_CAPACITY: usize = 4 * 1024;
+/// Alignment of every block handed to the host (enough for any `Pod` payload).
+pub const ALIGN: usize = 8;
+
+/// A static byte buffer the host may write into.
+#[repr(C, align(8))]
+pub struct Buffer<const N: usize>(UnsafeCell<[u8; N]>);
+
+// SAFETY: a wasm32-unknown-unknown guest without threads is single-threaded.
+unsafe impl<const N: usize> Sync for Buffer<N> {}
+
+impl<const N: usize> Buffer<N> {
+    const fn new() -> Self {
+        Buffer(UnsafeCell::new([0; N]))
+    }
+
+    /// The buffer's address in linear memory.
+    pub fn ptr(&self) -> *mut u8 {
+        self.0.get().cast()
+    }
+
+    /// Address and capacity packed as the host expects: `cap << 32 | ptr`.
+    pub fn packed(&self) -> i64 {
+        ((N as i64) << 32) | (self.ptr() as usize as u32 as i64)
+    }
+}
+
+/// The static input buffer.
+pub static BUFFER: Buffer<BUFFER_CAPACITY> = Buffer::new();
+/// The static output buffer.
+pub static OUTPUT: Buffer<OUTPUT_CAPACITY> = Buffer::new();
+
+/// A fresh block of `len` bytes for the host to write into.
+pub fn alloc_block(len: i32) -> i32 {
+    let len = len.max(0) as usize;
+    if len == 0 {
+        return ALIGN as i32;
+    }
+    let layout = Layout::from_size_align(len, ALIGN).expect("block layout");
+    // SAFETY: the layout has a non-zero size.
+    let p = unsafe { alloc(layout) };
+    if p.is_null() {
+        std::process::abort();
+    }
+    p as usize as i32
+}
+
+/// Runs `f` on the payload the host placed at `ptr..ptr+len`: borrowed from
+/// the static buffer, or a dynamic block that is freed afterwards.
+///
+/// A `(ptr, len)` that is neither traps the guest: the host broke the
+/// protocol, and a trap is the clean way to say so.
+pub fn with_input<R>(ptr: i32, len: i32, f: impl FnOnce(&[u8]) -> R) -> R {
+    let (addr, len) = (ptr as u32 as usize, len as u32 as usize);
+    if addr == BUFFER.ptr() as usize {
+        assert!(len <= BUFFER_CAPACITY, "payload larger than the buffer");
+        // SAFETY: inside the static buffer; nothing else borrows it now.
+        let bytes = unsafe { std::slice::from_raw_parts(BUFFER.ptr(), len) };
+        return f(bytes);
+    }
+    if len == 0 {
+        return f(&[]);
+    }
+    // SAFETY: per the protocol, `addr` is a block of exactly `len` bytes
+    // from `alloc_block`, handed over to this call.
+    let bytes = unsafe { std::slice::from_raw_parts(addr as *const u8, len) };
+    let r = f(bytes);
+    let layout = Layout::from_size_align(len, ALIGN).expect("block layout");
+    // SAFETY: allocated by `alloc_block(len)` with this layout, used once.
+    unsafe { dealloc(addr as *mut u8, layout) };
+    r
+}
+
+/// Copies `bytes` into the output buffer; returns it packed as
+/// `len << 32 | ptr` for the host to read.
+pub fn output(bytes: &[u8]) -> i64 {
+    assert!(
+        bytes.len() <= OUTPUT_CAPACITY,
+        "output larger than its buffer"
+    );
+    // SAFETY: inside the static output buffer; nothing else borrows it now.
+    unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), OUTPUT.ptr(), bytes.len()) };
+    ((bytes.len() as i64) << 32) | (OUTPUT.ptr() as usize as u32 as i64)
+}
+
+/// Re-exports for the guest macros; not part of the API.
+#[doc(hidden)]
+pub use {cachesim, micro};
+
+/// A global value in a single-threaded guest, created on first use.
+pub struct Global<T>(UnsafeCell<Option<T>>);
+
+// SAFETY: a wasm32-unknown-unknown guest without threads is single-threaded.
+unsafe impl<T> Sync for Global<T> {}
+
+impl<T: Default> Global<T> {
+    /// An empty global.
+    pub const fn new() -> Self {
+        Global(UnsafeCell::new(None))
+    }
+
+    /// Runs `f` on the value, creating it first if needed.
+    #[inline(always)]
+    pub fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        // SAFETY: single-threaded, and `f` cannot reach `self` again
+        // (guest exports do not call each other), so the borrow is unique.
+        let slot = unsafe { &mut *self.0.get() };
+        f(slot.get_or_insert_with(T::default))
+    }
+}
+
+impl<T: Default> Default for Global<T> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The guest's simulator: every ABI's `sim_*` exports drive this one.
+pub static SIM: Global<cachesim::Native> = Global::new();
+
+/// `sim_init` for every ABI: 0, or -1 if `policy` is not a policy code.
+pub fn sim_init(policy: i32, capacity: i64) -> i32 {
+    use cachesim::Simulator;
+    match cachesim::Policy::from_code(policy as u32) {
+        Some(p) => {
+            SIM.with(|s| {
+                let Ok(()) = s.init(p, capacity as u64);
+            });
+            0
+        }
+        None => -1,
+    }
+}
+
+/// Sends one request to the guest's simulator; 1 for a hit.
+#[inline(always)]
+pub fn sim_send(r: cachesim::Request) -> i32 {
+    use cachesim::Simulator;
+    SIM.with(|s| {
+        let Ok(hit) = s.send(r);
+        i32::from(hit)
+    })
+}
+
+/// The guest simulator's counters.
+pub fn sim_stats() -> cachesim::Stats {
+    use cachesim::Simulator;
+    SIM.with(|s| {
+        let Ok(stats) = s.stats();
+        stats
+    })
+}
+
+/// Expands to every export of a memory-sharing ABI's guest, given its
+/// [`Codec`](crate::Codec): the protocol's `abi_alloc` and `abi_buffer`,
+/// and each scenario operation taking its payload as `(ptr, len)`.
+///
+/// A malformed payload panics, which in a `panic = "abort"` guest is a
+/// trap: the host sees a clean error for the cell.
+#[macro_export]
+macro_rules! export_codec_guest {
+    ($codec:ty) => {
+        $crate::export_memory!();
+
+        /// Micro: decode `(a, b)` from the payload, return `a * b`.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn micro_mul_i32(ptr: i32, len: i32) -> i32 {
+            $crate::guest::with_input(ptr, len, |bytes| {
+                let (a, b) = <$codec as $crate::Codec>::decode_mul_i32(bytes)
+                    .expect("malformed mul_i32 payload");
+                $crate::guest::micro::mul_i32(a, b)
+            })
+        }
+
+        /// Micro: decode `(a, b)` from the payload, return `a * b`.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn micro_mul_f32(ptr: i32, len: i32) -> f32 {
+            $crate::guest::with_input(ptr, len, |bytes| {
+                let (a, b) = <$codec as $crate::Codec>::decode_mul_f32(bytes)
+                    .expect("malformed mul_f32 payload");
+                $crate::guest::micro::mul_f32(a, b)
+            })
+        }
+
+        /// Simulator: (re)start with a policy code and a capacity in bytes.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_init(policy: i32, capacity: i64) -> i32 {
+            $crate::guest::sim_init(policy, capacity)
+        }
+
+        /// Simulator: decode one request, return 1 for a hit.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_send(ptr: i32, len: i32) -> i32 {
+            $crate::guest::with_input(ptr, len, |bytes| {
+                let r = <$codec as $crate::Codec>::decode_request(bytes)
+                    .expect("malformed request payload");
+                $crate::guest::sim_send(r)
+            })
+        }
+
+        /// Simulator: the counters, encoded into the output buffer.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_stats() -> i64 {
+            let mut buf = [0u8; 256];
+            let n = <$codec as $crate::Codec>::encode_stats($crate::guest::sim_stats(), &mut buf)
+                .expect("stats fit in 256 bytes");
+            $crate::guest::output(&buf[..n])
+        }
+    };
+}
+
+/// Expands to the protocol's exports: `abi_alloc` and `abi_buffer`.
+/// Every memory-sharing guest calls it once.
+#[macro_export]
+macro_rules! export_memory {
+    () => {
+        /// Shared-memory protocol: a fresh block for a dynamic payload.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn abi_alloc(len: i32) -> i32 {
+            $crate::guest::alloc_block(len)
+        }
+
+        /// Shared-memory protocol: the static buffer, `cap << 32 | ptr`.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn abi_buffer() -> i64 {
+            $crate::guest::BUFFER.packed()
+        }
+    };
+}

@@ -1,0 +1,110 @@
+//! The host-side contract: what an ABI crate tells the harness.
+
+pub use micro::Multiply;
+pub use runtimes::{Error, Instance, Linkage, Result};
+
+/// A factor only some ABIs have, and the values it takes.
+#[derive(Debug, Clone, Copy)]
+pub struct Factor {
+    /// Its kebab-case name, as it appears in `factors` in results.
+    pub name: &'static str,
+    /// Its values, first one the default.
+    pub values: &'static [&'static str],
+    /// One line on what it changes, for `harness list`.
+    pub about: &'static str,
+}
+
+/// The value chosen for each of an ABI's own factors.
+#[derive(Debug, Clone, Copy)]
+pub struct Choice<'a> {
+    factors: &'static [Factor],
+    values: &'a [&'static str],
+}
+
+impl<'a> Choice<'a> {
+    /// Pairs `values` with `factors`, one value per factor, in order.
+    ///
+    /// # Panics
+    /// If the lengths differ or a value is not one of its factor's values:
+    /// the harness builds choices only from [`Abi::FACTORS`].
+    pub fn new(factors: &'static [Factor], values: &'a [&'static str]) -> Self {
+        assert_eq!(factors.len(), values.len(), "one value per factor");
+        for (f, v) in factors.iter().zip(values) {
+            assert!(f.values.contains(v), "`{v}` is not a value of `{}`", f.name);
+        }
+        Choice { factors, values }
+    }
+
+    /// The chosen value of factor `name`.
+    ///
+    /// # Panics
+    /// If the ABI has no such factor (a bug in the ABI crate).
+    pub fn get(&self, name: &str) -> &'static str {
+        let i = self
+            .factors
+            .iter()
+            .position(|f| f.name == name)
+            .unwrap_or_else(|| panic!("no factor `{name}`"));
+        self.values[i]
+    }
+}
+
+/// Receives the host type an ABI uses for the micro scenario.
+///
+/// `open` turns a fresh instance into a ready host (exports resolved as the
+/// linkage dictates); the harness calls it before timing (preload) or inside
+/// each timed replicate (hotload).
+pub trait MicroVisitor<I: Instance> {
+    /// What the visit produces (a benchmark cell).
+    type Output;
+    /// Called with the ABI's constructor.
+    fn visit<M: Multiply<Error = Error> + 'static>(self, open: fn(I) -> Result<M>) -> Self::Output;
+}
+
+/// One way of passing a scenario's data across the sandbox boundary.
+pub trait Abi: 'static {
+    /// Kebab-case id: CLI value, result field, test name.
+    const ID: &'static str;
+    /// One line for `harness list`.
+    const ABOUT: &'static str;
+    /// Name of the guest crate's artifact in `guest_artifacts`, e.g. `"pair"`.
+    const GUEST: &'static str;
+    /// The scenarios it implements (`"micro"`, `"sim"`); the others are
+    /// absent from its matrix by design.
+    const SCENARIOS: &'static [&'static str];
+    /// Factors only this ABI has.
+    const FACTORS: &'static [Factor] = &[];
+
+    /// The micro host for `choice`, or `None` if this ABI (or this choice of
+    /// its factors) does not do the micro scenario.
+    fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
+        choice: Choice<'_>,
+        visitor: V,
+    ) -> Option<V::Output> {
+        let _ = (choice, visitor);
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MEMORY: &[Factor] = &[Factor {
+        name: "memory",
+        values: &["static", "dynamic"],
+        about: "",
+    }];
+
+    #[test]
+    fn choice_reads_values_by_name() {
+        let c = Choice::new(MEMORY, &["dynamic"]);
+        assert_eq!(c.get("memory"), "dynamic");
+    }
+
+    #[test]
+    #[should_panic(expected = "not a value")]
+    fn choice_rejects_foreign_values() {
+        Choice::new(MEMORY, &["huge"]);
+    }
+}

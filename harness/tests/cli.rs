@@ -1,0 +1,265 @@
+//! The real `harness` binary, driven as a user would.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn harness() -> Command {
+    let mut cmd = Command::cargo_bin("harness").unwrap();
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+fn rows(dir: &Path) -> Vec<Value> {
+    std::fs::read_to_string(dir.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("every line is a JSON object"))
+        .collect()
+}
+
+#[test]
+fn quick_matrix_writes_three_consistent_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let assert = harness()
+        .args([
+            "matrix",
+            "--quick",
+            "--quiet",
+            "--runtime",
+            "all",
+            "--abi",
+            "pair",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("ns/call"), "no table on stdout:\n{stdout}");
+
+    let rows = rows(&out);
+    // 2 native cells + 4 runtimes × 16 Pair cells.
+    assert_eq!(rows.len(), 2 + 4 * 16);
+    for r in &rows {
+        let runtime = r["runtime"].as_str().unwrap();
+        let compiled = runtime == "native"
+            || runtime
+                .parse::<runtimes::RuntimeId>()
+                .unwrap()
+                .compiled_in();
+        if !compiled {
+            assert_eq!(r["status"], "unsupported", "{r}");
+            let reason = r["error"].as_str().unwrap();
+            assert!(reason.contains("not compiled into this binary"), "{reason}");
+            assert!(
+                reason.contains(&format!("--features {runtime}")),
+                "{reason}"
+            );
+            continue;
+        }
+        assert_eq!(r["status"], "ok", "{r}");
+        let f = |k: &str| {
+            r[k].as_f64()
+                .unwrap_or_else(|| panic!("{k} missing in {r}"))
+        };
+        for k in [
+            "mean_s",
+            "sd_s",
+            "median_s",
+            "min_s",
+            "max_s",
+            "ns_per_call",
+        ] {
+            assert!(f(k) >= 0.0, "{k} in {r}");
+        }
+        assert!(f("mean_s") > 0.0 && f("ns_per_call") > 0.0);
+        assert!(f("ci95_low_s") <= f("mean_s") && f("mean_s") <= f("ci95_high_s"));
+        assert!(f("min_s") <= f("median_s") && f("median_s") <= f("max_s"));
+        assert_eq!(r["replicate_s"].as_array().unwrap().len(), 5);
+        assert_eq!(r["calls"], 2000);
+        if runtime == "native" {
+            assert!(r["ratio_to_native"].is_null());
+        } else {
+            assert!(f("ratio_to_native") > 0.0);
+            assert!(f("compile_s") > 0.0);
+        }
+    }
+    // Every run index once.
+    let mut idx: Vec<u64> = rows
+        .iter()
+        .map(|r| r["run_index"].as_u64().unwrap())
+        .collect();
+    idx.sort();
+    assert_eq!(idx, (0..rows.len() as u64).collect::<Vec<_>>());
+
+    let csv_text = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let mut csv = csv::Reader::from_reader(csv_text.as_bytes());
+    let header = csv.headers().unwrap().clone();
+    for col in [
+        "scenario", "runtime", "abi", "caching", "call", "loading", "operand", "mean_s",
+    ] {
+        assert!(header.iter().any(|h| h == col), "no column {col}");
+    }
+    assert_eq!(csv.records().count(), rows.len());
+
+    let run: Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    for k in [
+        "git_commit",
+        "rustc",
+        "crate_versions",
+        "features",
+        "cpu_model",
+        "cores",
+        "started",
+        "finished",
+    ] {
+        assert!(!run[k].is_null(), "run.json lacks {k}");
+    }
+    assert_eq!(
+        run["status_counts"]["ok"].as_u64().unwrap() as usize,
+        rows.iter().filter(|r| r["status"] == "ok").count()
+    );
+}
+
+#[test]
+fn bad_input_is_one_line_exit_2_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("never");
+    let file = tmp.path().join("a-file");
+    std::fs::write(&file, "x").unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec!["--runtime".into(), "wasmer".into()],
+            "unknown runtime `wasmer`",
+        ),
+        (vec!["--abi".into(), "json".into()], "unknown ABI `json`"),
+        (
+            vec!["--calls".into(), "0".into()],
+            "--calls must be at least 1",
+        ),
+        (
+            vec!["--reps".into(), "1".into()],
+            "--reps must be at least 2",
+        ),
+        (vec!["--calls".into(), "many".into()], "invalid value"),
+        (
+            vec!["--only".into(), "caching=sometimes".into()],
+            "not a value of `caching`",
+        ),
+        (
+            vec!["--scenario".into(), "macro".into()],
+            "unknown scenario",
+        ),
+        (vec!["--frobnicate".into()], "unexpected argument"),
+    ];
+    for (args, msg) in cases {
+        let assert = harness()
+            .args(["matrix", "--quick", "--out"])
+            .arg(&out)
+            .args(&args)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(msg),
+            "{args:?}: expected `{msg}` in {stderr}"
+        );
+        assert!(!out.exists(), "{args:?} left {out:?} behind");
+    }
+    // An --out that cannot be created: under a regular file.
+    let bad = file.join("sub");
+    let assert = harness()
+        .args(["matrix", "--quick", "--out"])
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot write to output folder"), "{stderr}");
+    assert!(!bad.exists());
+}
+
+#[test]
+fn an_occupied_output_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let quick = |cmd: &mut Command| {
+        cmd.args([
+            "matrix",
+            "--quick",
+            "--quiet",
+            "--reps",
+            "2",
+            "--only",
+            "caching=cached",
+            "--only",
+            "loading=preload",
+            "--out",
+        ])
+        .arg(&out);
+    };
+    let mut first = harness();
+    quick(&mut first);
+    first.assert().success();
+    let before = std::fs::read(out.join("results.jsonl")).unwrap();
+    let mut second = harness();
+    quick(&mut second);
+    let assert = second.assert().code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("already holds results.jsonl"), "{stderr}");
+    assert_eq!(std::fs::read(out.join("results.jsonl")).unwrap(), before);
+}
+
+#[test]
+fn only_restricts_cells_and_json_goes_to_stdout() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let assert = harness()
+        .args(["matrix", "--quick", "--quiet", "--format", "json"])
+        .args([
+            "--only",
+            "caching=cached",
+            "--only",
+            "call=typed",
+            "--only",
+            "operand=f32",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let printed: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // native f32, then preload and hotload on the default runtime.
+    assert_eq!(printed.len(), 3, "{stdout}");
+    assert_eq!(rows(&out).len(), 3);
+    for r in &printed {
+        assert_eq!(r["factors"]["operand"], "f32");
+    }
+}
+
+#[test]
+fn list_names_every_axis() {
+    let assert = harness().arg("list").assert().success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    for word in [
+        "wasmer-cranelift",
+        "wasmer-singlepass",
+        "wasmer-llvm",
+        "wasmtime",
+        "pair",
+        "micro",
+        "caching",
+        "loading",
+    ] {
+        assert!(stdout.contains(word), "list lacks {word}:\n{stdout}");
+    }
+}
