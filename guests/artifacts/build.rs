@@ -13,7 +13,12 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, exit};
 
 /// Every guest: (crate name, constant name, wasm target).
-const GUESTS: &[(&str, &str, &str)] = &[("guest-pair", "PAIR", "wasm32-unknown-unknown")];
+const GUESTS: &[(&str, &str, &str)] = &[
+    ("guest-pair", "PAIR", "wasm32-unknown-unknown"),
+    ("guest-bytemuck", "BYTEMUCK", "wasm32-unknown-unknown"),
+    ("guest-bincode", "BINCODE", "wasm32-unknown-unknown"),
+    ("guest-protobuf", "PROTOBUF", "wasm32-unknown-unknown"),
+];
 
 /// The command that installs every target a guest needs.
 const INSTALL: &str = "rustup target add wasm32-unknown-unknown wasm32-wasip2";

@@ -66,6 +66,9 @@ macro_rules! registry {
 
 registry! {
     Pair => abi_pair::Pair,
+    Bytemuck => abi_bytemuck::BytemuckAbi,
+    Bincode => abi_bincode::BincodeAbi,
+    Protobuf => abi_protobuf::ProtobufAbi,
 }
 
 #[cfg(test)]

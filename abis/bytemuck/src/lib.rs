@@ -1,0 +1,227 @@
+//! The Bytemuck ABI: a scenario's arguments as a `#[repr(C)]` [`Pod`]
+//! struct, copied byte for byte into guest memory; the guest reinterprets
+//! the bytes in place after an alignment and size check.
+//!
+//! ```text
+//!   host                                guest (guests/bytemuck)
+//!   MulI32 { a, b } ──bytes_of──▶ 8 bytes at ptr (static buffer or abi_alloc block)
+//!   call micro_mul_i32(ptr, 8) ─────────▶ from_bytes::<MulI32>(..) → a * b
+//!                  ◀──────────── i32 ───
+//! ```
+//!
+//! The memory protocol (static buffer fetched once, or an `abi_alloc` block
+//! per call that the op frees) is shared by every memory-sharing ABI: see
+//! `abi_api::guest`. This crate only says how messages become bytes.
+
+use abi_api::Codec;
+use bytemuck::{Pod, Zeroable};
+use cachesim::{Request, Stats};
+
+/// The micro scenario's `i32` arguments, as laid out in memory.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct MulI32 {
+    /// Left operand.
+    pub a: i32,
+    /// Right operand.
+    pub b: i32,
+}
+
+/// The micro scenario's `f32` arguments.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct MulF32 {
+    /// Left operand.
+    pub a: f32,
+    /// Right operand.
+    pub b: f32,
+}
+
+/// One simulator request.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct RequestPod {
+    /// Object id.
+    pub id: u32,
+    /// Object size in bytes.
+    pub size: u32,
+}
+
+/// The simulator's counters.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Pod, Zeroable)]
+pub struct StatsPod {
+    /// Requests sent.
+    pub requests: u64,
+    /// Hits.
+    pub hits: u64,
+    /// Bytes requested.
+    pub bytes: u64,
+    /// Bytes of hits.
+    pub byte_hits: u64,
+}
+
+/// Copies a `Pod` value's bytes into `out`, if it fits.
+#[inline(always)]
+fn put<T: Pod>(v: &T, out: &mut [u8]) -> Option<usize> {
+    let bytes = bytemuck::bytes_of(v);
+    out.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(bytes.len())
+}
+
+/// Reads a `Pod` value in place: the bytes must have its exact size and
+/// alignment (the check the paper credits bytemuck with).
+#[inline(always)]
+fn get<T: Pod>(bytes: &[u8]) -> Option<T> {
+    bytemuck::try_from_bytes::<T>(bytes).ok().copied()
+}
+
+/// The Bytemuck encoding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bytemuck;
+
+impl Codec for Bytemuck {
+    #[inline(always)]
+    fn encode_mul_i32(a: i32, b: i32, out: &mut [u8]) -> Option<usize> {
+        put(&MulI32 { a, b }, out)
+    }
+    #[inline(always)]
+    fn size_mul_i32(_: i32, _: i32) -> usize {
+        size_of::<MulI32>()
+    }
+    #[inline(always)]
+    fn decode_mul_i32(bytes: &[u8]) -> Option<(i32, i32)> {
+        get::<MulI32>(bytes).map(|m| (m.a, m.b))
+    }
+
+    #[inline(always)]
+    fn encode_mul_f32(a: f32, b: f32, out: &mut [u8]) -> Option<usize> {
+        put(&MulF32 { a, b }, out)
+    }
+    #[inline(always)]
+    fn size_mul_f32(_: f32, _: f32) -> usize {
+        size_of::<MulF32>()
+    }
+    #[inline(always)]
+    fn decode_mul_f32(bytes: &[u8]) -> Option<(f32, f32)> {
+        get::<MulF32>(bytes).map(|m| (m.a, m.b))
+    }
+
+    #[inline(always)]
+    fn encode_request(r: Request, out: &mut [u8]) -> Option<usize> {
+        put(
+            &RequestPod {
+                id: r.id,
+                size: r.size,
+            },
+            out,
+        )
+    }
+    #[inline(always)]
+    fn size_request(_: Request) -> usize {
+        size_of::<RequestPod>()
+    }
+    #[inline(always)]
+    fn decode_request(bytes: &[u8]) -> Option<Request> {
+        get::<RequestPod>(bytes).map(|r| Request::new(r.id, r.size))
+    }
+
+    fn encode_stats(s: Stats, out: &mut [u8]) -> Option<usize> {
+        put(
+            &StatsPod {
+                requests: s.requests,
+                hits: s.hits,
+                bytes: s.bytes,
+                byte_hits: s.byte_hits,
+            },
+            out,
+        )
+    }
+    fn decode_stats(bytes: &[u8]) -> Option<Stats> {
+        // The guest's output buffer is 8-aligned, but read unaligned anyway:
+        // a hostile guest could point anywhere.
+        (bytes.len() == size_of::<StatsPod>()).then(|| {
+            let s: StatsPod = bytemuck::pod_read_unaligned(bytes);
+            Stats {
+                requests: s.requests,
+                hits: s.hits,
+                bytes: s.bytes,
+                byte_hits: s.byte_hits,
+            }
+        })
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+mod host {
+    use abi_api::memory::{self, MEMORY_FACTOR};
+    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor};
+
+    /// The Bytemuck ABI, as registered with the harness.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct BytemuckAbi;
+
+    impl Abi for BytemuckAbi {
+        const ID: &'static str = "bytemuck";
+        const ABOUT: &'static str = "#[repr(C)] Pod structs copied into guest memory";
+        const GUEST: &'static str = "bytemuck";
+        const SCENARIOS: &'static [&'static str] = &["micro"];
+        const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
+
+        fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
+            choice: Choice<'_>,
+            visitor: V,
+        ) -> Option<V::Output> {
+            memory::micro::<I, L, super::Bytemuck, V>(choice, visitor)
+        }
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+pub use host::BytemuckAbi;
+
+/// Expands to the Bytemuck guest's exports. A guest crate is this one line.
+#[cfg(feature = "guest")]
+#[macro_export]
+macro_rules! export_guest {
+    () => {
+        abi_api::export_codec_guest!($crate::Bytemuck);
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_rejects_wrong_sizes() {
+        let mut buf = [0u8; 64];
+        let n = Bytemuck::encode_mul_i32(-3, i32::MAX, &mut buf).unwrap();
+        assert_eq!(n, 8);
+        assert_eq!(Bytemuck::decode_mul_i32(&buf[..n]), Some((-3, i32::MAX)));
+        assert_eq!(Bytemuck::decode_mul_i32(&buf[..7]), None);
+        let n = Bytemuck::encode_mul_f32(-0.0, f32::INFINITY, &mut buf).unwrap();
+        let (a, b) = Bytemuck::decode_mul_f32(&buf[..n]).unwrap();
+        assert_eq!((a.to_bits(), b), ((-0.0f32).to_bits(), f32::INFINITY));
+        let r = Request::new(7, 1 << 20);
+        let n = Bytemuck::encode_request(r, &mut buf).unwrap();
+        assert_eq!(Bytemuck::decode_request(&buf[..n]), Some(r));
+        let s = Stats {
+            requests: 10,
+            hits: 4,
+            bytes: 1000,
+            byte_hits: 400,
+        };
+        let n = Bytemuck::encode_stats(s, &mut buf).unwrap();
+        assert_eq!(Bytemuck::decode_stats(&buf[1..n + 1]), None);
+        buf.copy_within(0..n, 1);
+        assert_eq!(Bytemuck::decode_stats(&buf[1..n + 1]), Some(s));
+        assert_eq!(Bytemuck::encode_mul_i32(1, 2, &mut buf[..4]), None);
+    }
+
+    #[test]
+    fn layout_is_what_the_guest_reads() {
+        let bytes = bytemuck::bytes_of(&MulI32 { a: 1, b: 2 });
+        assert_eq!(bytes, &[1, 0, 0, 0, 2, 0, 0, 0]);
+    }
+}

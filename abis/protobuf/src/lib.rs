@@ -1,0 +1,221 @@
+//! The Protobuf ABI: a scenario's arguments as protobuf messages (prost),
+//! encoded into guest memory; the guest decodes them. The schema is
+//! `proto/abilab.proto`, compiled at build time for both halves: another
+//! language could implement either side from it.
+//!
+//! ```text
+//!   host                                     guest (guests/protobuf)
+//!   MulI32 { a, b } ──encode──▶ bytes at ptr (static buffer or abi_alloc block)
+//!   call micro_mul_i32(ptr, len) ─────────────▶ MulI32::decode(..) → a * b
+//!                     ◀────────────── i32 ───
+//! ```
+//!
+//! Memory strategies as for every memory-sharing ABI (`abi_api::guest`):
+//! `static` encodes straight into the guest's buffer; `dynamic` asks
+//! `abi_alloc` for a block of `encoded_len()` bytes per call.
+
+use abi_api::Codec;
+use cachesim::Stats;
+use prost::Message;
+
+/// The generated message types.
+#[allow(missing_docs)]
+pub mod wire {
+    include!(concat!(env!("OUT_DIR"), "/abilab.rs"));
+}
+
+#[inline(always)]
+fn put<M: Message>(m: &M, out: &mut [u8]) -> Option<usize> {
+    let len = m.encoded_len();
+    let mut buf = out.get_mut(..len)?;
+    m.encode_raw(&mut buf);
+    Some(len)
+}
+
+#[inline(always)]
+fn get<M: Message + Default>(bytes: &[u8]) -> Option<M> {
+    M::decode(bytes).ok()
+}
+
+/// The Protobuf encoding.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Protobuf;
+
+impl Codec for Protobuf {
+    #[inline(always)]
+    fn encode_mul_i32(a: i32, b: i32, out: &mut [u8]) -> Option<usize> {
+        put(&wire::MulI32 { a, b }, out)
+    }
+    #[inline(always)]
+    fn size_mul_i32(a: i32, b: i32) -> usize {
+        wire::MulI32 { a, b }.encoded_len()
+    }
+    #[inline(always)]
+    fn decode_mul_i32(bytes: &[u8]) -> Option<(i32, i32)> {
+        get::<wire::MulI32>(bytes).map(|m| (m.a, m.b))
+    }
+
+    #[inline(always)]
+    fn encode_mul_f32(a: f32, b: f32, out: &mut [u8]) -> Option<usize> {
+        put(&wire::MulF32 { a, b }, out)
+    }
+    #[inline(always)]
+    fn size_mul_f32(a: f32, b: f32) -> usize {
+        wire::MulF32 { a, b }.encoded_len()
+    }
+    #[inline(always)]
+    fn decode_mul_f32(bytes: &[u8]) -> Option<(f32, f32)> {
+        get::<wire::MulF32>(bytes).map(|m| (m.a, m.b))
+    }
+
+    #[inline(always)]
+    fn encode_request(r: cachesim::Request, out: &mut [u8]) -> Option<usize> {
+        put(
+            &wire::Request {
+                id: r.id,
+                size: r.size,
+            },
+            out,
+        )
+    }
+    #[inline(always)]
+    fn size_request(r: cachesim::Request) -> usize {
+        wire::Request {
+            id: r.id,
+            size: r.size,
+        }
+        .encoded_len()
+    }
+    #[inline(always)]
+    fn decode_request(bytes: &[u8]) -> Option<cachesim::Request> {
+        get::<wire::Request>(bytes).map(|r| cachesim::Request::new(r.id, r.size))
+    }
+
+    fn encode_stats(s: Stats, out: &mut [u8]) -> Option<usize> {
+        put(
+            &wire::Stats {
+                requests: s.requests,
+                hits: s.hits,
+                bytes: s.bytes,
+                byte_hits: s.byte_hits,
+            },
+            out,
+        )
+    }
+    fn decode_stats(bytes: &[u8]) -> Option<Stats> {
+        get::<wire::Stats>(bytes).map(|s| Stats {
+            requests: s.requests,
+            hits: s.hits,
+            bytes: s.bytes,
+            byte_hits: s.byte_hits,
+        })
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+mod host {
+    use abi_api::memory::{self, MEMORY_FACTOR};
+    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor};
+
+    /// The Protobuf ABI, as registered with the harness.
+    #[derive(Debug, Clone, Copy, Default)]
+    pub struct ProtobufAbi;
+
+    impl Abi for ProtobufAbi {
+        const ID: &'static str = "protobuf";
+        const ABOUT: &'static str = "protobuf messages (prost) encoded into guest memory";
+        const GUEST: &'static str = "protobuf";
+        const SCENARIOS: &'static [&'static str] = &["micro"];
+        const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
+
+        fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
+            choice: Choice<'_>,
+            visitor: V,
+        ) -> Option<V::Output> {
+            memory::micro::<I, L, super::Protobuf, V>(choice, visitor)
+        }
+    }
+}
+
+#[cfg(not(target_family = "wasm"))]
+pub use host::ProtobufAbi;
+
+/// Expands to the Protobuf guest's exports. A guest crate is this one line.
+#[cfg(feature = "guest")]
+#[macro_export]
+macro_rules! export_guest {
+    () => {
+        abi_api::export_codec_guest!($crate::Protobuf);
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_sizes_agree() {
+        let mut buf = [0u8; 64];
+        for (a, b) in [(0, 0), (-1, 1), (i32::MIN, i32::MAX)] {
+            let n = Protobuf::encode_mul_i32(a, b, &mut buf).unwrap();
+            assert_eq!(n, Protobuf::size_mul_i32(a, b));
+            assert_eq!(Protobuf::decode_mul_i32(&buf[..n]), Some((a, b)));
+        }
+        // sint32 zigzag: -1 is one byte, not ten.
+        assert_eq!(Protobuf::size_mul_i32(-1, 0), 2);
+        assert_eq!(Protobuf::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]), None);
+        let s = Stats {
+            requests: 5,
+            hits: 3,
+            bytes: 50,
+            byte_hits: 30,
+        };
+        let n = Protobuf::encode_stats(s, &mut buf).unwrap();
+        assert_eq!(Protobuf::decode_stats(&buf[..n]), Some(s));
+        assert_eq!(Protobuf::decode_stats(&[0xFF, 0xFF]), None);
+    }
+
+    /// The schema file is the contract: every field it declares is on the
+    /// wire with its declared number and wire type.
+    #[test]
+    fn messages_follow_the_schema_file() {
+        let schema = include_str!("../proto/abilab.proto");
+        let mut fields = Vec::new();
+        let mut message = "";
+        for line in schema.lines().map(str::trim) {
+            if let Some(rest) = line.strip_prefix("message ") {
+                message = rest.trim_end_matches(" {").trim();
+            } else if let Some((decl, num)) = line.trim_end_matches(';').split_once(" = ") {
+                let mut words = decl.split_whitespace();
+                let (ty, name) = (words.next().unwrap(), words.next().unwrap());
+                fields.push((message, ty, name, num.parse::<u32>().unwrap()));
+            }
+        }
+        assert_eq!(fields.len(), 10, "{fields:?}");
+        for (message, ty, name, num) in fields {
+            // Encode a message with only this field set to 1.
+            let bytes = match (message, name) {
+                ("MulI32", "a") => wire::MulI32 { a: 1, b: 0 }.encode_to_vec(),
+                ("MulI32", "b") => wire::MulI32 { a: 0, b: 1 }.encode_to_vec(),
+                ("MulF32", "a") => wire::MulF32 { a: 1.0, b: 0.0 }.encode_to_vec(),
+                ("MulF32", "b") => wire::MulF32 { a: 0.0, b: 1.0 }.encode_to_vec(),
+                ("Request", "id") => wire::Request { id: 1, size: 0 }.encode_to_vec(),
+                ("Request", "size") => wire::Request { id: 0, size: 1 }.encode_to_vec(),
+                ("Stats", f) => {
+                    let mut s = wire::Stats::default();
+                    *match f {
+                        "requests" => &mut s.requests,
+                        "hits" => &mut s.hits,
+                        "bytes" => &mut s.bytes,
+                        "byte_hits" => &mut s.byte_hits,
+                        other => panic!("unknown Stats field {other}"),
+                    } = 1;
+                    s.encode_to_vec()
+                }
+                other => panic!("schema field {other:?} has no Rust counterpart"),
+            };
+            let wire_type = if ty == "float" { 5 } else { 0 };
+            assert_eq!(bytes[0], (num << 3 | wire_type) as u8, "{message}.{name}");
+        }
+    }
+}

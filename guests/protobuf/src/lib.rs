@@ -1,0 +1,3 @@
+//! The Protobuf ABI's guest module (built to wasm by `guests/artifacts`).
+
+abi_protobuf::export_guest!();
