@@ -14,7 +14,7 @@ pub trait AbiVisitor {
 }
 
 /// What the harness needs to know about an ABI without visiting it.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct AbiInfo {
     /// Its id.
     pub id: AbiId,
@@ -26,6 +26,8 @@ pub struct AbiInfo {
     pub scenarios: &'static [&'static str],
     /// Its own factors.
     pub factors: &'static [Factor],
+    /// Whether a cell with these factors exists (see `Abi::applies`).
+    pub applies: fn(&[(&'static str, &'static str)]) -> bool,
 }
 
 macro_rules! registry {
@@ -57,6 +59,7 @@ macro_rules! registry {
                         guest: <$ty as Abi>::GUEST,
                         scenarios: <$ty as Abi>::SCENARIOS,
                         factors: <$ty as Abi>::FACTORS,
+                        applies: <$ty as Abi>::applies,
                     },)+
                 }
             }

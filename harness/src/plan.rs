@@ -181,7 +181,7 @@ mod tests {
             values: vec!["cached".into()],
         }];
         let plan = Plan::new(&o);
-        assert_eq!(plan.cells.len(), 2 + 2 * 8);
+        assert_eq!(plan.cells.len(), 2 + 2 * 16);
         assert!(
             plan.cells
                 .iter()
@@ -189,7 +189,7 @@ mod tests {
         );
         assert_eq!(
             plan.factor_columns(),
-            vec!["host-profile", "caching", "call", "loading", "operand"]
+            vec!["host-profile", "caching", "call", "loading", "operand", "handles"]
         );
     }
 }

@@ -41,8 +41,9 @@ fn quick_matrix_writes_three_consistent_files() {
     assert!(stdout.contains("ns/call"), "no table on stdout:\n{stdout}");
 
     let rows = rows(&out);
-    // 2 native cells + 4 runtimes × 16 Pair cells.
-    assert_eq!(rows.len(), 2 + 4 * 16);
+    // 2 native cells + 4 runtimes × (16 Pair cells with owned handles +
+    // 8 cached ones through the self-referential struct).
+    assert_eq!(rows.len(), 2 + 4 * 24);
     for r in &rows {
         let runtime = r["runtime"].as_str().unwrap();
         let compiled = runtime == "native"
@@ -220,7 +221,7 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     let assert = harness()
-        .args(["matrix", "--quick", "--quiet", "--format", "json"])
+        .args(["matrix", "--quick", "--quiet", "--format", "json", "--abi", "pair"])
         .args([
             "--only",
             "caching=cached",
@@ -238,9 +239,10 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // native f32, then preload and hotload on the default runtime.
-    assert_eq!(printed.len(), 3, "{stdout}");
-    assert_eq!(rows(&out).len(), 3);
+    // native f32, then preload and hotload × owned and srs handles on the
+    // default runtime.
+    assert_eq!(printed.len(), 5, "{stdout}");
+    assert_eq!(rows(&out).len(), 5);
     for r in &printed {
         assert_eq!(r["factors"]["operand"], "f32");
     }

@@ -75,6 +75,14 @@ pub trait Abi: 'static {
     /// Factors only this ABI has.
     const FACTORS: &'static [Factor] = &[];
 
+    /// Whether a cell with these factors (shared and own) exists at all;
+    /// combinations that make no sense are absent from the matrix by
+    /// design, not `unsupported`.
+    fn applies(factors: &[(&'static str, &'static str)]) -> bool {
+        let _ = factors;
+        true
+    }
+
     /// The micro host for `choice`, or `None` if this ABI (or this choice of
     /// its factors) does not do the micro scenario.
     fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(

@@ -236,10 +236,150 @@ pub fn micro<I: Instance, L: Linkage, C: Codec, V: MicroVisitor<I>>(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use runtimes::{CachedTyped, Engine, ErrorKind, UncachedTyped, WasmerEngine};
 
     #[test]
     fn unpack_splits_the_paper_packing() {
         assert_eq!(unpack((65536i64 << 32) | 1024), (1024, 65536));
         assert_eq!(unpack(-1), (u32::MAX, u32::MAX));
+    }
+
+    /// A guest speaking the protocol, with the addresses it returns chosen
+    /// by the test: one page of memory, `abi_alloc` returning `alloc`,
+    /// `abi_buffer` returning `buffer`, an op that reads an i32 at `ptr` (and
+    /// traps on its own if that is out of bounds).
+    fn guest(alloc: i64, buffer: i64) -> runtimes::WasmerInstance {
+        let wat = format!(
+            r#"(module
+                (memory (export "memory") 1)
+                (func (export "abi_alloc") (param i32) (result i32) i32.const {alloc})
+                (func (export "abi_buffer") (result i64) i64.const {buffer})
+                (func (export "micro_mul_i32") (param i32 i32) (result i32)
+                    local.get 0 i32.load)
+                (func (export "micro_mul_f32") (param i32 i32) (result f32)
+                    unreachable))"#,
+            alloc = alloc as i32
+        );
+        let engine = WasmerEngine::new(runtimes::RuntimeId::WasmerCranelift).unwrap();
+        engine.load(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    fn kind<T>(r: Result<T>) -> ErrorKind {
+        match r {
+            Ok(_) => panic!("expected an error"),
+            Err(e) => e.kind().clone(),
+        }
+    }
+
+    #[test]
+    fn a_buffer_outside_memory_is_refused_at_open() {
+        for packed in [
+            (16i64 << 32) | 65530,       // runs past the end
+            (1i64 << 32) | 0xFFFF_FFFF,  // pointer past the end
+            (0xFFFF_FFFFi64 << 32) | 16, // capacity larger than memory
+        ] {
+            let mut inst = guest(1024, packed);
+            let err = GuestMemory::<_, CachedTyped, Static>::open(&mut inst).err().unwrap();
+            assert!(
+                err.to_string().starts_with("guest broke the ABI: abi_buffer() returned a bad buffer"),
+                "{err}"
+            );
+        }
+        // Dynamic never asks for the buffer.
+        let mut inst = guest(1024, -1);
+        assert!(GuestMemory::<_, CachedTyped, Dynamic>::open(&mut inst).is_ok());
+    }
+
+    #[test]
+    fn a_bad_block_from_abi_alloc_is_an_error_not_a_write() {
+        for alloc in [-16i64, 65532, 0x7FFF_FFFF] {
+            let mut inst = guest(alloc, (64i64 << 32) | 1024);
+            let mut mem = GuestMemory::<_, UncachedTyped, Dynamic>::open(&mut inst).unwrap();
+            let mut wrote = false;
+            let err = kind(mem.place(&mut inst, 8, |_| wrote = true));
+            assert!(matches!(err, ErrorKind::OutOfBounds { len: 8, .. }), "{alloc}: {err}");
+            assert!(!wrote);
+        }
+    }
+
+    #[test]
+    fn static_uses_the_buffer_until_a_payload_does_not_fit() {
+        let mut inst = guest(2048, (16i64 << 32) | 1024);
+        let mut mem = GuestMemory::<_, CachedTyped, Static>::open(&mut inst).unwrap();
+        let placed = mem.place(&mut inst, 16, |b| b.fill(7)).unwrap();
+        assert_eq!(placed, (1024, 16));
+        let placed = mem.place(&mut inst, 17, |b| b.fill(9)).unwrap();
+        assert_eq!(placed, (2048, 17));
+        let m = inst.resolve_memory(MEMORY).unwrap();
+        let mut back = [0u8; 17];
+        inst.read(&m, 2048, &mut back).unwrap();
+        assert_eq!(back, [9; 17]);
+        // An encoder that overflows the buffer falls back to a sized block.
+        let placed = mem
+            .place_encoded(&mut inst, |out| (out.len() >= 20).then_some(20), || 20)
+            .unwrap();
+        assert_eq!(placed, (2048, 20));
+    }
+
+    #[test]
+    fn packed_results_are_checked_before_reading() {
+        let mut inst = guest(1024, (16i64 << 32) | 1024);
+        let mut mem = GuestMemory::<_, CachedTyped, Dynamic>::open(&mut inst).unwrap();
+        let ok = mem.read_packed(&mut inst, (4i64 << 32) | 100, |b| Ok(b.len()));
+        assert_eq!(ok.unwrap(), 4);
+        for packed in [(8i64 << 32) | 65532, -1, (1i64 << 32) | 65536] {
+            let err = kind(mem.read_packed(&mut inst, packed, |_| Ok(())));
+            assert!(matches!(err, ErrorKind::OutOfBounds { .. }), "{packed:#x}: {err}");
+        }
+    }
+
+    #[test]
+    fn a_trapping_op_is_a_clean_error() {
+        use micro::Multiply;
+        struct Raw;
+        impl Codec for Raw {
+            fn encode_mul_i32(a: i32, _: i32, out: &mut [u8]) -> Option<usize> {
+                out.get_mut(..4)?.copy_from_slice(&a.to_le_bytes());
+                Some(4)
+            }
+            fn size_mul_i32(_: i32, _: i32) -> usize {
+                4
+            }
+            fn decode_mul_i32(_: &[u8]) -> Option<(i32, i32)> {
+                None
+            }
+            fn encode_mul_f32(_: f32, _: f32, out: &mut [u8]) -> Option<usize> {
+                Some(out.len().min(0))
+            }
+            fn size_mul_f32(_: f32, _: f32) -> usize {
+                0
+            }
+            fn decode_mul_f32(_: &[u8]) -> Option<(f32, f32)> {
+                None
+            }
+            fn encode_request(_: cachesim::Request, _: &mut [u8]) -> Option<usize> {
+                None
+            }
+            fn size_request(_: cachesim::Request) -> usize {
+                0
+            }
+            fn decode_request(_: &[u8]) -> Option<cachesim::Request> {
+                None
+            }
+            fn encode_stats(_: cachesim::Stats, _: &mut [u8]) -> Option<usize> {
+                None
+            }
+            fn decode_stats(_: &[u8]) -> Option<cachesim::Stats> {
+                None
+            }
+        }
+        let inst = guest(1024, (16i64 << 32) | 512);
+        let mut host = MemoryMicro::<_, CachedTyped, Static, Raw>::open(inst).unwrap();
+        // The op reads back the i32 the host wrote at the buffer.
+        assert_eq!(host.mul_i32(41, 0).unwrap(), 41);
+        let err = host.mul_f32(1.0, 2.0).err().unwrap();
+        assert!(matches!(err.kind(), ErrorKind::Trap(_)), "{err}");
+        // The instance survives the trap.
+        assert_eq!(host.mul_i32(-5, 0).unwrap(), -5);
     }
 }

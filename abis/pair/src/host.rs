@@ -1,8 +1,17 @@
 //! The host half of the Pair ABI.
 
-use abi_api::{Abi, Choice, Error, Instance, Linkage, MicroVisitor, Multiply, Result};
+use abi_api::{Abi, Choice, Error, Factor, Instance, Linkage, MicroVisitor, Multiply, Result};
 
 use crate::exports;
+
+/// How the host keeps its export handles: the paper's self-referential
+/// struct factor (Pair only, as in the paper's Table 1).
+pub const HANDLES: Factor = Factor {
+    name: "handles",
+    values: &["owned", "srs"],
+    about: "cached handles owned by the host struct, or borrowed through an ouroboros \
+            self-referential struct (paper's Figure 5); cached cells only",
+};
 
 /// The Pair ABI, as registered with the harness.
 #[derive(Debug, Clone, Copy, Default)]
@@ -13,16 +22,27 @@ impl Abi for Pair {
     const ABOUT: &'static str = "operands as direct wasm scalars (no memory traffic)";
     const GUEST: &'static str = "pair";
     const SCENARIOS: &'static [&'static str] = &["micro"];
+    const FACTORS: &'static [Factor] = &[HANDLES];
+
+    fn applies(factors: &[(&'static str, &'static str)]) -> bool {
+        // A self-referential struct holds references to resolved handles;
+        // with lookups by name there is nothing to hold.
+        !(factors.contains(&("handles", "srs")) && factors.contains(&("caching", "uncached")))
+    }
 
     fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-        _: Choice<'_>,
+        choice: Choice<'_>,
         visitor: V,
     ) -> Option<V::Output> {
-        Some(visitor.visit(PairMicro::<I, L>::open))
+        Some(match choice.get(HANDLES.name) {
+            "srs" => visitor.visit(PairSrs::<I, L>::open),
+            _ => visitor.visit(PairMicro::<I, L>::open),
+        })
     }
 }
 
-/// The micro scenario over the Pair ABI: one guest call per multiply.
+/// The micro scenario over the Pair ABI: one guest call per multiply, the
+/// handles owned by the struct next to the instance.
 pub struct PairMicro<I: Instance, L: Linkage> {
     inst: I,
     mul_i32: L::Func<I, (i32, i32), i32>,
@@ -53,5 +73,61 @@ impl<I: Instance, L: Linkage> Multiply for PairMicro<I, L> {
     #[inline(always)]
     fn mul_f32(&mut self, a: f32, b: f32) -> Result<f32> {
         L::invoke(&mut self.inst, &self.mul_f32, (a, b))
+    }
+}
+
+/// The resolved handles a [`PairSrs`] owns and borrows from.
+pub struct Handles<I: Instance, L: Linkage> {
+    mul_i32: L::Func<I, (i32, i32), i32>,
+    mul_f32: L::Func<I, (f32, f32), f32>,
+}
+
+/// The paper's Figure 5, with today's APIs: an ouroboros self-referential
+/// struct that owns the module's instance and its resolved handles, and
+/// calls through `&'this` references into them.
+///
+/// Wasmer 2 handed out `&Function` borrowed from the `Instance`, which is
+/// what forced the paper into a self-referential struct. Wasmer 7 and
+/// Wasmtime hand out owned handles, so the references here point into a
+/// handle table the struct owns; what the cell measures is the cost of
+/// the pattern itself (an extra indirection, a boxed borrowed field).
+#[ouroboros::self_referencing]
+pub struct PairSrs<I: Instance + 'static, L: Linkage> {
+    inst: I,
+    handles: Handles<I, L>,
+    #[borrows(handles)]
+    mul_i32: &'this L::Func<I, (i32, i32), i32>,
+    #[borrows(handles)]
+    mul_f32: &'this L::Func<I, (f32, f32), f32>,
+}
+
+impl<I: Instance, L: Linkage> PairSrs<I, L> {
+    /// Resolves the exports into the owned table and borrows them.
+    pub fn open(mut inst: I) -> Result<Self> {
+        let handles = Handles {
+            mul_i32: L::resolve(&mut inst, exports::MUL_I32)?,
+            mul_f32: L::resolve(&mut inst, exports::MUL_F32)?,
+        };
+        Ok(PairSrsBuilder {
+            inst,
+            handles,
+            mul_i32_builder: |h: &Handles<I, L>| &h.mul_i32,
+            mul_f32_builder: |h: &Handles<I, L>| &h.mul_f32,
+        }
+        .build())
+    }
+}
+
+impl<I: Instance, L: Linkage> Multiply for PairSrs<I, L> {
+    type Error = Error;
+
+    #[inline(always)]
+    fn mul_i32(&mut self, a: i32, b: i32) -> Result<i32> {
+        self.with_mut(|s| L::invoke(s.inst, *s.mul_i32, (a, b)))
+    }
+
+    #[inline(always)]
+    fn mul_f32(&mut self, a: f32, b: f32) -> Result<f32> {
+        self.with_mut(|s| L::invoke(s.inst, *s.mul_f32, (a, b)))
     }
 }

@@ -37,6 +37,15 @@ fn get<M: Message + Default>(bytes: &[u8]) -> Option<M> {
     M::decode(bytes).ok()
 }
 
+/// Both operands always present, so the sign of a zero survives.
+#[inline(always)]
+fn mul_f32(a: f32, b: f32) -> wire::MulF32 {
+    wire::MulF32 {
+        a: Some(a),
+        b: Some(b),
+    }
+}
+
 /// The Protobuf encoding.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Protobuf;
@@ -57,15 +66,15 @@ impl Codec for Protobuf {
 
     #[inline(always)]
     fn encode_mul_f32(a: f32, b: f32, out: &mut [u8]) -> Option<usize> {
-        put(&wire::MulF32 { a, b }, out)
+        put(&mul_f32(a, b), out)
     }
     #[inline(always)]
     fn size_mul_f32(a: f32, b: f32) -> usize {
-        wire::MulF32 { a, b }.encoded_len()
+        mul_f32(a, b).encoded_len()
     }
     #[inline(always)]
     fn decode_mul_f32(bytes: &[u8]) -> Option<(f32, f32)> {
-        get::<wire::MulF32>(bytes).map(|m| (m.a, m.b))
+        get::<wire::MulF32>(bytes).map(|m| (m.a.unwrap_or(0.0), m.b.unwrap_or(0.0)))
     }
 
     #[inline(always)]
@@ -164,6 +173,9 @@ mod tests {
         // sint32 zigzag: -1 is one byte, not ten.
         assert_eq!(Protobuf::size_mul_i32(-1, 0), 2);
         assert_eq!(Protobuf::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]), None);
+        let n = Protobuf::encode_mul_f32(-0.0, 0.0, &mut buf).unwrap();
+        let (a, b) = Protobuf::decode_mul_f32(&buf[..n]).unwrap();
+        assert_eq!((a.to_bits(), b.to_bits()), ((-0.0f32).to_bits(), 0));
         let s = Stats {
             requests: 5,
             hits: 3,
@@ -183,11 +195,18 @@ mod tests {
         let mut fields = Vec::new();
         let mut message = "";
         for line in schema.lines().map(str::trim) {
+            if line.starts_with("//") {
+                continue;
+            }
             if let Some(rest) = line.strip_prefix("message ") {
                 message = rest.trim_end_matches(" {").trim();
             } else if let Some((decl, num)) = line.trim_end_matches(';').split_once(" = ") {
                 let mut words = decl.split_whitespace();
-                let (ty, name) = (words.next().unwrap(), words.next().unwrap());
+                let mut ty = words.next().unwrap();
+                if ty == "optional" {
+                    ty = words.next().unwrap();
+                }
+                let name = words.next().unwrap();
                 fields.push((message, ty, name, num.parse::<u32>().unwrap()));
             }
         }
@@ -197,8 +216,16 @@ mod tests {
             let bytes = match (message, name) {
                 ("MulI32", "a") => wire::MulI32 { a: 1, b: 0 }.encode_to_vec(),
                 ("MulI32", "b") => wire::MulI32 { a: 0, b: 1 }.encode_to_vec(),
-                ("MulF32", "a") => wire::MulF32 { a: 1.0, b: 0.0 }.encode_to_vec(),
-                ("MulF32", "b") => wire::MulF32 { a: 0.0, b: 1.0 }.encode_to_vec(),
+                ("MulF32", "a") => wire::MulF32 {
+                    a: Some(1.0),
+                    b: None,
+                }
+                .encode_to_vec(),
+                ("MulF32", "b") => wire::MulF32 {
+                    a: None,
+                    b: Some(1.0),
+                }
+                .encode_to_vec(),
                 ("Request", "id") => wire::Request { id: 1, size: 0 }.encode_to_vec(),
                 ("Request", "size") => wire::Request { id: 0, size: 1 }.encode_to_vec(),
                 ("Stats", f) => {
