@@ -195,7 +195,7 @@ mod tests {
         let mut fields = Vec::new();
         let mut message = "";
         for line in schema.lines().map(str::trim) {
-            if line.starts_with("//") {
+            if line.starts_with("//") || line.starts_with("syntax") {
                 continue;
             }
             if let Some(rest) = line.strip_prefix("message ") {
