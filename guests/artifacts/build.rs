@@ -12,13 +12,43 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, exit};
 
-/// Every guest: (crate name, constant name, wasm target).
-const GUESTS: &[(&str, &str, &str)] = &[
-    ("guest-pair", "PAIR", "wasm32-unknown-unknown"),
-    ("guest-bytemuck", "BYTEMUCK", "wasm32-unknown-unknown"),
-    ("guest-bincode", "BINCODE", "wasm32-unknown-unknown"),
-    ("guest-protobuf", "PROTOBUF", "wasm32-unknown-unknown"),
-];
+/// The target a guest is built for unless its manifest says otherwise
+/// (`[package.metadata.abilab] target = "..."`).
+const DEFAULT_TARGET: &str = "wasm32-unknown-unknown";
+
+/// A guest crate found under `guests/`.
+struct Guest {
+    /// Package name, `guest-<short>`.
+    krate: String,
+    /// Its wasm target.
+    target: String,
+}
+
+/// Every `guests/*/` crate but this one, sorted by name.
+fn discover(guests_dir: &Path) -> Vec<Guest> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(guests_dir).expect("guests/ is readable") {
+        let manifest = entry.expect("guests/ entry").path().join("Cargo.toml");
+        let Ok(text) = std::fs::read_to_string(&manifest) else {
+            continue;
+        };
+        println!("cargo::rerun-if-changed={}", manifest.display());
+        let value = |key: &str| {
+            text.lines()
+                .filter_map(|l| l.trim().strip_prefix(key)?.trim().strip_prefix('='))
+                .map(|v| v.trim().trim_matches('"').to_string())
+                .next()
+        };
+        let krate = value("name").unwrap_or_default();
+        if !krate.starts_with("guest-") || krate == "guest-artifacts" {
+            continue;
+        }
+        let target = value("target").unwrap_or_else(|| DEFAULT_TARGET.to_string());
+        out.push(Guest { krate, target });
+    }
+    out.sort_by(|a, b| a.krate.cmp(&b.krate));
+    out
+}
 
 /// The command that installs every target a guest needs.
 const INSTALL: &str = "rustup target add wasm32-unknown-unknown wasm32-wasip2";
@@ -44,21 +74,29 @@ fn main() {
         workspace.join("Cargo.toml").display()
     );
 
-    let mut targets: Vec<&str> = GUESTS.iter().map(|g| g.2).collect();
+    // A new guest directory appears in guests/ itself.
+    let guests_dir = manifest_dir.parent().unwrap();
+    println!("cargo::rerun-if-changed={}", guests_dir.display());
+    let guests = discover(guests_dir);
+    let mut targets: Vec<&str> = guests.iter().map(|g| g.target.as_str()).collect();
+    targets.sort();
     targets.dedup();
     check_targets_installed(&targets);
 
     let mut generated = String::new();
     let mut all = String::new();
-    for &target in &targets {
-        let crates: Vec<&str> = GUESTS
+    for target in targets {
+        let crates: Vec<&str> = guests
             .iter()
-            .filter(|g| g.2 == target)
-            .map(|g| g.0)
+            .filter(|g| g.target == target)
+            .map(|g| g.krate.as_str())
             .collect();
         build(&workspace, &target_dir, target, &crates);
     }
-    for &(krate, konst, target) in GUESTS {
+    for Guest { krate, target } in &guests {
+        let target = target.as_str();
+        let short = krate.trim_start_matches("guest-");
+        let konst = short.to_uppercase().replace('-', "_");
         let stem = krate.replace('-', "_");
         let dir = target_dir.join(target).join("guest");
         let wasm = dir.join(format!("{stem}.wasm"));
@@ -66,7 +104,6 @@ fn main() {
             fail(&format!("{krate} built but {} is missing", wasm.display()));
         }
         rerun_on_sources(&dir.join(format!("{stem}.d")), &workspace);
-        let short = krate.trim_start_matches("guest-");
         writeln!(
             generated,
             "/// `{krate}`, built for `{target}` with the `guest` profile.\n\

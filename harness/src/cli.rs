@@ -14,6 +14,7 @@ use runtimes::{RuntimeId, UnknownId};
 use serde_json::json;
 
 use crate::abis::AbiId;
+use crate::children;
 use crate::factors;
 use crate::fingerprint::{Fingerprint, rfc3339, stamp};
 use crate::measure::Protocol;
@@ -84,6 +85,11 @@ pub struct MatrixArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Host builds to run the matrix in: `release`, `debug` (all at
+    /// opt-level 0), `dev`; others than this binary's run as child
+    /// processes and their cells are merged in [default: this binary's].
+    #[arg(long, value_name = "PROFILES")]
+    pub host_profile: Option<String>,
 }
 
 /// Why a command failed.
@@ -225,6 +231,24 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         out,
         format: a.format.parse::<Format>()?,
         quiet: a.quiet,
+        host_profiles: match &a.host_profile {
+            None => vec![factors::host_profile().to_string()],
+            Some(list) => {
+                let mut v: Vec<String> = Vec::new();
+                for p in list.split(',').map(str::trim) {
+                    if !crate::children::PROFILES.contains(&p) {
+                        return Err(usage(format!(
+                            "unknown host profile `{p}` (expected one of: {})",
+                            crate::children::PROFILES.join(", ")
+                        )));
+                    }
+                    if !v.iter().any(|x| x == p) {
+                        v.push(p.to_string());
+                    }
+                }
+                v
+            }
+        },
     })
 }
 
@@ -245,10 +269,20 @@ fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<Factor> {
 
 /// Runs a validated matrix.
 pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
+    let own = factors::host_profile();
+    let run_local = opts.host_profiles.iter().any(|p| p == own);
     let plan = Plan::new(opts);
     if plan.cells.is_empty() {
         return Err(Failure::Usage("no cell matches the options".into()));
     }
+    // Other host profiles: find or build their harness before writing anything.
+    let children = opts
+        .host_profiles
+        .iter()
+        .filter(|p| *p != own)
+        .map(|p| children::prepare(p, opts.quiet))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(Failure::Run)?;
     let columns = plan.factor_columns();
     let mut sink = Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?;
     let started = SystemTime::now();
@@ -270,7 +304,12 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
                 "seed": opts.seed,
                 "only": opts.only,
             },
-            "cells": plan.cells.len(),
+            "host_profiles": opts.host_profiles,
+            "children": children
+                .iter()
+                .map(|c| json!({"host_profile": c.profile, "binary": c.binary}))
+                .collect::<Vec<_>>(),
+            "cells": plan.cells.len() * opts.host_profiles.len(),
             "status_counts": counts,
         });
         let fp = serde_json::to_value(&fingerprint).expect("fingerprint serialises");
@@ -285,10 +324,24 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
     };
     write_run(&sink, run_json(None, serde_json::Value::Null))?;
 
-    let progress = Progress::new(plan.cells.len(), opts.protocol.reps, opts.quiet);
-    let records = execute(&plan, &opts.protocol, &mut sink, &progress)
-        .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
-    progress.done();
+    let mut records = Vec::new();
+    if run_local {
+        let progress = Progress::new(plan.cells.len(), opts.protocol.reps, opts.quiet);
+        records = execute(&plan, &opts.protocol, &mut sink, &progress)
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
+        progress.done();
+    }
+    for child in &children {
+        let dir = sink.dir().join(format!("host-{}", child.profile));
+        let rows = child.run(opts, &dir).map_err(Failure::Run)?;
+        let offset = records.len();
+        for mut r in rows {
+            r.run_index += offset;
+            sink.write(&r)
+                .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
+            records.push(r);
+        }
+    }
     let count = |s: Status| records.iter().filter(|r| r.status == s).count();
     let (ok, errors, unsupported) = (
         count(Status::Ok),
@@ -303,11 +356,17 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
         ),
     )?;
 
-    let refs: Vec<&output::Record> = records.iter().collect();
+    // Show cells in plan order, host profile by host profile.
+    let mut refs: Vec<&output::Record> = records.iter().collect();
+    refs.sort_by_key(|r| {
+        let host = r.factors.get(factors::HOST_PROFILE);
+        let h = opts.host_profiles.iter().position(|p| Some(p) == host);
+        (h, plan.position(r))
+    });
     match opts.format {
         Format::Table => print!("{}", output::table(&refs, &columns)),
         Format::Json => {
-            for r in &records {
+            for r in &refs {
                 println!("{}", serde_json::to_string(r).expect("record serialises"));
             }
         }

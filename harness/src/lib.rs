@@ -9,6 +9,7 @@
 //! `run.json` (with [`fingerprint`]) and the table.
 
 pub mod abis;
+pub mod children;
 pub mod cli;
 pub mod factors;
 pub mod fingerprint;

@@ -70,6 +70,44 @@ pub struct Options {
     pub format: Format,
     /// No progress output on stderr.
     pub quiet: bool,
+    /// Host profiles to run the matrix in (this binary's, and/or others
+    /// through child processes), in the order given.
+    pub host_profiles: Vec<String>,
+}
+
+impl Options {
+    /// The `matrix` arguments that reproduce these options in another
+    /// binary (a child with another host profile), writing to `out`.
+    pub fn child_args(&self, out: &std::path::Path) -> Vec<std::ffi::OsString> {
+        let join = |v: Vec<&str>| v.join(",");
+        let mut args: Vec<std::ffi::OsString> = [
+            "matrix".to_string(),
+            format!("--scenario={}", self.scenario),
+            format!(
+                "--runtime={}",
+                join(self.runtimes.iter().map(|r| r.id()).collect())
+            ),
+            format!("--abi={}", join(self.abis.iter().map(|a| a.id()).collect())),
+            format!("--calls={}", self.protocol.calls),
+            format!("--reps={}", self.protocol.reps),
+            format!("--warmup={}", self.protocol.warmup.as_secs_f64()),
+            format!("--order={}", self.order),
+            format!("--seed={}", self.seed),
+            "--format=json".to_string(),
+        ]
+        .into_iter()
+        .map(Into::into)
+        .collect();
+        for o in &self.only {
+            args.push(format!("--only={}={}", o.factor, o.values.join(",")).into());
+        }
+        if self.quiet {
+            args.push("--quiet".into());
+        }
+        args.push("--out".into());
+        args.push(out.into());
+        args
+    }
 }
 
 /// The cells of a run: in plan order (for tables) and in execution order.
@@ -101,6 +139,20 @@ impl Plan {
         let mut order = natives;
         order.extend(rest);
         Plan { cells, order }
+    }
+
+    /// The plan position of the cell a record is for, whatever host
+    /// profile ran it: to show records (a child's too) in plan order.
+    pub fn position(&self, r: &crate::output::Record) -> Option<usize> {
+        self.cells.iter().position(|c| {
+            c.runtime_id() == r.runtime
+                && c.abi_id() == r.abi
+                && c.factors.len() == r.factors.len()
+                && c.factors.iter().all(|(n, v)| {
+                    *n == crate::factors::HOST_PROFILE
+                        || r.factors.get(*n).map(String::as_str) == Some(v)
+                })
+        })
     }
 
     /// Every factor name in the plan, in first-seen order over the sandboxed
@@ -151,6 +203,7 @@ mod tests {
             out: PathBuf::new(),
             format: Format::Table,
             quiet: true,
+            host_profiles: vec!["dev".into()],
         }
     }
 
@@ -189,7 +242,14 @@ mod tests {
         );
         assert_eq!(
             plan.factor_columns(),
-            vec!["host-profile", "caching", "call", "loading", "operand", "handles"]
+            vec![
+                "host-profile",
+                "caching",
+                "call",
+                "loading",
+                "operand",
+                "handles"
+            ]
         );
     }
 }

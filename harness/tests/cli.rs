@@ -31,7 +31,7 @@ fn quick_matrix_writes_three_consistent_files() {
             "--runtime",
             "all",
             "--abi",
-            "pair",
+            "all",
         ])
         .arg("--out")
         .arg(&out)
@@ -41,9 +41,24 @@ fn quick_matrix_writes_three_consistent_files() {
     assert!(stdout.contains("ns/call"), "no table on stdout:\n{stdout}");
 
     let rows = rows(&out);
-    // 2 native cells + 4 runtimes × (16 Pair cells with owned handles +
-    // 8 cached ones through the self-referential struct).
-    assert_eq!(rows.len(), 2 + 4 * 24);
+    // The paper's Table 1 on every runtime, plus our factors: per runtime,
+    // Pair: caching × call × loading × operand (16) with owned handles, and
+    // the 8 cached ones through the self-referential struct; Bytemuck,
+    // Bincode, Protobuf: 16 × memory static/dynamic (32 each). Plus one
+    // native cell per operand.
+    let per_runtime = 24 + 3 * 32;
+    assert_eq!(rows.len(), 2 + 4 * per_runtime);
+    let mut cells: Vec<String> = rows
+        .iter()
+        .map(|r| format!("{} {} {}", r["runtime"], r["abi"], r["factors"]))
+        .collect();
+    cells.sort();
+    cells.dedup();
+    assert_eq!(cells.len(), rows.len(), "a cell ran twice");
+    for abi in ["pair", "bytemuck", "bincode", "protobuf"] {
+        let n = rows.iter().filter(|r| r["abi"] == abi).count();
+        assert_eq!(n, 4 * if abi == "pair" { 24 } else { 32 }, "{abi}");
+    }
     for r in &rows {
         let runtime = r["runtime"].as_str().unwrap();
         let compiled = runtime == "native"
@@ -155,6 +170,10 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
             "unknown scenario",
         ),
         (vec!["--frobnicate".into()], "unexpected argument"),
+        (
+            vec!["--host-profile".into(), "fast".into()],
+            "unknown host profile `fast`",
+        ),
     ];
     for (args, msg) in cases {
         let assert = harness()
@@ -221,7 +240,9 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     let assert = harness()
-        .args(["matrix", "--quick", "--quiet", "--format", "json", "--abi", "pair"])
+        .args([
+            "matrix", "--quick", "--quiet", "--format", "json", "--abi", "pair",
+        ])
         .args([
             "--only",
             "caching=cached",
@@ -264,4 +285,50 @@ fn list_names_every_axis() {
     ] {
         assert!(stdout.contains(word), "list lacks {word}:\n{stdout}");
     }
+}
+
+#[test]
+fn other_host_profiles_run_in_a_child_and_merge() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    let me = assert_cmd::cargo::cargo_bin("harness");
+    let assert = harness()
+        // Stand-in for a debug-profile build: this very binary.
+        .env("ABILAB_HARNESS_DEBUG", &me)
+        .args([
+            "matrix",
+            "--quick",
+            "--quiet",
+            "--host-profile",
+            "dev,debug",
+            "--abi",
+            "pair",
+        ])
+        .args([
+            "--only",
+            "caching=cached",
+            "--only",
+            "call=typed",
+            "--only",
+            "operand=i32",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let rows = rows(&out);
+    // native + (preload, hotload) × (owned, srs), once here and once in the child.
+    assert_eq!(rows.len(), 2 * 5, "{stdout}");
+    let mut idx: Vec<u64> = rows
+        .iter()
+        .map(|r| r["run_index"].as_u64().unwrap())
+        .collect();
+    idx.sort();
+    assert_eq!(idx, (0..10).collect::<Vec<_>>());
+    assert!(out.join("host-debug/results.jsonl").exists());
+    assert!(rows.iter().all(|r| r["status"] == "ok"));
+    let run: Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(run["host_profiles"], serde_json::json!(["dev", "debug"]));
+    assert_eq!(run["status_counts"]["ok"], 10);
 }

@@ -279,9 +279,12 @@ mod tests {
             (0xFFFF_FFFFi64 << 32) | 16, // capacity larger than memory
         ] {
             let mut inst = guest(1024, packed);
-            let err = GuestMemory::<_, CachedTyped, Static>::open(&mut inst).err().unwrap();
+            let err = GuestMemory::<_, CachedTyped, Static>::open(&mut inst)
+                .err()
+                .unwrap();
             assert!(
-                err.to_string().starts_with("guest broke the ABI: abi_buffer() returned a bad buffer"),
+                err.to_string()
+                    .starts_with("guest broke the ABI: abi_buffer() returned a bad buffer"),
                 "{err}"
             );
         }
@@ -297,7 +300,10 @@ mod tests {
             let mut mem = GuestMemory::<_, UncachedTyped, Dynamic>::open(&mut inst).unwrap();
             let mut wrote = false;
             let err = kind(mem.place(&mut inst, 8, |_| wrote = true));
-            assert!(matches!(err, ErrorKind::OutOfBounds { len: 8, .. }), "{alloc}: {err}");
+            assert!(
+                matches!(err, ErrorKind::OutOfBounds { len: 8, .. }),
+                "{alloc}: {err}"
+            );
             assert!(!wrote);
         }
     }
@@ -329,7 +335,10 @@ mod tests {
         assert_eq!(ok.unwrap(), 4);
         for packed in [(8i64 << 32) | 65532, -1, (1i64 << 32) | 65536] {
             let err = kind(mem.read_packed(&mut inst, packed, |_| Ok(())));
-            assert!(matches!(err, ErrorKind::OutOfBounds { .. }), "{packed:#x}: {err}");
+            assert!(
+                matches!(err, ErrorKind::OutOfBounds { .. }),
+                "{packed:#x}: {err}"
+            );
         }
     }
 

@@ -140,12 +140,17 @@ mod host {
 #[cfg(not(target_family = "wasm"))]
 pub use host::BincodeAbi;
 
+/// The shared protocol, for the guest macro; not part of the API.
+#[cfg(feature = "guest")]
+#[doc(hidden)]
+pub use abi_api as __abi_api;
+
 /// Expands to the Bincode guest's exports. A guest crate is this one line.
 #[cfg(feature = "guest")]
 #[macro_export]
 macro_rules! export_guest {
     () => {
-        abi_api::export_codec_guest!($crate::Bincode);
+        $crate::__abi_api::export_codec_guest!($crate::Bincode);
     };
 }
 

@@ -149,12 +149,17 @@ mod host {
 #[cfg(not(target_family = "wasm"))]
 pub use host::ProtobufAbi;
 
+/// The shared protocol, for the guest macro; not part of the API.
+#[cfg(feature = "guest")]
+#[doc(hidden)]
+pub use abi_api as __abi_api;
+
 /// Expands to the Protobuf guest's exports. A guest crate is this one line.
 #[cfg(feature = "guest")]
 #[macro_export]
 macro_rules! export_guest {
     () => {
-        abi_api::export_codec_guest!($crate::Protobuf);
+        $crate::__abi_api::export_codec_guest!($crate::Protobuf);
     };
 }
 
@@ -172,7 +177,10 @@ mod tests {
         }
         // sint32 zigzag: -1 is one byte, not ten.
         assert_eq!(Protobuf::size_mul_i32(-1, 0), 2);
-        assert_eq!(Protobuf::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]), None);
+        assert_eq!(
+            Protobuf::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]),
+            None
+        );
         let n = Protobuf::encode_mul_f32(-0.0, 0.0, &mut buf).unwrap();
         let (a, b) = Protobuf::decode_mul_f32(&buf[..n]).unwrap();
         assert_eq!((a.to_bits(), b.to_bits()), ((-0.0f32).to_bits(), 0));
