@@ -187,7 +187,7 @@ fn main() {
             for k in 0..3 {
                 let side = (k + round as usize) % 3;
                 if side == 2 {
-                    match scenario::run(&spec, &protocol, &mut || {}) {
+                    match scenario::run(&spec, &protocol, &Default::default(), &mut || {}) {
                         Outcome::Ok { samples: s, .. } => samples[2].extend(s.replicate_s),
                         other => panic!("{runtime}: harness cell failed: {other:?}"),
                     }

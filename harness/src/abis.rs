@@ -26,6 +26,8 @@ pub struct AbiInfo {
     pub scenarios: &'static [&'static str],
     /// Its own factors.
     pub factors: &'static [Factor],
+    /// Its own factors in the simulator scenario.
+    pub sim_factors: &'static [Factor],
     /// Whether a cell with these factors exists (see `Abi::applies`).
     pub applies: fn(&[(&'static str, &'static str)]) -> bool,
 }
@@ -59,6 +61,7 @@ macro_rules! registry {
                         guest: <$ty as Abi>::GUEST,
                         scenarios: <$ty as Abi>::SCENARIOS,
                         factors: <$ty as Abi>::FACTORS,
+                        sim_factors: <$ty as Abi>::SIM_FACTORS,
                         applies: <$ty as Abi>::applies,
                     },)+
                 }

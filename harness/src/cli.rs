@@ -21,7 +21,7 @@ use crate::measure::Protocol;
 use crate::output::{self, Sink, Status};
 use crate::plan::{DEFAULT_SEED, Format, Only, Options, Order, Plan};
 use crate::run::{Progress, execute};
-use crate::scenario::Scenario;
+use crate::scenario::{Inputs, Scenario};
 
 /// Measures what it costs to call into a WebAssembly sandbox, across
 /// runtimes and ABIs.
@@ -41,6 +41,12 @@ pub enum Command {
     /// Run a matrix of cells (runtime × ABI × factors, plus native) and
     /// write results.jsonl, results.csv and run.json.
     Matrix(Box<MatrixArgs>),
+    /// Run the cache simulator over a trace, natively or with the policy
+    /// in a guest, and print hits and hit ratios.
+    Sim(Box<crate::tools::SimArgs>),
+    /// Make traces for the simulator.
+    #[command(subcommand)]
+    Trace(crate::tools::TraceCommand),
 }
 
 /// `harness matrix` arguments, before validation.
@@ -61,7 +67,8 @@ pub struct MatrixArgs {
     /// Timed replicates per cell [default: 100, or 5 with --quick].
     #[arg(long, value_name = "R")]
     pub reps: Option<u32>,
-    /// Minimum warm-up per cell, seconds [default: 0.2, or 0.01 with --quick].
+    /// Minimum warm-up per cell, seconds; 0 for none [default: 0.2, or 0.01
+    /// with --quick; sim: one replay].
     #[arg(long, value_name = "SECONDS")]
     pub warmup: Option<f64>,
     /// A smoke run of a few seconds: few calls and replicates.
@@ -90,6 +97,64 @@ pub struct MatrixArgs {
     /// processes and their cells are merged in [default: this binary's].
     #[arg(long, value_name = "PROFILES")]
     pub host_profile: Option<String>,
+    /// Sim: the trace to replay [default: generated, see --requests].
+    #[arg(long, value_name = "FILE", help_heading = "Simulator")]
+    pub trace: Option<PathBuf>,
+    /// Sim: the trace file's format: text, webcachesim or binary [default: detected].
+    #[arg(long, value_name = "FORMAT", help_heading = "Simulator")]
+    pub trace_format: Option<String>,
+    /// Sim: an object whose size changes is an `error`, or `allow`ed.
+    #[arg(
+        long,
+        value_name = "POLICY",
+        default_value = "error",
+        help_heading = "Simulator"
+    )]
+    pub size_change: String,
+    /// Sim: requests of the generated trace [default: 1000000, or 20000 with --quick].
+    #[arg(long, value_name = "N", help_heading = "Simulator")]
+    pub requests: Option<u64>,
+    /// Sim: distinct objects of the generated trace [default: 30000, or 2000 with --quick].
+    #[arg(long, value_name = "N", help_heading = "Simulator")]
+    pub objects: Option<u32>,
+    /// Sim: seed of the generated trace.
+    #[arg(
+        long,
+        value_name = "SEED",
+        default_value_t = 1,
+        help_heading = "Simulator"
+    )]
+    pub trace_seed: u64,
+    /// Sim: cache sizes of every cell (KiB, MiB, GiB, KB, MB, GB or bytes).
+    #[arg(
+        long,
+        value_name = "SIZES",
+        default_value = "4MiB",
+        help_heading = "Simulator"
+    )]
+    pub cache_size: String,
+    /// Sim: more sizes for the native hit-ratio sweep, or `none`
+    /// [default: 1MiB,2MiB,...,1GiB, or none with --quick].
+    #[arg(long, value_name = "SIZES|none", help_heading = "Simulator")]
+    pub sweep: Option<String>,
+}
+
+/// Parses a comma-separated list of sizes (`none` for an empty list).
+pub fn parse_sizes(s: &str, flag: &str) -> Result<Vec<u64>, String> {
+    if s.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let b = crate::size::parse(part).map_err(|e| format!("{flag}: {e}"))?;
+        if b == 0 {
+            return Err(format!("{flag}: a cache of 0 bytes holds nothing"));
+        }
+        if !out.contains(&b) {
+            out.push(b);
+        }
+    }
+    Ok(out)
 }
 
 /// Why a command failed.
@@ -129,6 +194,10 @@ pub fn main() -> ExitCode {
             Ok(ExitCode::SUCCESS)
         }
         Command::Matrix(args) => options(&args).and_then(|o| matrix(&o)),
+        Command::Sim(args) => crate::tools::simulate(&args),
+        Command::Trace(crate::tools::TraceCommand::Generate(args)) => {
+            crate::tools::generate_trace(&args)
+        }
     };
     match result {
         Ok(code) => code,
@@ -167,15 +236,23 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
     let scenario: Scenario = a.scenario.parse()?;
     let runtimes = parse_list(&a.runtime, RuntimeId::ALL)?;
     let abis = parse_list(&a.abi, AbiId::ALL)?;
-    let (calls, reps, warmup) = if a.quick {
-        (2_000, 5, 0.01)
-    } else {
-        (100_000, 100, 0.2)
+    let sim = scenario == Scenario::Sim;
+    if sim && a.calls.is_some() {
+        return Err(usage(
+            "--calls does not apply to --scenario sim: a replicate replays the whole trace".into(),
+        ));
+    }
+    let (calls, reps, warmup) = match (a.quick, sim) {
+        (true, false) => (2_000, 5, 0.01),
+        (false, false) => (100_000, 100, 0.2),
+        // One warm-up replay of the trace.
+        (true, true) => (0, 3, 1e-9),
+        (false, true) => (0, 10, 1e-9),
     };
     let calls = a.calls.unwrap_or(calls);
     let reps = a.reps.unwrap_or(reps);
     let warmup = a.warmup.unwrap_or(warmup);
-    if calls == 0 {
+    if calls == 0 && !sim {
         return Err(usage("--calls must be at least 1".into()));
     }
     if reps < 2 {
@@ -231,6 +308,7 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         out,
         format: a.format.parse::<Format>()?,
         quiet: a.quiet,
+        sim: sim_options(a).map_err(usage)?,
         host_profiles: match &a.host_profile {
             None => vec![factors::host_profile().to_string()],
             Some(list) => {
@@ -252,13 +330,71 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
     })
 }
 
+/// The simulator's trace and sizes.
+fn sim_options(a: &MatrixArgs) -> Result<crate::plan::SimOptions, String> {
+    use cachesim::workloads::{SizeChange, TraceFormat};
+    let size_change: SizeChange = a
+        .size_change
+        .parse()
+        .map_err(|e| format!("--size-change: {e}"))?;
+    let trace = match &a.trace {
+        Some(path) => {
+            if a.requests.is_some() || a.objects.is_some() {
+                return Err(
+                    "--requests and --objects shape the generated trace, not --trace".into(),
+                );
+            }
+            let format = match &a.trace_format {
+                Some(f) => Some(
+                    f.parse::<TraceFormat>()
+                        .map_err(|e| format!("--trace-format: {e}"))?,
+                ),
+                None => None,
+            };
+            crate::workload::TraceSource::File {
+                path: path.clone(),
+                format,
+                size_change,
+            }
+        }
+        None => {
+            let mut source = crate::workload::TraceSource::default_generated(a.quick);
+            if let crate::workload::TraceSource::Generated(c) = &mut source {
+                c.requests = a.requests.unwrap_or(c.requests);
+                c.objects = a.objects.unwrap_or(c.objects);
+                c.seed = a.trace_seed;
+                c.validate().map_err(|e| format!("generated trace: {e}"))?;
+            }
+            source
+        }
+    };
+    let default_sweep = if a.quick {
+        "none".to_string()
+    } else {
+        (0..=10)
+            .map(|i| crate::size::format(1 << (20 + i)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    Ok(crate::plan::SimOptions {
+        trace,
+        sizes: parse_sizes(&a.cache_size, "--cache-size")?,
+        sweep: parse_sizes(a.sweep.as_deref().unwrap_or(&default_sweep), "--sweep")?,
+    })
+}
+
 /// Every factor a cell of `scenario` over `abis` can have.
 fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<Factor> {
     let mut all: Vec<Factor> = match scenario {
         Scenario::Micro => factors::MICRO.to_vec(),
+        Scenario::Sim => crate::scenario::sim::SIM.to_vec(),
     };
     for a in abis {
-        for f in a.info().factors {
+        let own = match scenario {
+            Scenario::Micro => a.info().factors,
+            Scenario::Sim => a.info().sim_factors,
+        };
+        for f in own {
             if !all.iter().any(|k| k.name == f.name) {
                 all.push(*f);
             }
@@ -271,7 +407,25 @@ fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<Factor> {
 pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
     let own = factors::host_profile();
     let run_local = opts.host_profiles.iter().any(|p| p == own);
-    let plan = Plan::new(opts);
+    // The trace is read (or generated) before anything is written: a bad
+    // trace file is bad input.
+    let (inputs, trace_source, protocol) = match opts.scenario {
+        Scenario::Micro => (Inputs::default(), serde_json::Value::Null, opts.protocol),
+        Scenario::Sim => {
+            let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
+            let protocol = Protocol {
+                calls: trace.requests.len() as u64,
+                ..opts.protocol
+            };
+            let inputs = Inputs {
+                trace: trace.requests,
+                sizes: opts.sim.sizes.clone(),
+                sweep: opts.sim.sweep.clone(),
+            };
+            (inputs, trace.source, protocol)
+        }
+    };
+    let plan = Plan::new(opts, &inputs);
     if plan.cells.is_empty() {
         return Err(Failure::Usage("no cell matches the options".into()));
     }
@@ -297,9 +451,12 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
                 "scenario": opts.scenario.id(),
                 "runtimes": opts.runtimes.iter().map(|r| r.id()).collect::<Vec<_>>(),
                 "abis": opts.abis.iter().map(|a| a.id()).collect::<Vec<_>>(),
-                "calls": opts.protocol.calls,
-                "reps": opts.protocol.reps,
-                "warmup_s": opts.protocol.warmup.as_secs_f64(),
+                "calls": protocol.calls,
+                "reps": protocol.reps,
+                "warmup_s": protocol.warmup.as_secs_f64(),
+                "trace": trace_source,
+                "cache_sizes": opts.sim.sizes.iter().map(|b| crate::size::format(*b)).collect::<Vec<_>>(),
+                "sweep": opts.sim.sweep.iter().map(|b| crate::size::format(*b)).collect::<Vec<_>>(),
                 "order": opts.order.id(),
                 "seed": opts.seed,
                 "only": opts.only,
@@ -326,8 +483,8 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
 
     let mut records = Vec::new();
     if run_local {
-        let progress = Progress::new(plan.cells.len(), opts.protocol.reps, opts.quiet);
-        records = execute(&plan, &opts.protocol, &mut sink, &progress)
+        let progress = Progress::new(plan.cells.len(), protocol.reps, opts.quiet);
+        records = execute(&plan, &protocol, &inputs, &mut sink, &progress)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
         progress.done();
     }
@@ -364,7 +521,10 @@ pub fn matrix(opts: &Options) -> Result<ExitCode, Failure> {
         (h, plan.position(r))
     });
     match opts.format {
-        Format::Table => print!("{}", output::table(&refs, &columns)),
+        Format::Table => {
+            print!("{}", output::table(&refs, &columns));
+            print!("{}", output::hit_ratios(&refs));
+        }
         Format::Json => {
             for r in &refs {
                 println!("{}", serde_json::to_string(r).expect("record serialises"));
@@ -424,10 +584,12 @@ pub fn list() -> String {
     for sc in Scenario::ALL {
         let about = match sc {
             Scenario::Micro => "the paper's multiply call, N calls per replicate",
+            Scenario::Sim => "the web-proxy cache simulator, one call per request of a trace",
         };
         let _ = writeln!(s, "  {:<18} {about}", sc.id());
         let shared: &[Factor] = match sc {
             Scenario::Micro => factors::MICRO,
+            Scenario::Sim => crate::scenario::sim::SIM,
         };
         for f in shared {
             let _ = writeln!(

@@ -18,4 +18,7 @@ pub mod output;
 pub mod plan;
 pub mod run;
 pub mod scenario;
+pub mod size;
 pub mod stats;
+pub mod tools;
+pub mod workload;

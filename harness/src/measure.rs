@@ -14,7 +14,8 @@ pub struct Protocol {
     pub calls: u64,
     /// Timed replicates.
     pub reps: u32,
-    /// Minimum warm-up time; at least one untimed replicate always runs.
+    /// Minimum warm-up time: untimed replicates run until it has passed
+    /// (at least one); zero disables the warm-up.
     pub warmup: Duration,
 }
 
@@ -46,7 +47,7 @@ pub fn measure(
 ) -> Result<Samples, String> {
     let start = Instant::now();
     let mut warmup_reps = 0;
-    loop {
+    while !protocol.warmup.is_zero() {
         subject.replicate(protocol.calls)?;
         warmup_reps += 1;
         if start.elapsed() >= protocol.warmup {
@@ -93,7 +94,7 @@ mod tests {
         let p = Protocol {
             calls: 7,
             reps: 3,
-            warmup: Duration::ZERO,
+            warmup: Duration::from_nanos(1),
         };
         let mut ticks = 0;
         let out = measure(&mut s, &p, &mut || ticks += 1).unwrap();
@@ -101,6 +102,17 @@ mod tests {
         assert_eq!(out.replicate_s, vec![2e-6, 3e-6, 4e-6]);
         assert_eq!(s.calls, vec![7; 4]);
         assert_eq!(ticks, 3);
+        // Zero warm-up: none at all.
+        let mut s = Scripted {
+            calls: vec![],
+            fail_at: None,
+        };
+        let p = Protocol {
+            warmup: Duration::ZERO,
+            ..p
+        };
+        let out = measure(&mut s, &p, &mut || {}).unwrap();
+        assert_eq!((out.warmup_reps, out.replicate_s.len()), (0, 3));
     }
 
     #[test]

@@ -73,6 +73,19 @@ pub struct Options {
     /// Host profiles to run the matrix in (this binary's, and/or others
     /// through child processes), in the order given.
     pub host_profiles: Vec<String>,
+    /// The simulator's trace and cache sizes (sim runs).
+    pub sim: SimOptions,
+}
+
+/// What a sim run simulates.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// The trace.
+    pub trace: crate::workload::TraceSource,
+    /// Cache sizes of every cell, bytes.
+    pub sizes: Vec<u64>,
+    /// Extra sizes for native cells only: the hit-ratio sweep.
+    pub sweep: Vec<u64>,
 }
 
 impl Options {
@@ -104,6 +117,37 @@ impl Options {
         if self.quiet {
             args.push("--quiet".into());
         }
+        if self.scenario == Scenario::Sim {
+            let sizes = |v: &[u64]| {
+                let list: Vec<String> = v.iter().map(|b| crate::size::format(*b)).collect();
+                if list.is_empty() {
+                    "none".to_string()
+                } else {
+                    list.join(",")
+                }
+            };
+            args.push(format!("--cache-size={}", sizes(&self.sim.sizes)).into());
+            args.push(format!("--sweep={}", sizes(&self.sim.sweep)).into());
+            match &self.sim.trace {
+                crate::workload::TraceSource::File {
+                    path,
+                    format,
+                    size_change,
+                } => {
+                    args.push("--trace".into());
+                    args.push(path.into());
+                    if let Some(f) = format {
+                        args.push(format!("--trace-format={f}").into());
+                    }
+                    args.push(format!("--size-change={size_change}").into());
+                }
+                crate::workload::TraceSource::Generated(c) => {
+                    args.push(format!("--requests={}", c.requests).into());
+                    args.push(format!("--objects={}", c.objects).into());
+                    args.push(format!("--trace-seed={}", c.seed).into());
+                }
+            }
+        }
         args.push("--out".into());
         args.push(out.into());
         args
@@ -121,16 +165,17 @@ pub struct Plan {
 
 impl Plan {
     /// Expands `opts` into cells, applies `--only`, and orders them.
-    pub fn new(opts: &Options) -> Plan {
-        let cells: Vec<CellSpec> = scenario::cells(opts.scenario, &opts.runtimes, &opts.abis)
-            .into_iter()
-            .filter(|c| {
-                opts.only.iter().all(|o| match c.factor(&o.factor) {
-                    Some(v) => o.values.iter().any(|w| w == v),
-                    None => true,
+    pub fn new(opts: &Options, inputs: &scenario::Inputs) -> Plan {
+        let cells: Vec<CellSpec> =
+            scenario::cells(opts.scenario, &opts.runtimes, &opts.abis, inputs)
+                .into_iter()
+                .filter(|c| {
+                    opts.only.iter().all(|o| match c.factor(&o.factor) {
+                        Some(v) => o.values.iter().any(|w| w == v),
+                        None => true,
+                    })
                 })
-            })
-            .collect();
+                .collect();
         let (natives, mut rest): (Vec<usize>, Vec<usize>) =
             (0..cells.len()).partition(|&i| cells[i].target == Target::Native);
         if opts.order == Order::Shuffled {
@@ -204,14 +249,25 @@ mod tests {
             format: Format::Table,
             quiet: true,
             host_profiles: vec!["dev".into()],
+            sim: SimOptions {
+                trace: crate::workload::TraceSource::default_generated(true),
+                sizes: vec![],
+                sweep: vec![],
+            },
+        }
+    }
+
+    impl Plan {
+        fn new_for_test(o: &Options) -> Plan {
+            Plan::new(o, &scenario::Inputs::default())
         }
     }
 
     #[test]
     fn shuffled_order_is_a_seeded_permutation_after_the_natives() {
-        let a = Plan::new(&opts(Order::Shuffled, 1));
-        let b = Plan::new(&opts(Order::Shuffled, 1));
-        let c = Plan::new(&opts(Order::Shuffled, 2));
+        let a = Plan::new_for_test(&opts(Order::Shuffled, 1));
+        let b = Plan::new_for_test(&opts(Order::Shuffled, 1));
+        let c = Plan::new_for_test(&opts(Order::Shuffled, 2));
         assert_eq!(a.order, b.order);
         assert_ne!(a.order, c.order);
         let mut sorted = a.order.clone();
@@ -222,7 +278,7 @@ mod tests {
                 .iter()
                 .all(|&i| a.cells[i].target == Target::Native)
         );
-        let fixed = Plan::new(&opts(Order::Fixed, 1));
+        let fixed = Plan::new_for_test(&opts(Order::Fixed, 1));
         assert_eq!(fixed.order, (0..fixed.cells.len()).collect::<Vec<_>>());
     }
 
@@ -233,7 +289,7 @@ mod tests {
             factor: "caching".into(),
             values: vec!["cached".into()],
         }];
-        let plan = Plan::new(&o);
+        let plan = Plan::new_for_test(&o);
         assert_eq!(plan.cells.len(), 2 + 2 * 16);
         assert!(
             plan.cells

@@ -17,6 +17,7 @@ use crate::scenario;
 pub fn execute(
     plan: &Plan,
     protocol: &Protocol,
+    inputs: &scenario::Inputs,
     sink: &mut Sink,
     progress: &Progress,
 ) -> io::Result<Vec<Record>> {
@@ -24,7 +25,7 @@ pub fn execute(
     for (run_index, &i) in plan.order.iter().enumerate() {
         let spec = &plan.cells[i];
         progress.start(run_index, plan.order.len(), &spec.label());
-        let outcome = scenario::run(spec, protocol, &mut || progress.tick());
+        let outcome = scenario::run(spec, protocol, inputs, &mut || progress.tick());
         let native_mean = plan
             .cells
             .iter()

@@ -1,7 +1,8 @@
 //! Every ABI on every compiled-in runtime, with every linkage and every
 //! choice of the ABI's own factors, against the native oracle.
 
-use abi_api::{Abi, Choice, MicroVisitor, Multiply};
+use abi_api::{Abi, Choice, MicroVisitor, Multiply, SimVisitor, Simulator};
+use cachesim::{Policy, Request};
 use harness::abis::{AbiId, AbiVisitor, with_abi};
 use harness::factors;
 use runtimes::{
@@ -134,4 +135,123 @@ fn every_abi_on_every_runtime_matches_native() {
         runtimes += 1;
     }
     assert!(runtimes > 0);
+}
+
+/// Random small traces: ids from a small range so objects repeat, sizes
+/// from 1 byte to 64 KiB, a few objects larger than some caches.
+fn traces() -> Vec<(Vec<Request>, u64)> {
+    let mut state = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    (0..4)
+        .map(|t| {
+            let objects = 20 + 40 * t;
+            let sizes: Vec<u32> = (0..objects).map(|_| 1 + (next() % 65_536) as u32).collect();
+            let trace = (0..600)
+                .map(|_| {
+                    let id = (next() % objects) as u32;
+                    Request::new(id, sizes[id as usize])
+                })
+                .collect();
+            let capacity = 1 + next() % (objects * 20_000);
+            (trace, capacity)
+        })
+        .collect()
+}
+
+/// Replays every trace under every policy in a fresh guest simulator and
+/// compares each hit and the final counters with native.
+struct SimCheck<I> {
+    label: String,
+    inst: I,
+}
+
+impl<I: Instance> SimVisitor<I> for SimCheck<I> {
+    type Output = usize;
+    fn visit<S: Simulator<Error = runtimes::Error> + 'static>(
+        self,
+        open: fn(I) -> runtimes::Result<S>,
+    ) -> usize {
+        let label = self.label;
+        let mut guest = open(self.inst).unwrap_or_else(|e| panic!("{label}: open: {e}"));
+        let mut n = 0;
+        for (trace, capacity) in traces() {
+            for policy in Policy::ALL {
+                let mut native = cachesim::Native::default();
+                let Ok(()) = native.init(policy, capacity);
+                guest.init(policy, capacity).unwrap();
+                for (i, &r) in trace.iter().enumerate() {
+                    let Ok(want) = native.send(r);
+                    let got = guest.send(r).unwrap();
+                    assert_eq!(
+                        got, want,
+                        "{label} {policy} cap {capacity}: request {i} {r:?}"
+                    );
+                }
+                let Ok(want) = native.stats();
+                assert_eq!(
+                    guest.stats().unwrap(),
+                    want,
+                    "{label} {policy} cap {capacity}"
+                );
+                n += trace.len();
+            }
+        }
+        n
+    }
+}
+
+struct SimPerAbi<'a, E> {
+    engine: &'a E,
+}
+
+impl<E: Engine> AbiVisitor for SimPerAbi<'_, E> {
+    type Output = usize;
+    fn visit<A: Abi>(self) -> usize {
+        if !A::SCENARIOS.contains(&"sim") {
+            return 0;
+        }
+        let wasm = guest_artifacts::guest(A::GUEST).unwrap();
+        let mut checked = 0;
+        for values in factors::product(A::SIM_FACTORS) {
+            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
+            let choice = Choice::new(A::SIM_FACTORS, &own);
+            fn one<A: Abi, E: Engine, L: Linkage>(e: &E, wasm: &[u8], c: Choice<'_>) -> usize {
+                let label = format!("{}/{} {:?}/{:?} {c:?}", e.id(), A::ID, L::CACHING, L::STYLE);
+                let inst = e.load(wasm).unwrap();
+                A::sim::<E::Instance, L, _>(c, SimCheck { label, inst }).unwrap_or(0)
+            }
+            checked += one::<A, E, CachedTyped>(self.engine, wasm, choice)
+                + one::<A, E, CachedUntyped>(self.engine, wasm, choice)
+                + one::<A, E, UncachedTyped>(self.engine, wasm, choice)
+                + one::<A, E, UncachedUntyped>(self.engine, wasm, choice);
+        }
+        checked
+    }
+}
+
+struct SimPerEngine;
+
+impl EngineVisitor for SimPerEngine {
+    type Output = usize;
+    fn visit<E: Engine>(self, engine: E) -> usize {
+        AbiId::ALL
+            .iter()
+            .map(|&abi| with_abi(abi, SimPerAbi { engine: &engine }))
+            .sum()
+    }
+}
+
+#[test]
+fn every_simulator_guest_matches_native_hit_for_hit() {
+    for &r in RuntimeId::ALL.iter().filter(|r| r.compiled_in()) {
+        let checked = runtimes::visit(r, SimPerEngine).unwrap();
+        // Pair + 3 memory ABIs × 2 memory strategies, 4 linkages, 4 traces
+        // of 600 requests, 4 policies.
+        assert_eq!(checked, 7 * 4 * 4 * 600 * 4, "{r}");
+    }
 }

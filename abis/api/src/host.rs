@@ -1,7 +1,8 @@
 //! The host-side contract: what an ABI crate tells the harness.
 
+pub use cachesim::Simulator;
 pub use micro::Multiply;
-pub use runtimes::{Error, Instance, Linkage, Result};
+pub use runtimes::{Error, ErrorKind, Instance, Linkage, Result};
 
 /// A factor only some ABIs have, and the values it takes.
 #[derive(Debug, Clone, Copy)]
@@ -61,6 +62,15 @@ pub trait MicroVisitor<I: Instance> {
     fn visit<M: Multiply<Error = Error> + 'static>(self, open: fn(I) -> Result<M>) -> Self::Output;
 }
 
+/// Receives the host type an ABI uses for the simulator scenario.
+pub trait SimVisitor<I: Instance> {
+    /// What the visit produces.
+    type Output;
+    /// Called with the ABI's constructor.
+    fn visit<S: Simulator<Error = Error> + 'static>(self, open: fn(I) -> Result<S>)
+    -> Self::Output;
+}
+
 /// One way of passing a scenario's data across the sandbox boundary.
 pub trait Abi: 'static {
     /// Kebab-case id: CLI value, result field, test name.
@@ -72,8 +82,10 @@ pub trait Abi: 'static {
     /// The scenarios it implements (`"micro"`, `"sim"`); the others are
     /// absent from its matrix by design.
     const SCENARIOS: &'static [&'static str];
-    /// Factors only this ABI has.
+    /// Factors only this ABI has, in the micro scenario.
     const FACTORS: &'static [Factor] = &[];
+    /// Factors only this ABI has, in the simulator scenario.
+    const SIM_FACTORS: &'static [Factor] = &[];
 
     /// Whether a cell with these factors (shared and own) exists at all;
     /// combinations that make no sense are absent from the matrix by
@@ -86,6 +98,16 @@ pub trait Abi: 'static {
     /// The micro host for `choice`, or `None` if this ABI (or this choice of
     /// its factors) does not do the micro scenario.
     fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
+        choice: Choice<'_>,
+        visitor: V,
+    ) -> Option<V::Output> {
+        let _ = (choice, visitor);
+        None
+    }
+
+    /// The simulator host for `choice` (of [`Abi::SIM_FACTORS`]), or
+    /// `None` if this ABI does not do the simulator.
+    fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
         choice: Choice<'_>,
         visitor: V,
     ) -> Option<V::Output> {

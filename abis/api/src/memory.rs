@@ -11,7 +11,9 @@ use std::marker::PhantomData;
 use micro::Multiply;
 use runtimes::{Error, ErrorKind, Instance, Linkage, Result, guest_range};
 
-use crate::{Choice, Codec, Factor, MicroVisitor, exports};
+use cachesim::{Policy, Request, Simulator, Stats};
+
+use crate::{Choice, Codec, Factor, MicroVisitor, SimVisitor, exports};
 
 /// Export name: `(len: i32) -> i32`, a fresh block.
 pub const ALLOC: &str = "abi_alloc";
@@ -233,6 +235,98 @@ pub fn micro<I: Instance, L: Linkage, C: Codec, V: MicroVisitor<I>>(
     })
 }
 
+/// The simulator over any memory-sharing ABI: `init` with scalars, each
+/// request encoded with `C` into guest memory as `S` dictates and sent as
+/// `(ptr, len)`, the counters read back from the guest's output buffer.
+pub struct MemorySim<I: Instance, L: Linkage, S: Strategy, C: Codec> {
+    inst: I,
+    mem: GuestMemory<I, L, S>,
+    init: L::Func<I, (i32, i64), i32>,
+    send: L::Func<I, (i32, i32), i32>,
+    stats: L::Func<I, (), i64>,
+    _codec: PhantomData<C>,
+}
+
+impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemorySim<I, L, S, C> {
+    /// Resolves the exports and the memory protocol.
+    pub fn open(mut inst: I) -> Result<Self> {
+        Ok(MemorySim {
+            mem: GuestMemory::open(&mut inst)?,
+            init: L::resolve(&mut inst, exports::SIM_INIT)?,
+            send: L::resolve(&mut inst, exports::SIM_SEND)?,
+            stats: L::resolve(&mut inst, exports::SIM_STATS)?,
+            inst,
+            _codec: PhantomData,
+        })
+    }
+}
+
+/// Interprets `sim_init`'s answer.
+pub fn init_result(code: i32) -> Result<()> {
+    match code {
+        0 => Ok(()),
+        other => Err(ErrorKind::Abi(format!("sim_init answered {other}")).into()),
+    }
+}
+
+/// Interprets `sim_send`'s answer: 1 hit, 0 miss, anything else a broken guest.
+#[inline(always)]
+pub fn hit_result(code: i32) -> Result<bool> {
+    match code {
+        0 => Ok(false),
+        1 => Ok(true),
+        other => Err(bad_hit(other)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_hit(code: i32) -> Error {
+    ErrorKind::Abi(format!("sim_send answered {code}, not 0 or 1")).into()
+}
+
+impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, L, S, C> {
+    type Error = Error;
+
+    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
+        let code = L::invoke(
+            &mut self.inst,
+            &self.init,
+            (policy.code() as i32, capacity_bytes as i64),
+        )?;
+        init_result(code)
+    }
+
+    #[inline(always)]
+    fn send(&mut self, r: Request) -> Result<bool> {
+        let args = self.mem.place_encoded(
+            &mut self.inst,
+            |out| C::encode_request(r, out),
+            || C::size_request(r),
+        )?;
+        hit_result(L::invoke(&mut self.inst, &self.send, args)?)
+    }
+
+    fn stats(&mut self) -> Result<Stats> {
+        let packed = L::invoke(&mut self.inst, &self.stats, ())?;
+        self.mem.read_packed(&mut self.inst, packed, |bytes| {
+            C::decode_stats(bytes)
+                .ok_or_else(|| ErrorKind::Decode("sim_stats: not a stats message".into()).into())
+        })
+    }
+}
+
+/// `Abi::sim` for a memory-sharing ABI with codec `C`.
+pub fn sim<I: Instance, L: Linkage, C: Codec, V: SimVisitor<I>>(
+    choice: Choice<'_>,
+    visitor: V,
+) -> Option<V::Output> {
+    Some(match choice.get(MEMORY_FACTOR.name) {
+        "static" => visitor.visit(MemorySim::<I, L, Static, C>::open),
+        _ => visitor.visit(MemorySim::<I, L, Dynamic, C>::open),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -357,8 +451,8 @@ mod tests {
             fn decode_mul_i32(_: &[u8]) -> Option<(i32, i32)> {
                 None
             }
-            fn encode_mul_f32(_: f32, _: f32, out: &mut [u8]) -> Option<usize> {
-                Some(out.len().min(0))
+            fn encode_mul_f32(_: f32, _: f32, _: &mut [u8]) -> Option<usize> {
+                Some(0)
             }
             fn size_mul_f32(_: f32, _: f32) -> usize {
                 0

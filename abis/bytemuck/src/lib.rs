@@ -155,7 +155,7 @@ impl Codec for Bytemuck {
 #[cfg(not(target_family = "wasm"))]
 mod host {
     use abi_api::memory::{self, MEMORY_FACTOR};
-    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor};
+    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor, SimVisitor};
 
     /// The Bytemuck ABI, as registered with the harness.
     #[derive(Debug, Clone, Copy, Default)]
@@ -165,14 +165,22 @@ mod host {
         const ID: &'static str = "bytemuck";
         const ABOUT: &'static str = "#[repr(C)] Pod structs copied into guest memory";
         const GUEST: &'static str = "bytemuck";
-        const SCENARIOS: &'static [&'static str] = &["micro"];
+        const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
         const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
+        const SIM_FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
 
         fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
             choice: Choice<'_>,
             visitor: V,
         ) -> Option<V::Output> {
             memory::micro::<I, L, super::Bytemuck, V>(choice, visitor)
+        }
+
+        fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
+            choice: Choice<'_>,
+            visitor: V,
+        ) -> Option<V::Output> {
+            memory::sim::<I, L, super::Bytemuck, V>(choice, visitor)
         }
     }
 }

@@ -1,6 +1,11 @@
 //! The host half of the Pair ABI.
 
-use abi_api::{Abi, Choice, Error, Factor, Instance, Linkage, MicroVisitor, Multiply, Result};
+use abi_api::memory::{hit_result, init_result};
+use abi_api::{
+    Abi, Choice, Error, ErrorKind, Factor, Instance, Linkage, MicroVisitor, Multiply, Result,
+    SimVisitor, Simulator,
+};
+use cachesim::{Policy, Request, Stats};
 
 use crate::exports;
 
@@ -21,7 +26,7 @@ impl Abi for Pair {
     const ID: &'static str = "pair";
     const ABOUT: &'static str = "operands as direct wasm scalars (no memory traffic)";
     const GUEST: &'static str = "pair";
-    const SCENARIOS: &'static [&'static str] = &["micro"];
+    const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
     const FACTORS: &'static [Factor] = &[HANDLES];
 
     fn applies(factors: &[(&'static str, &'static str)]) -> bool {
@@ -37,6 +42,66 @@ impl Abi for Pair {
         Some(match choice.get(HANDLES.name) {
             "srs" => visitor.visit(PairSrs::<I, L>::open),
             _ => visitor.visit(PairMicro::<I, L>::open),
+        })
+    }
+
+    fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
+        _: Choice<'_>,
+        visitor: V,
+    ) -> Option<V::Output> {
+        Some(visitor.visit(PairSim::<I, L>::open))
+    }
+}
+
+/// The simulator over the Pair ABI: a request is two scalars.
+pub struct PairSim<I: Instance, L: Linkage> {
+    inst: I,
+    init: L::Func<I, (i32, i64), i32>,
+    send: L::Func<I, (i32, i32), i32>,
+    stats: L::Func<I, (i32,), i64>,
+}
+
+impl<I: Instance, L: Linkage> PairSim<I, L> {
+    /// Resolves the exports as the linkage dictates.
+    pub fn open(mut inst: I) -> Result<Self> {
+        Ok(PairSim {
+            init: L::resolve(&mut inst, exports::SIM_INIT)?,
+            send: L::resolve(&mut inst, exports::SIM_SEND)?,
+            stats: L::resolve(&mut inst, exports::SIM_STATS)?,
+            inst,
+        })
+    }
+}
+
+impl<I: Instance, L: Linkage> Simulator for PairSim<I, L> {
+    type Error = Error;
+
+    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
+        let args = (policy.code() as i32, capacity_bytes as i64);
+        init_result(L::invoke(&mut self.inst, &self.init, args)?)
+    }
+
+    #[inline(always)]
+    fn send(&mut self, r: Request) -> Result<bool> {
+        hit_result(L::invoke(
+            &mut self.inst,
+            &self.send,
+            (r.id as i32, r.size as i32),
+        )?)
+    }
+
+    fn stats(&mut self) -> Result<Stats> {
+        let mut v = [0u64; 4];
+        for (i, slot) in v.iter_mut().enumerate() {
+            let x = L::invoke(&mut self.inst, &self.stats, (i as i32,))?;
+            *slot = u64::try_from(x)
+                .map_err(|_| Error::from(ErrorKind::Abi(format!("sim_stats({i}) answered {x}"))))?;
+        }
+        Ok(Stats {
+            requests: v[0],
+            hits: v[1],
+            bytes: v[2],
+            byte_hits: v[3],
         })
     }
 }

@@ -124,7 +124,7 @@ impl Codec for Protobuf {
 #[cfg(not(target_family = "wasm"))]
 mod host {
     use abi_api::memory::{self, MEMORY_FACTOR};
-    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor};
+    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor, SimVisitor};
 
     /// The Protobuf ABI, as registered with the harness.
     #[derive(Debug, Clone, Copy, Default)]
@@ -134,14 +134,22 @@ mod host {
         const ID: &'static str = "protobuf";
         const ABOUT: &'static str = "protobuf messages (prost) encoded into guest memory";
         const GUEST: &'static str = "protobuf";
-        const SCENARIOS: &'static [&'static str] = &["micro"];
+        const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
         const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
+        const SIM_FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
 
         fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
             choice: Choice<'_>,
             visitor: V,
         ) -> Option<V::Output> {
             memory::micro::<I, L, super::Protobuf, V>(choice, visitor)
+        }
+
+        fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
+            choice: Choice<'_>,
+            visitor: V,
+        ) -> Option<V::Output> {
+            memory::sim::<I, L, super::Protobuf, V>(choice, visitor)
         }
     }
 }

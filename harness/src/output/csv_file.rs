@@ -27,6 +27,10 @@ const TRAILING: &[&str] = &[
     "compile_s",
     "instantiate_s",
     "run_index",
+    "hits",
+    "byte_hits",
+    "object_hit_ratio",
+    "byte_hit_ratio",
 ];
 
 /// A CSV file whose header is fixed when the run starts.
@@ -86,6 +90,10 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         num(r.compile_s),
         num(r.instantiate_s),
         r.run_index.to_string(),
+        r.hits.map(|x| x.to_string()).unwrap_or_default(),
+        r.byte_hits.map(|x| x.to_string()).unwrap_or_default(),
+        num(r.object_hit_ratio),
+        num(r.byte_hit_ratio),
     ]);
     out
 }
@@ -105,7 +113,8 @@ mod tests {
             "reps":2,"mean_s":1.5,"sd_s":0.5,"ci95_low_s":1.0,"ci95_high_s":2.0,
             "median_s":1.5,"min_s":1.0,"max_s":2.0,"ns_per_call":150000000.0,
             "ratio_to_native":null,"replicate_s":[1.0,2.0],"warmup_reps":1,
-            "compile_s":null,"instantiate_s":null,"run_index":0}"#,
+            "compile_s":null,"instantiate_s":null,"run_index":0,"hits":null,
+            "byte_hits":null,"object_hit_ratio":null,"byte_hit_ratio":null}"#,
         )
         .unwrap();
         f.write(&rec).unwrap();

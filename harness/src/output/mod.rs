@@ -9,7 +9,7 @@ mod table;
 
 pub use csv_file::CsvFile;
 pub use record::{Record, Status};
-pub use table::render as table;
+pub use table::{hit_ratios, render as table};
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};

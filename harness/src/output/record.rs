@@ -69,6 +69,14 @@ pub struct Record {
     pub instantiate_s: Option<f64>,
     /// Position of the cell in the run's execution order (0-based).
     pub run_index: usize,
+    /// Sim cells: requests that hit (equal to native's, or the cell fails).
+    pub hits: Option<u64>,
+    /// Sim cells: bytes of the requests that hit.
+    pub byte_hits: Option<u64>,
+    /// Sim cells: hits per request.
+    pub object_hit_ratio: Option<f64>,
+    /// Sim cells: hit bytes per requested byte.
+    pub byte_hit_ratio: Option<f64>,
 }
 
 impl Record {
@@ -108,9 +116,23 @@ impl Record {
             compile_s: None,
             instantiate_s: None,
             run_index,
+            hits: None,
+            byte_hits: None,
+            object_hit_ratio: None,
+            byte_hit_ratio: None,
         };
         match outcome {
-            Outcome::Ok { samples, phases } => {
+            Outcome::Ok {
+                samples,
+                phases,
+                stats,
+            } => {
+                if let Some(st) = stats {
+                    r.hits = Some(st.hits);
+                    r.byte_hits = Some(st.byte_hits);
+                    r.object_hit_ratio = Some(st.object_hit_ratio());
+                    r.byte_hit_ratio = Some(st.byte_hit_ratio());
+                }
                 r.replicate_s = samples.replicate_s.clone();
                 r.warmup_reps = samples.warmup_reps;
                 r.compile_s = phases.compile_s;
@@ -175,6 +197,7 @@ mod tests {
                 warmup_reps: 2,
             },
             phases: Phases::default(),
+            stats: None,
         };
         let r = Record::new(&spec(), &outcome, &P, Some(1e-6), 4);
         assert_eq!(r.status, Status::Ok);

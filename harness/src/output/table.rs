@@ -28,6 +28,11 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     let mut header: Vec<String> = vec!["runtime".into(), "abi".into()];
     header.extend(varying.iter().map(|f| f.to_string()));
     header.extend(["ns/call", "95% CI (ns)", "× native"].map(String::from));
+    let sim = records.iter().any(|r| r.object_hit_ratio.is_some());
+    if sim {
+        header.push("hit ratio".into());
+    }
+    let lead = 2 + varying.len();
     let mut rows = vec![header];
     let mut notes = Vec::new();
     for r in records {
@@ -42,6 +47,9 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                     _ => "-".into(),
                 });
                 row.push(r.ratio_to_native.map_or("-".into(), |x| format!("{x:.2}")));
+                if sim {
+                    row.push(r.object_hit_ratio.map_or("-".into(), |x| format!("{x:.4}")));
+                }
             }
             status => {
                 let word = if status == Status::Error {
@@ -52,6 +60,9 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(word.into());
                 row.push(String::new());
                 row.push(String::new());
+                if sim {
+                    row.push(String::new());
+                }
                 let reason = r.error.clone().unwrap_or_default();
                 let note = format!("{word}: {reason}");
                 if !notes.contains(&note) {
@@ -64,7 +75,7 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     let widths: Vec<usize> = (0..rows[0].len())
         .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
         .collect();
-    let numeric = |c: usize| c + 3 >= widths.len();
+    let numeric = |c: usize| c >= lead;
     for (i, row) in rows.iter().enumerate() {
         let mut line = String::new();
         for (c, cell) in row.iter().enumerate() {
@@ -84,6 +95,59 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     }
     for n in notes {
         let _ = writeln!(out, "{n}");
+    }
+    out
+}
+
+/// The hit ratios of the native sim cells as policy × cache size tables:
+/// the simulator's own result, the same on every runtime (every sandboxed
+/// cell was checked equal to its native cell).
+pub fn hit_ratios(records: &[&Record]) -> String {
+    let natives: Vec<&&Record> = records
+        .iter()
+        .filter(|r| r.runtime == "native" && r.object_hit_ratio.is_some())
+        .collect();
+    if natives.is_empty() {
+        return String::new();
+    }
+    let key = |r: &Record, f: &str| r.factors.get(f).cloned().unwrap_or_default();
+    let mut policies: Vec<String> = Vec::new();
+    let mut sizes: Vec<(u64, String)> = Vec::new();
+    for r in &natives {
+        let p = key(r, "policy");
+        if !policies.contains(&p) {
+            policies.push(p);
+        }
+        let s = key(r, "cache-size");
+        if !sizes.iter().any(|(_, x)| *x == s) {
+            sizes.push((crate::size::parse(&s).unwrap_or(0), s));
+        }
+    }
+    sizes.sort();
+    let mut out = String::new();
+    for (title, get) in [
+        (
+            "object hit ratio",
+            (|r: &Record| r.object_hit_ratio) as fn(&Record) -> Option<f64>,
+        ),
+        ("byte hit ratio", |r: &Record| r.byte_hit_ratio),
+    ] {
+        let _ = write!(out, "\n{title:<18}");
+        for (_, s) in &sizes {
+            let _ = write!(out, " {s:>8}");
+        }
+        out.push('\n');
+        for p in &policies {
+            let _ = write!(out, "{p:<18}");
+            for (_, s) in &sizes {
+                let v = natives
+                    .iter()
+                    .find(|r| key(r, "policy") == *p && key(r, "cache-size") == *s)
+                    .and_then(|r| get(r));
+                let _ = write!(out, " {:>8}", v.map_or("-".into(), |x| format!("{x:.4}")));
+            }
+            out.push('\n');
+        }
     }
     out
 }
@@ -111,7 +175,8 @@ mod tests {
             "ci95_low_s": ns * 0.9e-6, "ci95_high_s": ns * 1.1e-6, "median_s": ns * 1e-6,
             "min_s": ns * 1e-6, "max_s": ns * 1e-6, "ns_per_call": ns,
             "ratio_to_native": 2.0, "replicate_s": [], "warmup_reps": 1,
-            "compile_s": null, "instantiate_s": null, "run_index": 0
+            "compile_s": null, "instantiate_s": null, "run_index": 0,
+            "hits": null, "byte_hits": null, "object_hit_ratio": null, "byte_hit_ratio": null
         }))
         .unwrap()
     }

@@ -10,7 +10,7 @@ use runtimes::{
     UncachedTyped, UncachedUntyped,
 };
 
-use super::{CellSpec, Outcome, Phases, Scenario, Target};
+use super::{CellSpec, Outcome, Phases, Scenario, Target, own_values, parse};
 use crate::abis::{AbiId, AbiVisitor, with_abi};
 use crate::factors::{self, Loading};
 use crate::measure::{Protocol, Subject, measure};
@@ -64,6 +64,7 @@ pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outc
                 Ok(samples) => Outcome::Ok {
                     samples,
                     phases: Phases::default(),
+                    stats: None,
                 },
                 Err(e) => Outcome::Error(e),
             }
@@ -85,17 +86,6 @@ pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outc
             }
         }
     }
-}
-
-/// Parses a factor the planner is known to have set.
-fn parse<T: std::str::FromStr>(spec: &CellSpec, name: &str) -> T
-where
-    T::Err: std::fmt::Debug,
-{
-    spec.factor(name)
-        .unwrap_or_else(|| panic!("micro cell without `{name}`"))
-        .parse()
-        .unwrap_or_else(|e| panic!("bad `{name}`: {e:?}"))
 }
 
 struct EngineStep<'a> {
@@ -122,10 +112,7 @@ impl<E: Engine> AbiVisitor for AbiStep<'_, E> {
     type Output = Outcome;
     fn visit<A: Abi>(self) -> Outcome {
         let spec = self.step.spec;
-        let own: Vec<&'static str> = A::FACTORS
-            .iter()
-            .map(|f| spec.factor(f.name).expect("ABI factor set by the planner"))
-            .collect();
+        let own = own_values(spec, A::FACTORS);
         let choice = Choice::new(A::FACTORS, &own);
         let caching: Caching = parse(spec, "caching");
         let style: CallStyle = parse(spec, "call");
@@ -210,7 +197,11 @@ impl<E: Engine> MicroVisitor<E::Instance> for MicroStep<'_, E> {
             }
         };
         match result {
-            Ok(samples) => Outcome::Ok { samples, phases },
+            Ok(samples) => Outcome::Ok {
+                samples,
+                phases,
+                stats: None,
+            },
             Err(e) => Outcome::Error(e),
         }
     }

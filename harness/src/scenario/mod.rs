@@ -6,6 +6,7 @@
 //! host type) so that the loop itself is monomorphic.
 
 pub mod micro;
+pub mod sim;
 
 use crate::abis::AbiId;
 use crate::factors::Factors;
@@ -17,6 +18,9 @@ id_enum! {
     pub enum Scenario ("scenario") {
         /// The paper's micro-benchmark: one multiply per call.
         Micro = "micro",
+        /// The paper's macro-benchmark: a cache simulator whose policy runs
+        /// in the guest, one call per request.
+        Sim = "sim",
     }
 }
 
@@ -101,6 +105,8 @@ pub enum Outcome {
         samples: Samples,
         /// Set-up phases timed once, outside every replicate.
         phases: Phases,
+        /// The simulator's counters (sim cells), checked equal to native's.
+        stats: Option<cachesim::Stats>,
     },
     /// It ran and failed (trap, ABI violation, wrong result...).
     Error(String),
@@ -117,16 +123,58 @@ pub struct Phases {
     pub instantiate_s: Option<f64>,
 }
 
+/// What the cells of a run share besides the protocol.
+#[derive(Debug, Clone, Default)]
+pub struct Inputs {
+    /// The simulator's trace (sim runs).
+    pub trace: Vec<cachesim::Request>,
+    /// Cache sizes of the sandboxed sim cells, bytes.
+    pub sizes: Vec<u64>,
+    /// Extra cache sizes for native sim cells only (the hit-ratio sweep).
+    pub sweep: Vec<u64>,
+}
+
 /// The cells of `scenario` over the given runtimes and ABIs, natives first.
-pub fn cells(scenario: Scenario, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<CellSpec> {
+pub fn cells(
+    scenario: Scenario,
+    runtimes: &[RuntimeId],
+    abis: &[AbiId],
+    inputs: &Inputs,
+) -> Vec<CellSpec> {
     match scenario {
         Scenario::Micro => micro::cells(runtimes, abis),
+        Scenario::Sim => sim::cells(runtimes, abis, inputs),
     }
 }
 
 /// Runs one cell under `protocol`.
-pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+pub fn run(
+    spec: &CellSpec,
+    protocol: &Protocol,
+    inputs: &Inputs,
+    tick: &mut dyn FnMut(),
+) -> Outcome {
     match spec.scenario {
         Scenario::Micro => micro::run(spec, protocol, tick),
+        Scenario::Sim => sim::run(spec, protocol, inputs, tick),
     }
+}
+
+/// Parses a factor the planner is known to have set.
+pub(crate) fn parse<T: std::str::FromStr>(spec: &CellSpec, name: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    spec.factor(name)
+        .unwrap_or_else(|| panic!("{} cell without `{name}`", spec.scenario))
+        .parse()
+        .unwrap_or_else(|e| panic!("bad `{name}`: {e:?}"))
+}
+
+/// The values an ABI's own factors take in `spec`, in the ABI's order.
+pub(crate) fn own_values(spec: &CellSpec, factors: &[abi_api::Factor]) -> Vec<&'static str> {
+    factors
+        .iter()
+        .map(|f| spec.factor(f.name).expect("ABI factor set by the planner"))
+        .collect()
 }

@@ -1,0 +1,82 @@
+//! The simulator's input: a trace read from a file or generated, held in
+//! memory once and shared by every cell of a run.
+
+use std::path::PathBuf;
+
+use cachesim::Request;
+use cachesim::workloads::{GeneratorConfig, SizeChange, TraceFormat, generate, read_trace};
+use serde_json::{Value, json};
+
+/// Where the trace comes from.
+#[derive(Debug, Clone)]
+pub enum TraceSource {
+    /// The ProWGen-like generator.
+    Generated(GeneratorConfig),
+    /// A trace file.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Its format, or `None` to detect it.
+        format: Option<TraceFormat>,
+        /// What to do when an object's size changes.
+        size_change: SizeChange,
+    },
+}
+
+/// A trace in memory.
+#[derive(Debug, Clone)]
+pub struct Trace {
+    /// Every request, in order.
+    pub requests: Vec<Request>,
+    /// Where it came from, for `run.json`.
+    pub source: Value,
+}
+
+impl TraceSource {
+    /// The generator's defaults (the paper's 1,000,000 requests over
+    /// 30,000 objects), or a small trace for a smoke run.
+    pub fn default_generated(quick: bool) -> TraceSource {
+        let mut c = GeneratorConfig::default();
+        if quick {
+            c.requests = 20_000;
+            c.objects = 2_000;
+            c.stack_depth = c.stack_depth.min(500);
+        }
+        TraceSource::Generated(c)
+    }
+
+    /// Generates or reads the trace; the error is one line naming the
+    /// file and line.
+    pub fn load(&self) -> Result<Trace, String> {
+        match self {
+            TraceSource::Generated(c) => {
+                let requests = generate(c).map_err(|e| format!("trace generator: {e}"))?;
+                Ok(Trace {
+                    requests,
+                    source: json!({
+                        "generated": {
+                            "requests": c.requests,
+                            "objects": c.objects,
+                            "zipf_slope": c.zipf_slope,
+                            "one_timer_fraction": c.one_timer_fraction,
+                            "stack_depth": c.stack_depth,
+                            "seed": c.seed,
+                        }
+                    }),
+                })
+            }
+            TraceSource::File {
+                path,
+                format,
+                size_change,
+            } => {
+                let requests =
+                    read_trace(path, *format, *size_change).map_err(|e| e.to_string())?;
+                Ok(Trace {
+                    source: json!({ "file": path, "requests": requests.len() }),
+                    requests,
+                })
+            }
+        }
+    }
+}

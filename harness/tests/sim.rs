@@ -1,0 +1,215 @@
+//! The simulator through the real binary: `trace generate`, `sim`, and
+//! `matrix --scenario sim`.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+fn harness() -> Command {
+    let mut cmd = Command::cargo_bin("harness").unwrap();
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+fn generate(out: &Path, extra: &[&str]) {
+    harness()
+        .args([
+            "trace",
+            "generate",
+            "--requests",
+            "5000",
+            "--objects",
+            "500",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn generated_traces_are_byte_identical_per_seed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b, c) = (
+        tmp.path().join("a.bin"),
+        tmp.path().join("b.bin"),
+        tmp.path().join("c.bin"),
+    );
+    generate(&a, &["--seed", "7"]);
+    generate(&b, &["--seed", "7"]);
+    generate(&c, &["--seed", "8"]);
+    let read = |p: &Path| std::fs::read(p).unwrap();
+    assert_eq!(read(&a), read(&b));
+    assert_ne!(read(&a), read(&c));
+    assert_eq!(&read(&a)[..8], b"ABTRACE1");
+    // An existing file is refused without --force.
+    let assert = harness()
+        .args(["trace", "generate", "--out"])
+        .arg(&a)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("exists; pass --force"), "{stderr}");
+}
+
+#[test]
+fn sim_prints_one_json_object_per_configuration() {
+    let tmp = tempfile::tempdir().unwrap();
+    let trace = tmp.path().join("t.txt");
+    generate(&trace, &[]);
+    let assert = harness()
+        .args([
+            "sim",
+            "--policy",
+            "all",
+            "--cache-size",
+            "256KiB,1MiB",
+            "--json",
+        ])
+        .args([
+            "--runtime",
+            "native,wasmer-cranelift",
+            "--abi",
+            "pair,bincode",
+        ])
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let rows: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // (native + 2 ABIs on one runtime) × 4 policies × 2 sizes.
+    assert_eq!(rows.len(), 3 * 4 * 2, "{stdout}");
+    for r in &rows {
+        for k in [
+            "policy",
+            "cache_bytes",
+            "runtime",
+            "abi",
+            "requests",
+            "hits",
+            "byte_hits",
+            "object_hit_ratio",
+            "byte_hit_ratio",
+            "seconds",
+        ] {
+            assert!(!r[k].is_null(), "{k} missing in {r}");
+        }
+        assert_eq!(r["requests"], 5000);
+        // Every runtime and ABI agrees with native.
+        let native = rows
+            .iter()
+            .find(|n| {
+                n["runtime"] == "native"
+                    && n["policy"] == r["policy"]
+                    && n["cache_bytes"] == r["cache_bytes"]
+            })
+            .unwrap();
+        assert_eq!(r["hits"], native["hits"], "{r}");
+        assert_eq!(r["byte_hits"], native["byte_hits"], "{r}");
+    }
+    // Bigger caches hit more.
+    let hits = |p: &str, b: u64| {
+        rows.iter()
+            .find(|r| r["runtime"] == "native" && r["policy"] == p && r["cache_bytes"] == b)
+            .unwrap()["hits"]
+            .as_u64()
+            .unwrap()
+    };
+    assert!(hits("lru", 1 << 20) > hits("lru", 256 << 10));
+}
+
+#[test]
+fn bad_traces_are_one_line_errors_naming_file_and_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: &[(&str, &[u8], &str)] = &[
+        ("garbage.txt", b"1 100\nhello world\n", "garbage.txt:2:"),
+        (
+            "negative.txt",
+            b"# comment\n1 100\n2 -5\n",
+            "negative.txt:3:",
+        ),
+        ("overflow.txt", b"4294967296 10\n", "overflow.txt:1:"),
+        ("empty.txt", b"# nothing here\n\n", "empty.txt"),
+        (
+            "short.bin",
+            b"ABTRACE1\x02\0\0\0\0\0\0\0\x01\0\0\0\x05\0\0\0\x02\0",
+            "short.bin",
+        ),
+    ];
+    for (name, bytes, want) in cases {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        for args in [
+            vec![
+                "sim".to_string(),
+                "--trace".into(),
+                path.display().to_string(),
+            ],
+            vec![
+                "matrix".into(),
+                "--scenario".into(),
+                "sim".into(),
+                "--quick".into(),
+                "--out".into(),
+                tmp.path().join("never").display().to_string(),
+                "--trace".into(),
+                path.display().to_string(),
+            ],
+        ] {
+            let assert = harness().args(&args).assert().code(2);
+            let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+            assert_eq!(stderr.lines().count(), 1, "{name}: {stderr}");
+            assert!(stderr.starts_with("error: "), "{name}: {stderr}");
+            assert!(
+                stderr.contains(want),
+                "{name}: expected `{want}` in {stderr}"
+            );
+        }
+        assert!(!tmp.path().join("never").exists());
+    }
+}
+
+#[test]
+fn sim_matrix_runs_every_policy_checked_against_native() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args([
+            "matrix",
+            "--scenario",
+            "sim",
+            "--quick",
+            "--quiet",
+            "--abi",
+            "all",
+        ])
+        .args(["--sweep", "1MiB,16MiB"])
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let rows: Vec<Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // Natives: 4 policies × {1, 4, 16} MiB. Default runtime: 4 policies ×
+    // 2 caching × (Pair + 3 memory ABIs × 2 memory strategies).
+    assert_eq!(rows.len(), 4 * 3 + 4 * 2 * 7);
+    for r in &rows {
+        assert_eq!(r["scenario"], "sim");
+        assert_eq!(r["status"], "ok", "{r}");
+        assert_eq!(r["calls"], 20_000);
+        assert!(r["object_hit_ratio"].as_f64().unwrap() > 0.0);
+        if r["runtime"] != "native" {
+            assert_eq!(r["factors"]["cache-size"], "4MiB");
+            assert!(r["ratio_to_native"].as_f64().unwrap() > 0.0);
+        }
+    }
+}
