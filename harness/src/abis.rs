@@ -26,6 +26,8 @@ pub struct AbiInfo {
     pub scenarios: &'static [&'static str],
     /// Its own factors.
     pub factors: &'static [Factor],
+    /// Whether it brings its own (component) runtime.
+    pub component: bool,
     /// Its own factors in the simulator scenario.
     pub sim_factors: &'static [Factor],
     /// Whether a cell with these factors exists (see `Abi::applies`).
@@ -61,6 +63,7 @@ macro_rules! registry {
                         guest: <$ty as Abi>::GUEST,
                         scenarios: <$ty as Abi>::SCENARIOS,
                         factors: <$ty as Abi>::FACTORS,
+                        component: <$ty as Abi>::COMPONENT,
                         sim_factors: <$ty as Abi>::SIM_FACTORS,
                         applies: <$ty as Abi>::applies,
                     },)+
@@ -75,6 +78,7 @@ registry! {
     Bytemuck => abi_bytemuck::BytemuckAbi,
     Bincode => abi_bincode::BincodeAbi,
     Protobuf => abi_protobuf::ProtobufAbi,
+    Wit => abi_wit::Wit,
 }
 
 #[cfg(test)]

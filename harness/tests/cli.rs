@@ -44,9 +44,10 @@ fn quick_matrix_writes_three_consistent_files() {
     // The paper's Table 1 on every runtime, plus our factors: per runtime,
     // Pair: caching × call × loading × operand (16) with owned handles, and
     // the 8 cached ones through the self-referential struct; Bytemuck,
-    // Bincode, Protobuf: 16 × memory static/dynamic (32 each). Plus one
-    // native cell per operand.
-    let per_runtime = 24 + 3 * 32;
+    // Bincode, Protobuf: 16 × memory static/dynamic (32 each); WIT: 16 ×
+    // args scalars/record × concurrency off/on (64, unsupported but on
+    // Wasmtime). Plus one native cell per operand.
+    let per_runtime = 24 + 3 * 32 + 64;
     assert_eq!(rows.len(), 2 + 4 * per_runtime);
     let mut cells: Vec<String> = rows
         .iter()
@@ -55,9 +56,15 @@ fn quick_matrix_writes_three_consistent_files() {
     cells.sort();
     cells.dedup();
     assert_eq!(cells.len(), rows.len(), "a cell ran twice");
-    for abi in ["pair", "bytemuck", "bincode", "protobuf"] {
+    for (abi, cells) in [
+        ("pair", 24),
+        ("bytemuck", 32),
+        ("bincode", 32),
+        ("protobuf", 32),
+        ("wit", 64),
+    ] {
         let n = rows.iter().filter(|r| r["abi"] == abi).count();
-        assert_eq!(n, 4 * if abi == "pair" { 24 } else { 32 }, "{abi}");
+        assert_eq!(n, 4 * cells, "{abi}");
     }
     for r in &rows {
         let runtime = r["runtime"].as_str().unwrap();
@@ -66,6 +73,16 @@ fn quick_matrix_writes_three_consistent_files() {
                 .parse::<runtimes::RuntimeId>()
                 .unwrap()
                 .compiled_in();
+        if r["abi"] == "wit" && runtime != "wasmtime" {
+            assert_eq!(r["status"], "unsupported", "{r}");
+            assert!(
+                r["error"]
+                    .as_str()
+                    .unwrap()
+                    .contains("cannot host components")
+            );
+            continue;
+        }
         if !compiled {
             assert_eq!(r["status"], "unsupported", "{r}");
             let reason = r["error"].as_str().unwrap();

@@ -1,7 +1,10 @@
 //! Every ABI on every compiled-in runtime, with every linkage and every
 //! choice of the ABI's own factors, against the native oracle.
 
-use abi_api::{Abi, Choice, MicroVisitor, Multiply, SimVisitor, Simulator};
+use abi_api::{
+    Abi, Choice, Loader, MicroLoaderVisitor, MicroVisitor, Multiply, SimLoaderVisitor, SimVisitor,
+    Simulator,
+};
 use cachesim::{Policy, Request};
 use harness::abis::{AbiId, AbiVisitor, with_abi};
 use harness::factors;
@@ -48,30 +51,33 @@ impl<I: Instance> MicroVisitor<I> for Check<I> {
         self,
         open: fn(I) -> runtimes::Result<M>,
     ) -> usize {
-        let check = self;
-        let mut host = open(check.inst).unwrap_or_else(|e| panic!("{}: open: {e}", check.label));
-        let mut n = 0;
-        for &a in I32S {
-            for &b in I32S {
-                let got = host.mul_i32(a, b).unwrap();
-                assert_eq!(got, micro::mul_i32(a, b), "{}: {a} * {b}", check.label);
-                n += 1;
-            }
-        }
-        for &a in F32S {
-            for &b in F32S {
-                let got = host.mul_f32(a, b).unwrap();
-                let want = micro::mul_f32(a, b);
-                assert!(
-                    got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
-                    "{}: {a} * {b} = {got}, native {want}",
-                    check.label
-                );
-                n += 1;
-            }
-        }
-        n
+        let host = open(self.inst).unwrap_or_else(|e| panic!("{}: open: {e}", self.label));
+        check_products(&self.label, host)
     }
+}
+
+/// Every product of the spread through `host`, against native.
+fn check_products<M: Multiply<Error = runtimes::Error>>(label: &str, mut host: M) -> usize {
+    let mut n = 0;
+    for &a in I32S {
+        for &b in I32S {
+            let got = host.mul_i32(a, b).unwrap();
+            assert_eq!(got, micro::mul_i32(a, b), "{label}: {a} * {b}");
+            n += 1;
+        }
+    }
+    for &a in F32S {
+        for &b in F32S {
+            let got = host.mul_f32(a, b).unwrap();
+            let want = micro::mul_f32(a, b);
+            assert!(
+                got.to_bits() == want.to_bits() || (got.is_nan() && want.is_nan()),
+                "{label}: {a} * {b} = {got}, native {want}"
+            );
+            n += 1;
+        }
+    }
+    n
 }
 
 struct PerAbi<'a, E> {
@@ -81,7 +87,7 @@ struct PerAbi<'a, E> {
 impl<E: Engine> AbiVisitor for PerAbi<'_, E> {
     type Output = usize;
     fn visit<A: Abi>(self) -> usize {
-        if !A::SCENARIOS.contains(&"micro") {
+        if A::COMPONENT || !A::SCENARIOS.contains(&"micro") {
             return 0;
         }
         let wasm = guest_artifacts::guest(A::GUEST).unwrap();
@@ -176,33 +182,44 @@ impl<I: Instance> SimVisitor<I> for SimCheck<I> {
         self,
         open: fn(I) -> runtimes::Result<S>,
     ) -> usize {
-        let label = self.label;
-        let mut guest = open(self.inst).unwrap_or_else(|e| panic!("{label}: open: {e}"));
-        let mut n = 0;
-        for (trace, capacity) in traces() {
-            for policy in Policy::ALL {
-                let mut native = cachesim::Native::default();
-                let Ok(()) = native.init(policy, capacity);
-                guest.init(policy, capacity).unwrap();
-                for (i, &r) in trace.iter().enumerate() {
-                    let Ok(want) = native.send(r);
-                    let got = guest.send(r).unwrap();
-                    assert_eq!(
-                        got, want,
-                        "{label} {policy} cap {capacity}: request {i} {r:?}"
-                    );
-                }
-                let Ok(want) = native.stats();
-                assert_eq!(
-                    guest.stats().unwrap(),
-                    want,
-                    "{label} {policy} cap {capacity}"
-                );
-                n += trace.len();
-            }
-        }
-        n
+        let guest = open(self.inst).unwrap_or_else(|e| panic!("{}: open: {e}", self.label));
+        check_replays(&self.label, guest, 1)
     }
+}
+
+/// Replays every trace under every policy through `guest`, in calls of
+/// `batch` requests, comparing each hit (each batch's hit count) and the
+/// final counters with native.
+fn check_replays<S: Simulator<Error = runtimes::Error>>(
+    label: &str,
+    mut guest: S,
+    batch: usize,
+) -> usize {
+    let mut n = 0;
+    for (trace, capacity) in traces() {
+        for policy in Policy::ALL {
+            let mut native = cachesim::Native::default();
+            let Ok(()) = native.init(policy, capacity);
+            guest.init(policy, capacity).unwrap();
+            for (i, chunk) in trace.chunks(batch).enumerate() {
+                let Ok(want) = native.send_batch(chunk);
+                let got = if batch == 1 {
+                    u32::from(guest.send(chunk[0]).unwrap())
+                } else {
+                    guest.send_batch(chunk).unwrap()
+                };
+                assert_eq!(got, want, "{label} {policy} cap {capacity}: call {i}");
+            }
+            let Ok(want) = native.stats();
+            assert_eq!(
+                guest.stats().unwrap(),
+                want,
+                "{label} {policy} cap {capacity}"
+            );
+            n += trace.len();
+        }
+    }
+    n
 }
 
 struct SimPerAbi<'a, E> {
@@ -212,7 +229,7 @@ struct SimPerAbi<'a, E> {
 impl<E: Engine> AbiVisitor for SimPerAbi<'_, E> {
     type Output = usize;
     fn visit<A: Abi>(self) -> usize {
-        if !A::SCENARIOS.contains(&"sim") {
+        if A::COMPONENT || !A::SCENARIOS.contains(&"sim") {
             return 0;
         }
         let wasm = guest_artifacts::guest(A::GUEST).unwrap();
@@ -253,5 +270,134 @@ fn every_simulator_guest_matches_native_hit_for_hit() {
         // Pair + 3 memory ABIs × 2 memory strategies, 4 linkages, 4 traces
         // of 600 requests, 4 policies.
         assert_eq!(checked, 7 * 4 * 4 * 600 * 4, "{r}");
+    }
+}
+
+/// Loads a component ABI's host for a loader visitor.
+fn load<Ld: Loader>(label: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
+    let module = loader
+        .compile(wasm)
+        .unwrap_or_else(|e| panic!("{label}: {e}"));
+    loader
+        .instantiate(&module)
+        .unwrap_or_else(|e| panic!("{label}: {e}"))
+}
+
+struct ComponentMicro<'a> {
+    label: String,
+    wasm: &'a [u8],
+}
+
+impl MicroLoaderVisitor for ComponentMicro<'_> {
+    type Output = usize;
+    fn visit<Ld: Loader>(self, loader: Ld) -> usize
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        check_products(&self.label, load(&self.label, &loader, self.wasm))
+    }
+}
+
+struct ComponentSim<'a> {
+    label: String,
+    wasm: &'a [u8],
+    batch: usize,
+}
+
+impl SimLoaderVisitor for ComponentSim<'_> {
+    type Output = usize;
+    fn visit<Ld: Loader>(self, loader: Ld) -> usize
+    where
+        Ld::Host: Simulator<Error = runtimes::Error> + 'static,
+    {
+        check_replays(
+            &self.label,
+            load(&self.label, &loader, self.wasm),
+            self.batch,
+        )
+    }
+}
+
+struct Components {
+    runtime: RuntimeId,
+}
+
+impl AbiVisitor for Components {
+    type Output = usize;
+    fn visit<A: Abi>(self) -> usize {
+        if !A::COMPONENT {
+            return 0;
+        }
+        use runtimes::{Caching, CallStyle};
+        let wasm = guest_artifacts::guest(A::GUEST).unwrap();
+        let mut n = 0;
+        for values in factors::product(A::FACTORS) {
+            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
+            for &caching in Caching::ALL {
+                for &style in CallStyle::ALL {
+                    let label = format!("{}/{} {caching}/{style} {own:?}", self.runtime, A::ID);
+                    let choice = Choice::new(A::FACTORS, &own);
+                    let v = ComponentMicro { label, wasm };
+                    n += A::micro_component(self.runtime, caching, style, choice, v)
+                        .unwrap()
+                        .unwrap_or(0);
+                }
+            }
+        }
+        for values in factors::product(A::SIM_FACTORS) {
+            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
+            let batch = values
+                .iter()
+                .find(|(k, _)| *k == "batch")
+                .map_or(1, |(_, v)| v.parse().unwrap());
+            for &caching in Caching::ALL {
+                let label = format!("{}/{} sim {caching} {own:?}", self.runtime, A::ID);
+                let choice = Choice::new(A::SIM_FACTORS, &own);
+                let v = ComponentSim { label, wasm, batch };
+                n += A::sim_component(self.runtime, caching, choice, v)
+                    .unwrap()
+                    .unwrap_or(0);
+            }
+        }
+        n
+    }
+}
+
+#[test]
+fn component_abis_match_native_single_and_batched() {
+    for &r in RuntimeId::ALL {
+        let host = r.hosts_components() && r.compiled_in();
+        for &abi in AbiId::ALL.iter().filter(|a| a.info().component) {
+            if host {
+                let n = with_abi(abi, Components { runtime: r });
+                assert!(n > 0, "{r}/{abi}: nothing checked");
+            } else {
+                // Cannot host components: a clean refusal, not a crash.
+                struct Refused(RuntimeId);
+                impl AbiVisitor for Refused {
+                    type Output = String;
+                    fn visit<A: Abi>(self) -> String {
+                        let values: Vec<&'static str> =
+                            A::FACTORS.iter().map(|f| f.values[0]).collect();
+                        let choice = Choice::new(A::FACTORS, &values);
+                        let v = ComponentMicro {
+                            label: String::new(),
+                            wasm: &[],
+                        };
+                        let caching = runtimes::Caching::Cached;
+                        let style = runtimes::CallStyle::Typed;
+                        match A::micro_component(self.0, caching, style, choice, v) {
+                            Err(e) => e.to_string(),
+                            Ok(_) => panic!("{} ran a component", self.0),
+                        }
+                    }
+                }
+                let reason = with_abi(abi, Refused(r));
+                assert!(
+                    reason.contains("cannot host components") || reason.contains("not compiled"),
+                    "{reason}"
+                );
+            }
+        }
     }
 }

@@ -48,7 +48,7 @@ pub enum ErrorKind {
     #[error("{0} is not compiled into this binary (build with `--features {0}`)")]
     NotCompiled(RuntimeId),
     /// The backend cannot do this at all (e.g. host a component).
-    #[error("unsupported: {0}")]
+    #[error("{0}")]
     Unsupported(String),
     /// The engine could not be configured or created.
     #[error("engine setup failed: {0}")]

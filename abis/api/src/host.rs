@@ -2,7 +2,9 @@
 
 pub use cachesim::Simulator;
 pub use micro::Multiply;
-pub use runtimes::{Error, ErrorKind, Instance, Linkage, Result};
+pub use runtimes::{
+    Caching, CallStyle, Engine, Error, ErrorKind, Instance, Linkage, Result, RuntimeId,
+};
 
 /// A factor only some ABIs have, and the values it takes.
 #[derive(Debug, Clone, Copy)]
@@ -71,6 +73,62 @@ pub trait SimVisitor<I: Instance> {
     -> Self::Output;
 }
 
+/// Turns guest bytes into a ready host, in two timed phases.
+///
+/// The harness measures every cell through a loader: compile once and
+/// instantiate once before timing (preload), or both inside each timed
+/// replicate (hotload). Core-module ABIs get one from [`CoreLoader`];
+/// an ABI with its own runtime (a component) writes its own.
+pub trait Loader {
+    /// What compiling produces.
+    type Module;
+    /// A ready host: instantiated, exports resolved.
+    type Host;
+    /// Validates and compiles the guest.
+    fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
+    /// Instantiates it and resolves what the host needs.
+    fn instantiate(&self, module: &Self::Module) -> Result<Self::Host>;
+}
+
+/// A core-module ABI's loader: an engine and the ABI's constructor.
+pub struct CoreLoader<E: Engine, H> {
+    /// The runtime.
+    pub engine: E,
+    /// The ABI's constructor for its host type.
+    pub open: fn(E::Instance) -> Result<H>,
+}
+
+impl<E: Engine, H> Loader for CoreLoader<E, H> {
+    type Module = E::Module;
+    type Host = H;
+    fn compile(&self, wasm: &[u8]) -> Result<E::Module> {
+        self.engine.compile(wasm)
+    }
+    fn instantiate(&self, module: &E::Module) -> Result<H> {
+        self.engine.instantiate(module).and_then(self.open)
+    }
+}
+
+/// Receives a component ABI's micro loader.
+pub trait MicroLoaderVisitor {
+    /// What the visit produces.
+    type Output;
+    /// Called with the loader.
+    fn visit<Ld: Loader>(self, loader: Ld) -> Self::Output
+    where
+        Ld::Host: Multiply<Error = Error> + 'static;
+}
+
+/// Receives a component ABI's simulator loader.
+pub trait SimLoaderVisitor {
+    /// What the visit produces.
+    type Output;
+    /// Called with the loader.
+    fn visit<Ld: Loader>(self, loader: Ld) -> Self::Output
+    where
+        Ld::Host: Simulator<Error = Error> + 'static;
+}
+
 /// One way of passing a scenario's data across the sandbox boundary.
 pub trait Abi: 'static {
     /// Kebab-case id: CLI value, result field, test name.
@@ -113,6 +171,36 @@ pub trait Abi: 'static {
     ) -> Option<V::Output> {
         let _ = (choice, visitor);
         None
+    }
+
+    /// Whether this ABI brings its own runtime (a component model host)
+    /// instead of running on a core-module [`Instance`]. Such an ABI
+    /// implements the `*_component` methods instead of `micro` and `sim`.
+    const COMPONENT: bool = false;
+
+    /// A component ABI's micro loader for `runtime` with this caching, call
+    /// style and choice of its factors; `Ok(None)` if it has no micro,
+    /// `Err` (an `Unsupported` error) if it cannot run on `runtime`.
+    fn micro_component<V: MicroLoaderVisitor>(
+        runtime: RuntimeId,
+        caching: Caching,
+        style: CallStyle,
+        choice: Choice<'_>,
+        visitor: V,
+    ) -> Result<Option<V::Output>> {
+        let _ = (runtime, caching, style, choice, visitor);
+        Ok(None)
+    }
+
+    /// A component ABI's simulator loader; as [`Abi::micro_component`].
+    fn sim_component<V: SimLoaderVisitor>(
+        runtime: RuntimeId,
+        caching: Caching,
+        choice: Choice<'_>,
+        visitor: V,
+    ) -> Result<Option<V::Output>> {
+        let _ = (runtime, caching, choice, visitor);
+        Ok(None)
     }
 }
 

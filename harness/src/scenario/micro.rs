@@ -3,7 +3,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Choice, MicroVisitor};
+use abi_api::{Abi, Choice, CoreLoader, Loader, MicroLoaderVisitor, MicroVisitor};
 use micro::{Checksum, Multiply, Operand};
 use runtimes::{
     CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineVisitor, RuntimeId,
@@ -69,6 +69,16 @@ pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outc
                 Err(e) => Outcome::Error(e),
             }
         }
+        Target::Wasm { runtime, abi } if abi.info().component => with_abi(
+            abi,
+            ComponentStep {
+                spec,
+                runtime,
+                operand,
+                protocol,
+                tick,
+            },
+        ),
         Target::Wasm { runtime, abi } => {
             let step = EngineStep {
                 spec,
@@ -77,13 +87,7 @@ pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outc
                 protocol,
                 tick,
             };
-            match runtimes::visit(runtime, step) {
-                Ok(outcome) => outcome,
-                Err(e) if matches!(e.kind(), runtimes::ErrorKind::NotCompiled(_)) => {
-                    Outcome::Unsupported(e.to_string())
-                }
-                Err(e) => Outcome::Error(e.to_string()),
-            }
+            runtimes::visit(runtime, step).unwrap_or_else(unsupported_or_error)
         }
     }
 }
@@ -160,50 +164,139 @@ impl<E: Engine> MicroVisitor<E::Instance> for MicroStep<'_, E> {
         self,
         open: fn(E::Instance) -> runtimes::Result<M>,
     ) -> Outcome {
-        // Set-up phases, timed once; then preload keeps the instance.
-        let t0 = Instant::now();
-        let module = match self.engine.compile(self.guest) {
-            Ok(m) => m,
-            Err(e) => return Outcome::Error(e.to_string()),
+        let loader = CoreLoader {
+            engine: self.engine,
+            open,
         };
-        let t1 = Instant::now();
-        let instance = match self.engine.instantiate(&module) {
-            Ok(i) => i,
-            Err(e) => return Outcome::Error(e.to_string()),
+        measure_loaded(
+            &loader,
+            self.guest,
+            self.loading,
+            self.operand,
+            self.protocol,
+            self.tick,
+        )
+    }
+}
+
+/// A component ABI's cell: the ABI brings its own loader.
+struct ComponentStep<'a> {
+    spec: &'a CellSpec,
+    runtime: RuntimeId,
+    operand: Operand,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl AbiVisitor for ComponentStep<'_> {
+    type Output = Outcome;
+    fn visit<A: Abi>(self) -> Outcome {
+        let spec = self.spec;
+        let own = own_values(spec, A::FACTORS);
+        let step = LoaderStep {
+            guest: guest_artifacts::guest(A::GUEST).expect("every ABI has a guest"),
+            loading: parse(spec, "loading"),
+            operand: self.operand,
+            protocol: self.protocol,
+            tick: self.tick,
         };
-        let phases = Phases {
-            compile_s: Some((t1 - t0).as_secs_f64()),
-            instantiate_s: Some(t1.elapsed().as_secs_f64()),
-        };
-        let result = match self.loading {
-            Loading::Preload => match open(instance) {
-                Ok(host) => measure(
-                    &mut Preloaded::new(host, self.operand),
-                    self.protocol,
-                    self.tick,
-                ),
-                Err(e) => Err(e.to_string()),
-            },
-            Loading::Hotload => {
-                drop(instance);
-                let mut subject = Hotloaded {
-                    engine: &self.engine,
-                    guest: self.guest,
-                    open,
-                    operand: self.operand,
-                    expected: Expected::default(),
-                };
-                measure(&mut subject, self.protocol, self.tick)
-            }
-        };
-        match result {
-            Ok(samples) => Outcome::Ok {
-                samples,
-                phases,
-                stats: None,
-            },
-            Err(e) => Outcome::Error(e),
+        let choice = Choice::new(A::FACTORS, &own);
+        match A::micro_component(
+            self.runtime,
+            parse(spec, "caching"),
+            parse(spec, "call"),
+            choice,
+            step,
+        ) {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => Outcome::Unsupported(format!("the {} ABI has no micro scenario", A::ID)),
+            Err(e) => unsupported_or_error(e),
         }
+    }
+}
+
+/// `Unsupported` for what cannot run here, `Error` for the rest.
+pub(crate) fn unsupported_or_error(e: runtimes::Error) -> Outcome {
+    match e.kind() {
+        runtimes::ErrorKind::NotCompiled(_) | runtimes::ErrorKind::Unsupported(_) => {
+            Outcome::Unsupported(e.to_string())
+        }
+        _ => Outcome::Error(e.to_string()),
+    }
+}
+
+struct LoaderStep<'a> {
+    guest: &'static [u8],
+    loading: Loading,
+    operand: Operand,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl MicroLoaderVisitor for LoaderStep<'_> {
+    type Output = Outcome;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        measure_loaded(
+            &loader,
+            self.guest,
+            self.loading,
+            self.operand,
+            self.protocol,
+            self.tick,
+        )
+    }
+}
+
+/// Compiles and instantiates once (timing both phases), then measures:
+/// preload keeps that host; hotload loads afresh inside every replicate.
+fn measure_loaded<Ld: Loader>(
+    loader: &Ld,
+    guest: &'static [u8],
+    loading: Loading,
+    operand: Operand,
+    protocol: &Protocol,
+    tick: &mut dyn FnMut(),
+) -> Outcome
+where
+    Ld::Host: Multiply<Error = runtimes::Error>,
+{
+    let t0 = Instant::now();
+    let module = match loader.compile(guest) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let t1 = Instant::now();
+    let host = match loader.instantiate(&module) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let phases = Phases {
+        compile_s: Some((t1 - t0).as_secs_f64()),
+        instantiate_s: Some(t1.elapsed().as_secs_f64()),
+    };
+    let result = match loading {
+        Loading::Preload => measure(&mut Preloaded::new(host, operand), protocol, tick),
+        Loading::Hotload => {
+            drop(host);
+            let mut subject = Hotloaded {
+                loader,
+                guest,
+                operand,
+                expected: Expected::default(),
+            };
+            measure(&mut subject, protocol, tick)
+        }
+    };
+    match result {
+        Ok(samples) => Outcome::Ok {
+            samples,
+            phases,
+            stats: None,
+        },
+        Err(e) => Outcome::Error(e),
     }
 }
 
@@ -301,21 +394,23 @@ where
 
 /// Hotload: every replicate compiles, instantiates and resolves inside its
 /// timed region, then makes its calls.
-struct Hotloaded<'a, E: Engine, M> {
-    engine: &'a E,
+struct Hotloaded<'a, Ld> {
+    loader: &'a Ld,
     guest: &'static [u8],
-    open: fn(E::Instance) -> runtimes::Result<M>,
     operand: Operand,
     expected: Expected,
 }
 
-impl<E: Engine, M: Multiply<Error = runtimes::Error>> Subject for Hotloaded<'_, E, M> {
+impl<Ld: Loader> Subject for Hotloaded<'_, Ld>
+where
+    Ld::Host: Multiply<Error = runtimes::Error>,
+{
     fn replicate(&mut self, calls: u64) -> Result<Duration, String> {
         let start = Instant::now();
         let result = self
-            .engine
-            .load(self.guest)
-            .and_then(self.open)
+            .loader
+            .compile(self.guest)
+            .and_then(|m| self.loader.instantiate(&m))
             .and_then(|mut host| Ok((calls_loop(&mut host, self.operand, calls)?, host)));
         let elapsed = start.elapsed();
         let (sum, host) = result.map_err(|e| e.to_string())?;

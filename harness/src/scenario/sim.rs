@@ -3,10 +3,11 @@
 
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Choice, SimVisitor};
+use abi_api::{Abi, Choice, CoreLoader, Loader, SimLoaderVisitor, SimVisitor};
 use cachesim::{Policy, Request, Simulator, Stats};
 use runtimes::{CachedTyped, Caching, Engine, EngineVisitor, RuntimeId, UncachedTyped};
 
+use super::micro::unsupported_or_error;
 use super::{CellSpec, Inputs, Outcome, Phases, Scenario, Target, own_values, parse};
 use crate::abis::{AbiId, AbiVisitor, with_abi};
 use crate::factors::{self, CACHING};
@@ -98,32 +99,38 @@ pub fn run(
     let policy: Policy = parse(spec, "policy");
     let capacity = size::parse(spec.factor(CACHE_SIZE).expect("sim cell without a size"))
         .expect("sizes in cells are well formed");
+    let batch = spec
+        .factor("batch")
+        .map(|b| b.parse::<usize>().expect("batch is a number"));
     let job = Job {
         policy,
         capacity,
+        batch: batch.unwrap_or(1),
         trace: &inputs.trace,
         expected: expected(policy, capacity, &inputs.trace),
         protocol,
     };
     match spec.target {
         Target::Native => job.measure(cachesim::Native::default(), Phases::default(), tick),
-        Target::Wasm { runtime, abi } => {
-            match runtimes::visit(
+        Target::Wasm { runtime, abi } if abi.info().component => with_abi(
+            abi,
+            ComponentStep {
+                spec,
                 runtime,
-                EngineStep {
-                    spec,
-                    abi,
-                    job,
-                    tick,
-                },
-            ) {
-                Ok(outcome) => outcome,
-                Err(e) if matches!(e.kind(), runtimes::ErrorKind::NotCompiled(_)) => {
-                    Outcome::Unsupported(e.to_string())
-                }
-                Err(e) => Outcome::Error(e.to_string()),
-            }
-        }
+                job,
+                tick,
+            },
+        ),
+        Target::Wasm { runtime, abi } => runtimes::visit(
+            runtime,
+            EngineStep {
+                spec,
+                abi,
+                job,
+                tick,
+            },
+        )
+        .unwrap_or_else(unsupported_or_error),
     }
 }
 
@@ -131,6 +138,8 @@ pub fn run(
 struct Job<'a> {
     policy: Policy,
     capacity: u64,
+    /// Requests per call: 1 sends each alone, more uses `send_batch`.
+    batch: usize,
     trace: &'a [Request],
     expected: Stats,
     protocol: &'a Protocol,
@@ -145,6 +154,7 @@ impl Job<'_> {
             sim,
             policy: self.policy,
             capacity: self.capacity,
+            batch: self.batch,
             trace: self.trace,
             expected: self.expected,
         };
@@ -169,12 +179,27 @@ fn send_all<S: Simulator>(sim: &mut S, trace: &[Request]) -> Result<u64, S::Erro
     Ok(hits)
 }
 
+/// The timed work of one batched replicate: `batch` requests per call.
+#[inline(never)]
+fn send_batched<S: Simulator>(
+    sim: &mut S,
+    trace: &[Request],
+    batch: usize,
+) -> Result<u64, S::Error> {
+    let mut hits = 0;
+    for chunk in trace.chunks(batch) {
+        hits += u64::from(sim.send_batch(chunk)?);
+    }
+    Ok(hits)
+}
+
 /// One replicate: restart the simulator (untimed), replay the trace
 /// (timed), then check the counters against native's (untimed).
 struct Replay<'a, S> {
     sim: S,
     policy: Policy,
     capacity: u64,
+    batch: usize,
     trace: &'a [Request],
     expected: Stats,
 }
@@ -188,7 +213,11 @@ where
             .init(self.policy, self.capacity)
             .map_err(|e| e.to_string())?;
         let start = Instant::now();
-        let result = send_all(&mut self.sim, self.trace);
+        let result = if self.batch > 1 {
+            send_batched(&mut self.sim, self.trace, self.batch)
+        } else {
+            send_all(&mut self.sim, self.trace)
+        };
         let elapsed = start.elapsed();
         let hits = result.map_err(|e| e.to_string())?;
         let stats = self.sim.stats().map_err(|e| e.to_string())?;
@@ -268,22 +297,81 @@ impl<E: Engine> SimVisitor<E::Instance> for HostStep<'_, E> {
         self,
         open: fn(E::Instance) -> runtimes::Result<S>,
     ) -> Outcome {
-        let t0 = Instant::now();
-        let module = match self.engine.compile(self.guest) {
-            Ok(m) => m,
-            Err(e) => return Outcome::Error(e.to_string()),
+        let loader = CoreLoader {
+            engine: self.engine,
+            open,
         };
-        let t1 = Instant::now();
-        let host = match self.engine.instantiate(&module).and_then(open) {
-            Ok(h) => h,
-            Err(e) => return Outcome::Error(e.to_string()),
-        };
-        let phases = Phases {
-            compile_s: Some((t1 - t0).as_secs_f64()),
-            instantiate_s: Some(t1.elapsed().as_secs_f64()),
-        };
-        self.job.measure(host, phases, self.tick)
+        load_and_measure(&loader, self.guest, self.job, self.tick)
     }
+}
+
+/// A component ABI's cell: the ABI brings its own loader.
+struct ComponentStep<'a> {
+    spec: &'a CellSpec,
+    runtime: RuntimeId,
+    job: Job<'a>,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl AbiVisitor for ComponentStep<'_> {
+    type Output = Outcome;
+    fn visit<A: Abi>(self) -> Outcome {
+        let own = own_values(self.spec, A::SIM_FACTORS);
+        let choice = Choice::new(A::SIM_FACTORS, &own);
+        let step = LoaderStep {
+            guest: guest_artifacts::guest(A::GUEST).expect("every ABI has a guest"),
+            job: self.job,
+            tick: self.tick,
+        };
+        match A::sim_component(self.runtime, parse(self.spec, "caching"), choice, step) {
+            Ok(Some(outcome)) => outcome,
+            Ok(None) => Outcome::Unsupported(format!("the {} ABI has no simulator", A::ID)),
+            Err(e) => unsupported_or_error(e),
+        }
+    }
+}
+
+struct LoaderStep<'a> {
+    guest: &'static [u8],
+    job: Job<'a>,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl SimLoaderVisitor for LoaderStep<'_> {
+    type Output = Outcome;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
+    where
+        Ld::Host: Simulator<Error = runtimes::Error> + 'static,
+    {
+        load_and_measure(&loader, self.guest, self.job, self.tick)
+    }
+}
+
+/// Compiles and instantiates (timing both phases), then measures replays.
+fn load_and_measure<Ld: Loader>(
+    loader: &Ld,
+    guest: &'static [u8],
+    job: Job<'_>,
+    tick: &mut dyn FnMut(),
+) -> Outcome
+where
+    Ld::Host: Simulator<Error = runtimes::Error>,
+{
+    let t0 = Instant::now();
+    let module = match loader.compile(guest) {
+        Ok(m) => m,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let t1 = Instant::now();
+    let host = match loader.instantiate(&module) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Error(e.to_string()),
+    };
+    let phases = Phases {
+        compile_s: Some((t1 - t0).as_secs_f64()),
+        instantiate_s: Some(t1.elapsed().as_secs_f64()),
+    };
+    job.measure(host, phases, tick)
 }
 
 #[cfg(test)]
@@ -339,6 +427,7 @@ mod tests {
             sim: Liar::default(),
             policy: Policy::Lru,
             capacity: 1000,
+            batch: 1,
             trace: &trace,
             expected: expected(Policy::Lru, 1000, &trace),
         };
@@ -347,6 +436,7 @@ mod tests {
             sim: cachesim::Native::default(),
             policy: Policy::Lru,
             capacity: 1000,
+            batch: 7,
             trace: &trace,
             expected: expected(Policy::Lru, 1000, &trace),
         };
