@@ -171,6 +171,7 @@ fn main() {
                 ("call", "typed"),
                 ("loading", "preload"),
                 ("operand", "i32"),
+                ("handles", "owned"),
             ],
         };
         let mut loops = [hand, abstraction(runtime)];
