@@ -58,6 +58,8 @@ fn direct(runtime: RuntimeId) -> Option<Direct> {
         )),
         #[cfg(feature = "wasmtime")]
         RuntimeId::Wasmtime => Some(wasmtime_loop(wasm)),
+        // Reachable unless every backend is compiled in.
+        #[allow(unreachable_patterns)]
         _ => None,
     }
 }

@@ -327,6 +327,63 @@ pub fn sim<I: Instance, L: Linkage, C: Codec, V: SimVisitor<I>>(
     })
 }
 
+/// Declares the registration type of a memory-sharing ABI.
+///
+/// Every [`Codec`] ABI runs both scenarios through [`micro`] and [`sim`]
+/// with the [`MEMORY_FACTOR`]; only its name, description, guest and codec
+/// differ, so that is all a declaration says:
+///
+/// ```ignore
+/// abi_api::codec_abi! {
+///     /// The Bincode ABI, as registered with the harness.
+///     pub struct BincodeAbi {
+///         codec: Bincode,
+///         id: "bincode",
+///         about: "bincode 2 (legacy config) encoded into guest memory",
+///         guest: "bincode",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! codec_abi {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            codec: $codec:ty,
+            id: $id:literal,
+            about: $about:literal,
+            guest: $guest:literal $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        impl $crate::Abi for $name {
+            const ID: &'static str = $id;
+            const ABOUT: &'static str = $about;
+            const GUEST: &'static str = $guest;
+            const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
+            const FACTORS: &'static [$crate::Factor] = &[$crate::memory::MEMORY_FACTOR];
+            const SIM_FACTORS: &'static [$crate::Factor] = &[$crate::memory::MEMORY_FACTOR];
+
+            fn micro<I: $crate::Instance, L: $crate::Linkage, V: $crate::MicroVisitor<I>>(
+                choice: $crate::Choice<'_>,
+                visitor: V,
+            ) -> Option<V::Output> {
+                $crate::memory::micro::<I, L, $codec, V>(choice, visitor)
+            }
+
+            fn sim<I: $crate::Instance, L: $crate::Linkage, V: $crate::SimVisitor<I>>(
+                choice: $crate::Choice<'_>,
+                visitor: V,
+            ) -> Option<V::Output> {
+                $crate::memory::sim::<I, L, $codec, V>(choice, visitor)
+            }
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

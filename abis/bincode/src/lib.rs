@@ -113,40 +113,15 @@ impl Codec for Bincode {
 }
 
 #[cfg(not(target_family = "wasm"))]
-mod host {
-    use abi_api::memory::{self, MEMORY_FACTOR};
-    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor, SimVisitor};
-
+abi_api::codec_abi! {
     /// The Bincode ABI, as registered with the harness.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct BincodeAbi;
-
-    impl Abi for BincodeAbi {
-        const ID: &'static str = "bincode";
-        const ABOUT: &'static str = "bincode 2 (legacy config) encoded into guest memory";
-        const GUEST: &'static str = "bincode";
-        const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
-        const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-        const SIM_FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-
-        fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::micro::<I, L, super::Bincode, V>(choice, visitor)
-        }
-
-        fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::sim::<I, L, super::Bincode, V>(choice, visitor)
-        }
+    pub struct BincodeAbi {
+        codec: Bincode,
+        id: "bincode",
+        about: "bincode 2 (legacy config) encoded into guest memory",
+        guest: "bincode",
     }
 }
-
-#[cfg(not(target_family = "wasm"))]
-pub use host::BincodeAbi;
 
 /// The shared protocol, for the guest macro; not part of the API.
 #[cfg(feature = "guest")]

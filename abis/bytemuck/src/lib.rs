@@ -153,40 +153,15 @@ impl Codec for Bytemuck {
 }
 
 #[cfg(not(target_family = "wasm"))]
-mod host {
-    use abi_api::memory::{self, MEMORY_FACTOR};
-    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor, SimVisitor};
-
+abi_api::codec_abi! {
     /// The Bytemuck ABI, as registered with the harness.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct BytemuckAbi;
-
-    impl Abi for BytemuckAbi {
-        const ID: &'static str = "bytemuck";
-        const ABOUT: &'static str = "#[repr(C)] Pod structs copied into guest memory";
-        const GUEST: &'static str = "bytemuck";
-        const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
-        const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-        const SIM_FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-
-        fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::micro::<I, L, super::Bytemuck, V>(choice, visitor)
-        }
-
-        fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::sim::<I, L, super::Bytemuck, V>(choice, visitor)
-        }
+    pub struct BytemuckAbi {
+        codec: Bytemuck,
+        id: "bytemuck",
+        about: "#[repr(C)] Pod structs copied into guest memory",
+        guest: "bytemuck",
     }
 }
-
-#[cfg(not(target_family = "wasm"))]
-pub use host::BytemuckAbi;
 
 /// The shared protocol, for the guest macro; not part of the API.
 #[cfg(feature = "guest")]

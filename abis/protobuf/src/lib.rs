@@ -122,40 +122,15 @@ impl Codec for Protobuf {
 }
 
 #[cfg(not(target_family = "wasm"))]
-mod host {
-    use abi_api::memory::{self, MEMORY_FACTOR};
-    use abi_api::{Abi, Choice, Factor, Instance, Linkage, MicroVisitor, SimVisitor};
-
+abi_api::codec_abi! {
     /// The Protobuf ABI, as registered with the harness.
-    #[derive(Debug, Clone, Copy, Default)]
-    pub struct ProtobufAbi;
-
-    impl Abi for ProtobufAbi {
-        const ID: &'static str = "protobuf";
-        const ABOUT: &'static str = "protobuf messages (prost) encoded into guest memory";
-        const GUEST: &'static str = "protobuf";
-        const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
-        const FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-        const SIM_FACTORS: &'static [Factor] = &[MEMORY_FACTOR];
-
-        fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::micro::<I, L, super::Protobuf, V>(choice, visitor)
-        }
-
-        fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
-            choice: Choice<'_>,
-            visitor: V,
-        ) -> Option<V::Output> {
-            memory::sim::<I, L, super::Protobuf, V>(choice, visitor)
-        }
+    pub struct ProtobufAbi {
+        codec: Protobuf,
+        id: "protobuf",
+        about: "protobuf messages (prost) encoded into guest memory",
+        guest: "protobuf",
     }
 }
-
-#[cfg(not(target_family = "wasm"))]
-pub use host::ProtobufAbi;
 
 /// The shared protocol, for the guest macro; not part of the API.
 #[cfg(feature = "guest")]
