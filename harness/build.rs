@@ -1,13 +1,59 @@
 //! Records, at build time, what a run's `run.json` must report about the
-//! binary itself: git commit, rustc, profile, and the runtime crates'
-//! versions from Cargo.lock.
+//! binary itself (git commit, rustc, profile, and the runtime crates'
+//! versions from Cargo.lock), and generates the ABI registry from the
+//! `abi-*` dependencies in this crate's Cargo.toml.
 
 use std::env;
 use std::path::Path;
 use std::process::Command;
 
+/// The ABI axis is the harness's `abi-<id>` dependencies, in the order
+/// Cargo.toml lists them: each crate registers the type named after its id
+/// (`abi-bytemuck` → `abi_bytemuck::Bytemuck`), so adding an ABI to the
+/// harness is one dependency line.
+fn abi_registry(manifest: &Path, out_dir: &Path) {
+    println!("cargo::rerun-if-changed={}", manifest.display());
+    let text = std::fs::read_to_string(manifest).expect("harness/Cargo.toml is readable");
+    let mut in_deps = false;
+    let mut lines = Vec::new();
+    for line in text.lines().map(str::trim) {
+        if line.starts_with('[') {
+            in_deps = line == "[dependencies]";
+            continue;
+        }
+        let Some(id) = line
+            .split(['=', '.', ' '])
+            .next()
+            .and_then(|key| key.strip_prefix("abi-"))
+        else {
+            continue;
+        };
+        if !in_deps || id == "api" {
+            continue;
+        }
+        let snake = id.replace('-', "_");
+        let camel: String = id
+            .split('-')
+            .map(|w| {
+                let mut c = w.chars();
+                c.next()
+                    .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                    .unwrap_or_default()
+            })
+            .collect();
+        lines.push(format!("    ({snake}, {camel}) => abi_{snake}::{camel},\n"));
+    }
+    assert!(!lines.is_empty(), "harness/Cargo.toml lists no abi-* crate");
+    let code = format!("registry! {{\n{}}}\n", lines.concat());
+    std::fs::write(out_dir.join("abi_registry.rs"), code).expect("OUT_DIR is writable");
+}
+
 fn main() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap();
+    abi_registry(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"),
+        Path::new(&env::var_os("OUT_DIR").unwrap()),
+    );
     let lock = root.join("Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
     // Re-run when HEAD moves so the recorded commit stays true.

@@ -20,10 +20,12 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use harness::abis::AbiId;
-use harness::factors::{self, HOST_PROFILE};
+use abi_pair::{Handles, PairFactors};
+use harness::abis::AbiChoice;
+use harness::cell::{Cell, Sandbox, Spec};
+use harness::factors::{Caching, CallStyle, HostProfile, Loading, MicroLink, MicroWork, Operand};
 use harness::measure::Protocol;
-use harness::scenario::{self, CellSpec, Outcome, Scenario, Target};
+use harness::scenario::{self, Outcome};
 use harness::stats::Summary;
 use micro::Checksum;
 use runtimes::RuntimeId;
@@ -39,28 +41,40 @@ fn env(name: &str, default: u64) -> u64 {
 type Direct = Box<dyn FnMut(u64) -> (Duration, Checksum)>;
 
 fn direct(runtime: RuntimeId) -> Option<Direct> {
-    let wasm = guest_artifacts::PAIR;
     match runtime {
-        #[cfg(feature = "wasmer-cranelift")]
-        RuntimeId::WasmerCranelift => Some(wasmer_loop(
-            runtimes::wasmer::sys::Cranelift::default().into(),
-            wasm,
-        )),
-        #[cfg(feature = "wasmer-singlepass")]
-        RuntimeId::WasmerSinglepass => Some(wasmer_loop(
-            runtimes::wasmer::sys::Singlepass::default().into(),
-            wasm,
-        )),
-        #[cfg(feature = "wasmer-llvm")]
-        RuntimeId::WasmerLlvm => Some(wasmer_loop(
-            runtimes::wasmer::sys::LLVM::default().into(),
-            wasm,
-        )),
-        #[cfg(feature = "wasmtime")]
-        RuntimeId::Wasmtime => Some(wasmtime_loop(wasm)),
-        // Reachable unless every backend is compiled in.
-        #[allow(unreachable_patterns)]
-        _ => None,
+        RuntimeId::WasmerCranelift => {
+            #[cfg(feature = "wasmer-cranelift")]
+            return Some(wasmer_loop(
+                runtimes::wasmer::sys::Cranelift::default().into(),
+                guest_artifacts::PAIR,
+            ));
+            #[cfg(not(feature = "wasmer-cranelift"))]
+            None
+        }
+        RuntimeId::WasmerSinglepass => {
+            #[cfg(feature = "wasmer-singlepass")]
+            return Some(wasmer_loop(
+                runtimes::wasmer::sys::Singlepass::default().into(),
+                guest_artifacts::PAIR,
+            ));
+            #[cfg(not(feature = "wasmer-singlepass"))]
+            None
+        }
+        RuntimeId::WasmerLlvm => {
+            #[cfg(feature = "wasmer-llvm")]
+            return Some(wasmer_loop(
+                runtimes::wasmer::sys::LLVM::default().into(),
+                guest_artifacts::PAIR,
+            ));
+            #[cfg(not(feature = "wasmer-llvm"))]
+            None
+        }
+        RuntimeId::Wasmtime => {
+            #[cfg(feature = "wasmtime")]
+            return Some(wasmtime_loop(guest_artifacts::PAIR));
+            #[cfg(not(feature = "wasmtime"))]
+            None
+        }
     }
 }
 
@@ -151,7 +165,7 @@ fn main() {
     let expected = Checksum::expected(micro::Operand::I32, calls);
     println!(
         "overhead: {rounds} rounds × {reps} replicates × {calls} calls per side, host profile {}",
-        factors::host_profile()
+        HostProfile::this()
     );
     println!(
         "{:<18} {:>20} {:>20} {:>20} {:>9}",
@@ -161,21 +175,23 @@ fn main() {
         let Some(hand) = direct(runtime) else {
             continue;
         };
-        let spec = CellSpec {
-            scenario: Scenario::Micro,
-            target: Target::Wasm {
-                runtime,
-                abi: AbiId::Pair,
+        let cell = Cell::Micro(Spec {
+            host: HostProfile::this(),
+            work: MicroWork {
+                operand: Operand::I32,
             },
-            factors: vec![
-                (HOST_PROFILE, factors::host_profile()),
-                ("caching", "cached"),
-                ("call", "typed"),
-                ("loading", "preload"),
-                ("operand", "i32"),
-                ("handles", "owned"),
-            ],
-        };
+            sandbox: Some(Sandbox {
+                runtime,
+                abi: AbiChoice::Pair(PairFactors {
+                    handles: Handles::Owned,
+                }),
+                link: MicroLink {
+                    caching: Caching::Cached,
+                    call: CallStyle::Typed,
+                    loading: Loading::Preload,
+                },
+            }),
+        });
         let mut loops = [hand, abstraction(runtime)];
         // Warm the loops up as the protocol warms the harness's cell.
         for l in &mut loops {
@@ -190,7 +206,7 @@ fn main() {
             for k in 0..3 {
                 let side = (k + round as usize) % 3;
                 if side == 2 {
-                    match scenario::run(&spec, &protocol, &Default::default(), &mut || {}) {
+                    match scenario::run(&cell, &protocol, &Default::default(), &mut || {}) {
                         Outcome::Ok { samples: s, .. } => samples[2].extend(s.replicate_s),
                         other => panic!("{runtime}: harness cell failed: {other:?}"),
                     }

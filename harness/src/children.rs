@@ -3,9 +3,9 @@
 //! The paper's Debug/Release factor is the optimisation level of the whole
 //! host program. One binary has one; so a run that asks for another
 //! profile runs the same matrix through a harness built with it, in a child
-//! process, and merges the child's cells into its own result set. The
-//! child's own folder (`host-<profile>/` inside the run folder) is kept
-//! with its `run.json`.
+//! process given the user's own arguments, and merges the child's cells
+//! into its own result set. The child's own folder (`host-<profile>/`
+//! inside the run folder) is kept with its `run.json`.
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -13,26 +13,14 @@ use std::process::Command;
 
 use anyhow::{Context, bail};
 
+use crate::factors::HostProfile;
 use crate::output::Record;
-use crate::plan::Options;
-
-/// The host profiles a cell can run in.
-pub const PROFILES: &[&str] = &["release", "debug", "dev"];
-
-/// The cargo profile that builds a host profile, and its output directory.
-fn cargo_profile(host: &str) -> (&'static str, &'static str) {
-    match host {
-        "release" => ("release", "release"),
-        "debug" => ("debug-host", "debug-host"),
-        _ => ("dev", "debug"),
-    }
-}
 
 /// A harness binary built with another host profile.
 #[derive(Debug, Clone)]
 pub struct Child {
     /// The host profile.
-    pub profile: String,
+    pub profile: HostProfile,
     /// The binary.
     pub binary: PathBuf,
 }
@@ -40,15 +28,15 @@ pub struct Child {
 /// Finds (building it first if this binary was built from a checkout) the
 /// harness for `profile`. `ABILAB_HARNESS_<PROFILE>` names a binary to use
 /// instead.
-pub fn prepare(profile: &str, quiet: bool) -> anyhow::Result<Child> {
-    let var = format!("ABILAB_HARNESS_{}", profile.to_uppercase());
+pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
+    let var = format!("ABILAB_HARNESS_{}", profile.id().to_uppercase());
     if let Some(path) = std::env::var_os(&var) {
         return Ok(Child {
-            profile: profile.to_string(),
+            profile,
             binary: PathBuf::from(path),
         });
     }
-    let (cargo_profile, dir) = cargo_profile(profile);
+    let (cargo_profile, dir) = profile.cargo_profile();
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .context("no workspace")?;
@@ -63,7 +51,7 @@ pub fn prepare(profile: &str, quiet: bool) -> anyhow::Result<Child> {
         let features: Vec<&str> = runtimes::RuntimeId::ALL
             .iter()
             .filter(|r| r.compiled_in())
-            .map(|r| r.id())
+            .map(|r| r.feature())
             .collect();
         if !quiet {
             eprintln!(
@@ -97,20 +85,47 @@ pub fn prepare(profile: &str, quiet: bool) -> anyhow::Result<Child> {
             binary.display()
         );
     }
-    Ok(Child {
-        profile: profile.to_string(),
-        binary,
-    })
+    Ok(Child { profile, binary })
+}
+
+/// The arguments of the child's `matrix`: the user's own (`user` is the
+/// whole command line, `harness matrix ...`), minus what the parent decides
+/// for the child (which host profile runs, where it writes, what it prints).
+pub fn child_args(user: &[OsString], out: &Path) -> Vec<OsString> {
+    const PARENT_ONLY: &[&str] = &["--host-profile", "--out", "--format"];
+    let mut args: Vec<OsString> = vec!["matrix".into()];
+    let mut rest = user.iter().skip(2);
+    while let Some(arg) = rest.next() {
+        let text = arg.to_string_lossy();
+        if PARENT_ONLY.contains(&text.as_ref()) {
+            rest.next();
+            continue;
+        }
+        if PARENT_ONLY
+            .iter()
+            .any(|f| text.strip_prefix(f).is_some_and(|v| v.starts_with('=')))
+        {
+            continue;
+        }
+        args.push(arg.clone());
+    }
+    args.extend(["--format".into(), "json".into(), "--out".into(), out.into()]);
+    args
 }
 
 impl Child {
-    /// Runs the matrix of `opts` in the child, into `out`, and returns its
-    /// cells. A child whose cells fail still returns them (exit code 1);
-    /// only a child that could not run at all is an error.
-    pub fn run(&self, opts: &Options, out: &Path) -> anyhow::Result<Vec<Record>> {
-        let args: Vec<OsString> = opts.child_args(out);
+    /// Runs the child's matrix with `args` and returns its cells from the
+    /// `--out` folder they name. A child whose cells fail still returns
+    /// them (exit code 1); only a child that could not run is an error.
+    pub fn run(&self, args: &[OsString]) -> anyhow::Result<Vec<Record>> {
+        let out = args
+            .iter()
+            .rposition(|a| a == "--out")
+            .and_then(|i| args.get(i + 1))
+            .map(PathBuf::from)
+            .context("child arguments without --out")?;
         let output = Command::new(&self.binary)
-            .args(&args)
+            .args(args)
             .stderr(std::process::Stdio::inherit())
             .output()
             .with_context(|| format!("running {}", self.binary.display()))?;
@@ -121,19 +136,59 @@ impl Child {
                 output.status
             );
         }
-        let text = std::fs::read_to_string(out.join("results.jsonl"))
+        let path = out.join("results.jsonl");
+        let text = std::fs::read_to_string(&path)
             .with_context(|| format!("reading the {} host's results", self.profile))?;
         text.lines()
             .enumerate()
             .map(|(i, line)| {
-                serde_json::from_str(line).with_context(|| {
-                    format!(
-                        "{}:{}: not a result row",
-                        out.join("results.jsonl").display(),
-                        i + 1
-                    )
-                })
+                serde_json::from_str(line)
+                    .with_context(|| format!("{}:{}: not a result row", path.display(), i + 1))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn child_args_keep_the_users_and_replace_the_parents() {
+        let user: Vec<OsString> = [
+            "harness",
+            "matrix",
+            "--quick",
+            "--host-profile",
+            "release,debug",
+            "--only=caching=cached",
+            "--out=x",
+            "--format",
+            "table",
+            "--abi",
+            "pair",
+        ]
+        .iter()
+        .map(Into::into)
+        .collect();
+        let args = child_args(&user, Path::new("run/host-debug"));
+        let text: Vec<String> = args
+            .iter()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            text,
+            [
+                "matrix",
+                "--quick",
+                "--only=caching=cached",
+                "--abi",
+                "pair",
+                "--format",
+                "json",
+                "--out",
+                "run/host-debug"
+            ]
+        );
     }
 }

@@ -1,15 +1,59 @@
-//! The factors every ABI shares, and how a cell's factors are written down.
+//! The factors the harness adds to the scenarios' own vocabulary, and the
+//! typed groups a cell is made of.
 //!
-//! A cell's factors are an ordered list of (name, value) pairs: the shared
-//! factors of its scenario first, then its ABI's own. In results they are a
-//! JSON map and one CSV column per factor name.
+//! A cell is *work* (what the native baseline computes too: the operand,
+//! the policy and cache size) plus, when sandboxed, a *link* (how the host
+//! reaches the guest: caching, call style, loading, batch) and the ABI's own
+//! factors. Each group is a [`factor::FactorSet`], so result columns, `--only`
+//! and `harness list` come from the same declarations as the code that
+//! runs the cell.
 
-use abi_api::Factor;
-use runtimes::id_enum;
+use std::fmt;
+use std::str::FromStr;
 
-id_enum! {
-    /// When the module is compiled and instantiated.
-    pub enum Loading ("loading") {
+use factor::{BadValue, Factor, factor_enum, factor_set};
+pub use micro::Operand;
+pub use runtimes::{Caching, CallStyle};
+
+pub use cachesim::Policy;
+
+factor_enum! {
+    /// The build of the harness a cell ran in (see docs/methodology.md).
+    pub enum HostProfile ("host-profile", "the harness build a cell ran in: release, debug \
+        (everything at opt-level 0, the paper's Debug) or dev (the test profile)") {
+        /// `cargo build --release`.
+        Release = "release",
+        /// The `debug-host` profile: the whole host at opt-level 0.
+        Debug = "debug",
+        /// The dev/test profile: harness unoptimised, dependencies optimised.
+        Dev = "dev",
+    }
+}
+
+impl HostProfile {
+    /// This binary's host profile, from the cargo profile it was built with.
+    pub fn this() -> HostProfile {
+        match env!("ABILAB_PROFILE") {
+            "release" => HostProfile::Release,
+            "debug-host" => HostProfile::Debug,
+            _ => HostProfile::Dev,
+        }
+    }
+
+    /// The cargo profile that builds it, and that profile's output folder.
+    pub fn cargo_profile(self) -> (&'static str, &'static str) {
+        match self {
+            HostProfile::Release => ("release", "release"),
+            HostProfile::Debug => ("debug-host", "debug-host"),
+            HostProfile::Dev => ("dev", "debug"),
+        }
+    }
+}
+
+factor_enum! {
+    /// When the module is compiled and instantiated (the paper's "Loading").
+    pub enum Loading ("loading", "module compiled and instantiated before timing, or inside \
+        each timed replicate") {
         /// Before timing; replicates time calls only.
         Preload = "preload",
         /// Inside every timed replicate: compile, instantiate, resolve, then the calls.
@@ -17,114 +61,154 @@ id_enum! {
     }
 }
 
-/// Reference caching (the paper's "Cached").
-pub const CACHING: Factor = Factor {
-    name: "caching",
-    values: &["cached", "uncached"],
-    about: "export handles resolved once, or looked up by name on every call",
-};
-
-/// Typed or untyped (value-array) calls.
-pub const CALL: Factor = Factor {
-    name: "call",
-    values: &["typed", "untyped"],
-    about: "the runtime's typed call API, or its untyped call with a value array",
-};
-
-/// Preload or hotload (the paper's "Loading").
-pub const LOADING: Factor = Factor {
-    name: "loading",
-    values: &["preload", "hotload"],
-    about: "module compiled and instantiated before timing, or inside each timed replicate",
-};
-
-/// The micro scenario's operand type.
-pub const OPERAND: Factor = Factor {
-    name: "operand",
-    values: &["i32", "f32"],
-    about: "multiply i32 (wrapping) or f32",
-};
-
-/// The factors every micro cell on a runtime has, in column order.
-pub const MICRO: &[Factor] = &[CACHING, CALL, LOADING, OPERAND];
-
-/// A cell's factors: (name, value), shared factors first.
-pub type Factors = Vec<(&'static str, &'static str)>;
-
-/// The build of the harness a cell ran in (see docs/methodology.md):
-/// `release`, `debug` (everything at opt-level 0, the paper's Debug), or
-/// `dev` (the test profile: harness unoptimised, dependencies optimised).
-pub const HOST_PROFILE: &str = "host-profile";
-
-/// This binary's host profile, from the cargo profile it was built with.
-pub fn host_profile() -> &'static str {
-    match env!("ABILAB_PROFILE") {
-        "release" => "release",
-        "debug-host" => "debug",
-        _ => "dev",
+factor_enum! {
+    /// Simulator requests per call into the guest.
+    pub enum Batch ("batch", "simulator requests per call: one send each, or a batch in one \
+        call (ABIs that can carry one)") {
+        /// One call per request.
+        One = "1",
+        /// 256 requests per call.
+        B256 = "256",
     }
 }
 
-/// Every combination of the factors' values, first factor varying slowest.
-pub fn product(factors: &[Factor]) -> Vec<Factors> {
-    let mut out: Vec<Factors> = vec![Vec::new()];
-    for f in factors {
-        out = out
-            .into_iter()
-            .flat_map(|prefix| {
-                f.values.iter().map(move |v| {
-                    let mut next = prefix.clone();
-                    next.push((f.name, *v));
-                    next
-                })
-            })
-            .collect();
+impl Batch {
+    /// Requests per call.
+    pub fn len(self) -> usize {
+        match self {
+            Batch::One => 1,
+            Batch::B256 => 256,
+        }
     }
-    out
+
+    /// Whether requests go one by one.
+    pub fn is_single(self) -> bool {
+        self == Batch::One
+    }
+}
+
+/// The simulator's cache capacity: a factor whose values come from
+/// `--cache-size` and `--sweep` rather than a fixed list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct CacheSize(pub u64);
+
+impl CacheSize {
+    /// Capacity in bytes.
+    pub fn bytes(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for CacheSize {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(&crate::size::format(self.0))
+    }
+}
+
+impl FromStr for CacheSize {
+    type Err = BadValue;
+    fn from_str(s: &str) -> Result<Self, BadValue> {
+        match crate::size::parse(s) {
+            Ok(0) => Err(BadValue {
+                factor: Self::NAME,
+                given: s.to_string(),
+                expected: "a size above 0 bytes: a cache of 0 bytes holds nothing".into(),
+            }),
+            Ok(b) => Ok(CacheSize(b)),
+            Err(e) => Err(BadValue {
+                factor: Self::NAME,
+                given: s.to_string(),
+                expected: format!("a size such as 4MiB: {e}"),
+            }),
+        }
+    }
+}
+
+impl Factor for CacheSize {
+    const NAME: &'static str = "cache-size";
+    const ABOUT: &'static str = "the cache capacity (from --cache-size, and --sweep for natives)";
+    const ALL: &'static [CacheSize] = &[];
+    const IDS: &'static [&'static str] = &[];
+    fn key(self) -> u64 {
+        self.0
+    }
+}
+
+factor_set! {
+    /// What a micro cell computes, natively or not.
+    pub struct MicroWork {
+        /// The operand type.
+        pub operand: Operand,
+    }
+}
+
+factor_set! {
+    /// How a sandboxed micro cell reaches its guest.
+    pub struct MicroLink {
+        /// Handles resolved once or looked up per call.
+        pub caching: Caching,
+        /// Typed or untyped calls.
+        pub call: CallStyle,
+        /// Preload or hotload.
+        pub loading: Loading,
+    }
+}
+
+factor_set! {
+    /// What a simulator cell computes, natively or not.
+    pub struct SimWork {
+        /// The replacement policy.
+        pub policy: Policy,
+        /// The capacity.
+        pub cache_size: CacheSize,
+    }
+}
+
+factor_set! {
+    /// How a sandboxed simulator cell reaches its guest (typed calls, preloaded).
+    pub struct SimLink {
+        /// Handles resolved once or looked up per call.
+        pub caching: Caching,
+        /// Requests per call.
+        pub batch: Batch,
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    use runtimes::{Caching, CallStyle};
+    use factor::{FactorSet, Scenario};
 
     #[test]
-    fn product_enumerates_every_combination_in_order() {
-        let p = product(&[CACHING, LOADING]);
+    fn link_sets_enumerate_every_combination() {
+        let micro = MicroLink::combinations(Scenario::Micro);
         assert_eq!(
-            p,
-            vec![
-                vec![("caching", "cached"), ("loading", "preload")],
-                vec![("caching", "cached"), ("loading", "hotload")],
-                vec![("caching", "uncached"), ("loading", "preload")],
-                vec![("caching", "uncached"), ("loading", "hotload")],
-            ]
+            micro.len(),
+            Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len()
         );
-        assert_eq!(product(&[]), vec![Vec::new()]);
+        let names: Vec<&str> = MicroLink::INFO.iter().map(|i| i.name).collect();
+        assert_eq!(names, ["caching", "call", "loading"]);
+        assert_eq!(SimLink::combinations(Scenario::Sim).len(), 4);
     }
 
     #[test]
-    fn factor_values_match_the_enums() {
-        let ids = |all: &[&'static str]| all.to_vec();
-        assert_eq!(
-            ids(CACHING.values),
-            Caching::ALL.iter().map(|c| c.id()).collect::<Vec<_>>()
+    fn cache_sizes_parse_print_and_refuse_zero() {
+        let c: CacheSize = "4MiB".parse().unwrap();
+        assert_eq!(c, CacheSize(4 << 20));
+        assert_eq!(c.to_string(), "4MiB");
+        assert_eq!(c.key(), 4 << 20);
+        assert!("0".parse::<CacheSize>().is_err());
+        let e = "4XB".parse::<CacheSize>().unwrap_err().to_string();
+        assert!(
+            e.starts_with("unknown cache-size `4XB` (expected a size"),
+            "{e}"
         );
-        assert_eq!(
-            ids(CALL.values),
-            CallStyle::ALL.iter().map(|c| c.id()).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            ids(LOADING.values),
-            Loading::ALL.iter().map(|c| c.id()).collect::<Vec<_>>()
-        );
-        assert_eq!(
-            ids(OPERAND.values),
-            micro::Operand::ALL
-                .iter()
-                .map(|c| c.id())
-                .collect::<Vec<_>>()
-        );
+    }
+
+    #[test]
+    fn batch_ids_are_their_lengths() {
+        for &b in Batch::ALL {
+            assert_eq!(b.id(), b.len().to_string());
+        }
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Environment variables that change what a run measures, recorded when set.
 /// `RUST_BACKTRACE` matters most: with it, every error built with a
@@ -21,7 +21,7 @@ const ENV_VARS: &[&str] = &[
 ];
 
 /// The binary and the machine.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Fingerprint {
     /// `git rev-parse HEAD` when the binary was built.
     pub git_commit: String,
@@ -34,11 +34,11 @@ pub struct Fingerprint {
     /// Its opt-level.
     pub opt_level: String,
     /// Host profile of the cells (`release`, `debug` or `dev`).
-    pub host_profile: &'static str,
+    pub host_profile: String,
     /// name → version of the runtime and ABI crates, from Cargo.lock.
     pub crate_versions: BTreeMap<String, String>,
     /// Runtime backends compiled in.
-    pub features: Vec<&'static str>,
+    pub features: Vec<String>,
     /// CPU model name from /proc/cpuinfo.
     pub cpu_model: String,
     /// Logical CPUs available to the process.
@@ -88,7 +88,7 @@ impl Fingerprint {
             rustc: env!("ABILAB_RUSTC").to_string(),
             cargo_profile: env!("ABILAB_PROFILE").to_string(),
             opt_level: env!("ABILAB_OPT_LEVEL").to_string(),
-            host_profile: crate::factors::host_profile(),
+            host_profile: crate::factors::HostProfile::this().to_string(),
             crate_versions: env!("ABILAB_CRATE_VERSIONS")
                 .split(',')
                 .filter_map(|nv| nv.split_once('@'))
@@ -97,7 +97,7 @@ impl Fingerprint {
             features: runtimes::RuntimeId::ALL
                 .iter()
                 .filter(|r| r.compiled_in())
-                .map(|r| r.id())
+                .map(|r| r.id().to_string())
                 .collect(),
             cpu_model,
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
@@ -167,7 +167,10 @@ mod tests {
         let f = Fingerprint::take();
         assert!(f.cores >= 1);
         assert!(!f.rustc.is_empty());
-        assert!(f.features.contains(&"wasmer-cranelift") == cfg!(feature = "wasmer-cranelift"));
+        assert!(
+            f.features.iter().any(|x| x == "wasmer-cranelift")
+                == cfg!(feature = "wasmer-cranelift")
+        );
         assert!(f.crate_versions.contains_key("wasmer"));
     }
 }

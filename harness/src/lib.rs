@@ -1,16 +1,19 @@
 //! abilab's harness: expands a matrix of runtimes × ABIs × factors into
 //! cells, times each cell honestly, and writes the results as it goes.
 //!
-//! Data flows one way: [`cli`] parses and validates into [`plan::Options`];
-//! [`plan`] expands them into cell specifications and orders them;
-//! [`run`] executes each cell through [`scenario`] (which builds the
-//! monomorphic timed loop) and [`measure`] (warm-up and replicates);
-//! [`stats`] summarises; [`output`] writes `results.jsonl`, `results.csv`,
-//! `run.json` (with [`fingerprint`]) and the table.
+//! Data flows one way: [`cli`] (clap) → [`commands`], which validate into
+//! typed options; [`plan`] expands them into typed [`cell::Cell`]s and
+//! orders them; [`run`] executes each cell through [`scenario`] (which
+//! builds the monomorphic timed loop) and [`measure`] (warm-up and
+//! replicates); [`stats`] summarises; [`output`] writes `results.jsonl`,
+//! `results.csv`, `run.json` (with [`fingerprint`]) and the table.
 
 pub mod abis;
+pub mod cell;
 pub mod children;
 pub mod cli;
+pub mod commands;
+pub mod error;
 pub mod factors;
 pub mod fingerprint;
 pub mod measure;
@@ -20,5 +23,4 @@ pub mod run;
 pub mod scenario;
 pub mod size;
 pub mod stats;
-pub mod tools;
 pub mod workload;

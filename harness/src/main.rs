@@ -1,5 +1,5 @@
 //! The `harness` binary; everything lives in the library (see `lib.rs`).
 
 fn main() -> std::process::ExitCode {
-    harness::cli::main()
+    harness::commands::main()
 }

@@ -7,6 +7,8 @@
 
 use std::time::{Duration, Instant};
 
+use crate::error::CellError;
+
 /// How a cell is measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Protocol {
@@ -24,7 +26,7 @@ pub trait Subject {
     /// Runs one replicate and returns its timed duration. The result is
     /// checked against the native oracle outside the timed region; a
     /// mismatch or a guest failure is an error for the whole cell.
-    fn replicate(&mut self, calls: u64) -> Result<Duration, String>;
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError>;
 }
 
 /// The raw outcome of measuring a subject.
@@ -44,7 +46,7 @@ pub fn measure(
     subject: &mut dyn Subject,
     protocol: &Protocol,
     tick: &mut dyn FnMut(),
-) -> Result<Samples, String> {
+) -> Result<Samples, CellError> {
     let start = Instant::now();
     let mut warmup_reps = 0;
     while !protocol.warmup.is_zero() {
@@ -76,10 +78,10 @@ mod tests {
     }
 
     impl Subject for Scripted {
-        fn replicate(&mut self, calls: u64) -> Result<Duration, String> {
+        fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
             self.calls.push(calls);
             if self.fail_at == Some(self.calls.len()) {
-                return Err("boom".into());
+                return Err(CellError::wrong_result("boom"));
             }
             Ok(Duration::from_micros(self.calls.len() as u64))
         }
@@ -126,6 +128,9 @@ mod tests {
             reps: 5,
             warmup: Duration::ZERO,
         };
-        assert_eq!(measure(&mut s, &p, &mut || {}), Err("boom".into()));
+        assert_eq!(
+            measure(&mut s, &p, &mut || {}),
+            Err(CellError::wrong_result("boom"))
+        );
     }
 }

@@ -1,23 +1,28 @@
 //! From validated options to the ordered list of cells a run executes.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
+use factor::factor_enum;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
-use runtimes::{RuntimeId, id_enum};
+use runtimes::RuntimeId;
 use serde::Serialize;
 
 use crate::abis::AbiId;
+use crate::cell::Cell;
+use crate::factors::{CacheSize, HostProfile};
 use crate::measure::Protocol;
-use crate::scenario::{self, CellSpec, Scenario, Target};
+use crate::scenario::{micro, sim};
+use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
 /// order unless asked otherwise, and recorded in `run.json`.
 pub const DEFAULT_SEED: u64 = 0xAB1_1AB;
 
-id_enum! {
+factor_enum! {
     /// The order cells run in.
-    pub enum Order ("order") {
+    pub enum Order ("order", "the order cells run in") {
         /// Native baselines first, then the rest shuffled with the seed
         /// (against order, warm-up and thermal bias).
         Shuffled = "shuffled",
@@ -26,9 +31,9 @@ id_enum! {
     }
 }
 
-id_enum! {
+factor_enum! {
     /// What the table on stdout looks like (the files are always written).
-    pub enum Format ("format") {
+    pub enum Format ("format", "what stdout shows") {
         /// Aligned columns for people.
         Table = "table",
         /// `results.jsonl` lines.
@@ -38,13 +43,17 @@ id_enum! {
     }
 }
 
-/// A restriction of one factor to some of its values (`--only name=a,b`).
+/// A restriction of one factor to some of its values (`--only name=a,b`),
+/// parsed: the values are kept as their typed keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Only {
     /// The factor.
-    pub factor: String,
-    /// The values kept.
+    pub factor: &'static str,
+    /// The values kept, as the user wrote them (for `run.json`).
     pub values: Vec<String>,
+    /// The values kept, as [`factor::Factor::key`]s.
+    #[serde(skip)]
+    pub keys: Vec<u64>,
 }
 
 /// A validated `matrix` command.
@@ -72,7 +81,7 @@ pub struct Options {
     pub quiet: bool,
     /// Host profiles to run the matrix in (this binary's, and/or others
     /// through child processes), in the order given.
-    pub host_profiles: Vec<String>,
+    pub host_profiles: Vec<HostProfile>,
     /// The simulator's trace and cache sizes (sim runs).
     pub sim: SimOptions,
 }
@@ -82,139 +91,95 @@ pub struct Options {
 pub struct SimOptions {
     /// The trace.
     pub trace: crate::workload::TraceSource,
-    /// Cache sizes of every cell, bytes.
-    pub sizes: Vec<u64>,
+    /// Cache sizes of every cell.
+    pub sizes: Vec<CacheSize>,
     /// Extra sizes for native cells only: the hit-ratio sweep.
-    pub sweep: Vec<u64>,
-}
-
-impl Options {
-    /// The `matrix` arguments that reproduce these options in another
-    /// binary (a child with another host profile), writing to `out`.
-    pub fn child_args(&self, out: &std::path::Path) -> Vec<std::ffi::OsString> {
-        let join = |v: Vec<&str>| v.join(",");
-        let mut args: Vec<std::ffi::OsString> = [
-            "matrix".to_string(),
-            format!("--scenario={}", self.scenario),
-            format!(
-                "--runtime={}",
-                join(self.runtimes.iter().map(|r| r.id()).collect())
-            ),
-            format!("--abi={}", join(self.abis.iter().map(|a| a.id()).collect())),
-            format!("--calls={}", self.protocol.calls),
-            format!("--reps={}", self.protocol.reps),
-            format!("--warmup={}", self.protocol.warmup.as_secs_f64()),
-            format!("--order={}", self.order),
-            format!("--seed={}", self.seed),
-            "--format=json".to_string(),
-        ]
-        .into_iter()
-        .map(Into::into)
-        .collect();
-        for o in &self.only {
-            args.push(format!("--only={}={}", o.factor, o.values.join(",")).into());
-        }
-        if self.quiet {
-            args.push("--quiet".into());
-        }
-        if self.scenario == Scenario::Sim {
-            let sizes = |v: &[u64]| {
-                let list: Vec<String> = v.iter().map(|b| crate::size::format(*b)).collect();
-                if list.is_empty() {
-                    "none".to_string()
-                } else {
-                    list.join(",")
-                }
-            };
-            args.push(format!("--cache-size={}", sizes(&self.sim.sizes)).into());
-            args.push(format!("--sweep={}", sizes(&self.sim.sweep)).into());
-            match &self.sim.trace {
-                crate::workload::TraceSource::File {
-                    path,
-                    format,
-                    size_change,
-                } => {
-                    args.push("--trace".into());
-                    args.push(path.into());
-                    if let Some(f) = format {
-                        args.push(format!("--trace-format={f}").into());
-                    }
-                    args.push(format!("--size-change={size_change}").into());
-                }
-                crate::workload::TraceSource::Generated(c) => {
-                    args.push(format!("--requests={}", c.requests).into());
-                    args.push(format!("--objects={}", c.objects).into());
-                    args.push(format!("--trace-seed={}", c.seed).into());
-                }
-            }
-        }
-        args.push("--out".into());
-        args.push(out.into());
-        args
-    }
+    pub sweep: Vec<CacheSize>,
 }
 
 /// The cells of a run: in plan order (for tables) and in execution order.
 #[derive(Debug, Clone)]
 pub struct Plan {
     /// Every cell, natives first, then runtime × ABI × factors.
-    pub cells: Vec<CellSpec>,
+    pub cells: Vec<Cell>,
     /// Indices into `cells`, in the order they run.
     pub order: Vec<usize>,
+    /// Cell id → index into `cells`.
+    by_id: HashMap<String, usize>,
 }
 
 impl Plan {
-    /// Expands `opts` into cells, applies `--only`, and orders them.
-    pub fn new(opts: &Options, inputs: &scenario::Inputs) -> Plan {
-        let cells: Vec<CellSpec> =
-            scenario::cells(opts.scenario, &opts.runtimes, &opts.abis, inputs)
-                .into_iter()
-                .filter(|c| {
-                    opts.only.iter().all(|o| match c.factor(&o.factor) {
-                        Some(v) => o.values.iter().any(|w| w == v),
-                        None => true,
-                    })
-                })
-                .collect();
-        let (natives, mut rest): (Vec<usize>, Vec<usize>) =
-            (0..cells.len()).partition(|&i| cells[i].target == Target::Native);
-        if opts.order == Order::Shuffled {
-            shuffle(&mut rest, opts.seed);
-        }
-        let mut order = natives;
-        order.extend(rest);
-        Plan { cells, order }
+    /// Expands `opts` into this host profile's cells, applies `--only`,
+    /// and orders them.
+    pub fn new(opts: &Options, host: HostProfile) -> Plan {
+        let cells = match opts.scenario {
+            Scenario::Micro => micro::cells(host, &opts.runtimes, &opts.abis),
+            Scenario::Sim => sim::cells(
+                host,
+                &opts.runtimes,
+                &opts.abis,
+                &opts.sim.sizes,
+                &opts.sim.sweep,
+            ),
+        };
+        Plan::from_cells(cells, &opts.only, opts.order, opts.seed)
     }
 
-    /// The plan position of the cell a record is for, whatever host
-    /// profile ran it: to show records (a child's too) in plan order.
-    pub fn position(&self, r: &crate::output::Record) -> Option<usize> {
-        self.cells.iter().position(|c| {
-            c.runtime_id() == r.runtime
-                && c.abi_id() == r.abi
-                && c.factors.len() == r.factors.len()
-                && c.factors.iter().all(|(n, v)| {
-                    *n == crate::factors::HOST_PROFILE
-                        || r.factors.get(*n).map(String::as_str) == Some(v)
-                })
-        })
+    /// Filters `cells` by `only` and orders them.
+    pub fn from_cells(cells: Vec<Cell>, only: &[Only], order: Order, seed: u64) -> Plan {
+        let cells: Vec<Cell> = cells.into_iter().filter(|c| keeps(only, c)).collect();
+        let (natives, mut rest): (Vec<usize>, Vec<usize>) =
+            (0..cells.len()).partition(|&i| cells[i].is_native());
+        if order == Order::Shuffled {
+            shuffle(&mut rest, seed);
+        }
+        let mut run_order = natives;
+        run_order.extend(rest);
+        let by_id = cells.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();
+        Plan {
+            cells,
+            order: run_order,
+            by_id,
+        }
+    }
+
+    /// Whether the plan has a sandboxed cell (a plan of natives only
+    /// measures nothing the user asked about).
+    pub fn has_sandboxed(&self) -> bool {
+        self.cells.iter().any(|c| !c.is_native())
+    }
+
+    /// The plan position of the cell with this id (a record's `cell`).
+    pub fn position(&self, cell_id: &str) -> Option<usize> {
+        self.by_id.get(cell_id).copied()
     }
 
     /// Every factor name in the plan, in first-seen order over the sandboxed
     /// cells, then the native ones: the CSV columns.
     pub fn factor_columns(&self) -> Vec<&'static str> {
         let mut cols: Vec<&'static str> = Vec::new();
-        let (native, wasm): (Vec<&CellSpec>, Vec<&CellSpec>) =
-            self.cells.iter().partition(|c| c.target == Target::Native);
+        let (native, wasm): (Vec<&Cell>, Vec<&Cell>) =
+            self.cells.iter().partition(|c| c.is_native());
         for c in wasm.into_iter().chain(native) {
-            for (n, _) in &c.factors {
-                if !cols.contains(n) {
-                    cols.push(n);
+            for v in c.values() {
+                if !cols.contains(&v.name) {
+                    cols.push(v.name);
                 }
             }
         }
         cols
     }
+}
+
+/// Whether `cell` passes every restriction on a factor it has.
+fn keeps(only: &[Only], cell: &Cell) -> bool {
+    let values = cell.values();
+    only.iter().all(|o| {
+        values
+            .iter()
+            .find(|v| v.name == o.factor)
+            .is_none_or(|v| o.keys.contains(&v.key))
+    })
 }
 
 /// Fisher–Yates with ChaCha8 drawn through `next_u64` only, so the order
@@ -230,80 +195,65 @@ fn shuffle(v: &mut [usize], seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::Duration;
+    use crate::factors::Caching;
+    use factor::Factor;
 
-    fn opts(order: Order, seed: u64) -> Options {
-        Options {
-            scenario: Scenario::Micro,
-            runtimes: vec![RuntimeId::WasmerCranelift, RuntimeId::Wasmtime],
-            abis: vec![AbiId::Pair],
-            protocol: Protocol {
-                calls: 1,
-                reps: 2,
-                warmup: Duration::ZERO,
-            },
-            order,
-            seed,
-            only: vec![],
-            out: PathBuf::new(),
-            format: Format::Table,
-            quiet: true,
-            host_profiles: vec!["dev".into()],
-            sim: SimOptions {
-                trace: crate::workload::TraceSource::default_generated(true),
-                sizes: vec![],
-                sweep: vec![],
-            },
-        }
-    }
-
-    impl Plan {
-        fn new_for_test(o: &Options) -> Plan {
-            Plan::new(o, &scenario::Inputs::default())
-        }
+    fn plan(order: Order, seed: u64, only: &[Only]) -> Plan {
+        let cells = micro::cells(
+            HostProfile::Dev,
+            &[RuntimeId::WasmerCranelift, RuntimeId::Wasmtime],
+            &[AbiId::Pair],
+        );
+        Plan::from_cells(cells, only, order, seed)
     }
 
     #[test]
     fn shuffled_order_is_a_seeded_permutation_after_the_natives() {
-        let a = Plan::new_for_test(&opts(Order::Shuffled, 1));
-        let b = Plan::new_for_test(&opts(Order::Shuffled, 1));
-        let c = Plan::new_for_test(&opts(Order::Shuffled, 2));
+        let a = plan(Order::Shuffled, 1, &[]);
+        let b = plan(Order::Shuffled, 1, &[]);
+        let c = plan(Order::Shuffled, 2, &[]);
         assert_eq!(a.order, b.order);
         assert_ne!(a.order, c.order);
         let mut sorted = a.order.clone();
         sorted.sort();
         assert_eq!(sorted, (0..a.cells.len()).collect::<Vec<_>>());
-        assert!(
-            a.order[..2]
-                .iter()
-                .all(|&i| a.cells[i].target == Target::Native)
-        );
-        let fixed = Plan::new_for_test(&opts(Order::Fixed, 1));
+        assert!(a.order[..2].iter().all(|&i| a.cells[i].is_native()));
+        let fixed = plan(Order::Fixed, 1, &[]);
         assert_eq!(fixed.order, (0..fixed.cells.len()).collect::<Vec<_>>());
+        for (i, c) in fixed.cells.iter().enumerate() {
+            assert_eq!(fixed.position(&c.id()), Some(i));
+        }
     }
 
     #[test]
     fn only_keeps_matching_cells_and_natives_without_the_factor() {
-        let mut o = opts(Order::Fixed, 1);
-        o.only = vec![Only {
-            factor: "caching".into(),
+        let all = plan(Order::Fixed, 1, &[]);
+        let only = [Only {
+            factor: Caching::NAME,
             values: vec!["cached".into()],
+            keys: vec![Caching::Cached.key()],
         }];
-        let plan = Plan::new_for_test(&o);
-        assert_eq!(plan.cells.len(), 2 + 2 * 16);
-        assert!(
-            plan.cells
-                .iter()
-                .all(|c| matches!(c.factor("caching"), None | Some("cached")))
-        );
+        let p = plan(Order::Fixed, 1, &only);
+        let uncached = all
+            .cells
+            .iter()
+            .filter(|c| {
+                c.values()
+                    .iter()
+                    .any(|v| v.name == "caching" && v.id == "uncached")
+            })
+            .count();
+        assert!(uncached > 0);
+        assert_eq!(p.cells.len(), all.cells.len() - uncached);
+        assert!(p.cells.iter().filter(|c| c.is_native()).count() == 2);
         assert_eq!(
-            plan.factor_columns(),
+            p.factor_columns(),
             vec![
                 "host-profile",
+                "operand",
                 "caching",
                 "call",
                 "loading",
-                "operand",
                 "handles"
             ]
         );

@@ -1,9 +1,11 @@
 //! Executes a plan: every cell in order, each written out as it finishes.
 
+use std::collections::HashMap;
 use std::io::{self, IsTerminal};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::cell::Cell;
 use crate::measure::Protocol;
 use crate::output::{Record, Sink, Status};
 use crate::plan::Plan;
@@ -22,19 +24,23 @@ pub fn execute(
     progress: &Progress,
 ) -> io::Result<Vec<Record>> {
     let mut records: Vec<Option<Record>> = vec![None; plan.cells.len()];
+    let mut native_means: HashMap<Cell, f64> = HashMap::new();
     for (run_index, &i) in plan.order.iter().enumerate() {
-        let spec = &plan.cells[i];
-        progress.start(run_index, plan.order.len(), &spec.label());
-        let outcome = scenario::run(spec, protocol, inputs, &mut || progress.tick());
-        let native_mean = plan
-            .cells
-            .iter()
-            .zip(&records)
-            .find(|(c, _)| spec.has_baseline(c) && *c != spec)
-            .and_then(|(_, r)| r.as_ref()?.mean_s);
-        let record = Record::new(spec, &outcome, protocol, native_mean, run_index);
+        let cell = &plan.cells[i];
+        let label = cell.label();
+        progress.start(run_index, plan.order.len(), &label);
+        let outcome = scenario::run(cell, protocol, inputs, &mut || progress.tick());
+        let native_mean = if cell.is_native() {
+            None
+        } else {
+            native_means.get(&cell.baseline()).copied()
+        };
+        let record = Record::new(cell, &outcome, protocol, native_mean, run_index);
+        if let (true, Some(mean)) = (cell.is_native(), record.mean_s) {
+            native_means.insert(*cell, mean);
+        }
         sink.write(&record)?;
-        progress.finish(run_index, plan.order.len(), &spec.label(), &record);
+        progress.finish(run_index, plan.order.len(), &label, &record);
         records[i] = Some(record);
     }
     Ok(records.into_iter().flatten().collect())

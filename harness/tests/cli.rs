@@ -2,7 +2,11 @@
 
 use std::path::Path;
 
+use abi_api::{FactorSet, Scenario};
 use assert_cmd::Command;
+use harness::abis::AbiId;
+use harness::factors::{MicroLink, Operand};
+use runtimes::RuntimeId;
 use serde_json::Value;
 
 fn harness() -> Command {
@@ -41,30 +45,27 @@ fn quick_matrix_writes_three_consistent_files() {
     assert!(stdout.contains("ns/call"), "no table on stdout:\n{stdout}");
 
     let rows = rows(&out);
-    // The paper's Table 1 on every runtime, plus our factors: per runtime,
-    // Pair: caching × call × loading × operand (16) with owned handles, and
-    // the 8 cached ones through the self-referential struct; Bytemuck,
-    // Bincode, Protobuf: 16 × memory static/dynamic (32 each); WIT: 16 ×
-    // args scalars/record × concurrency off/on (64, unsupported but on
-    // Wasmtime). Plus one native cell per operand.
-    let per_runtime = 24 + 3 * 32 + 64;
-    assert_eq!(rows.len(), 2 + 4 * per_runtime);
-    let mut cells: Vec<String> = rows
-        .iter()
-        .map(|r| format!("{} {} {}", r["runtime"], r["abi"], r["factors"]))
-        .collect();
+    // The paper's Table 1 on every runtime, plus our factors: per runtime
+    // and ABI, every link (caching × call × loading) × operand × the ABI's
+    // own factors that apply; plus one native cell per operand.
+    let micro_cells = |abi: AbiId| -> usize {
+        MicroLink::combinations(Scenario::Micro)
+            .iter()
+            .map(|l| Operand::ALL.len() * abi.choices(Scenario::Micro, l.caching).len())
+            .sum()
+    };
+    let per_runtime: usize = AbiId::ALL.iter().map(|&a| micro_cells(a)).sum();
+    assert_eq!(
+        rows.len(),
+        Operand::ALL.len() + RuntimeId::ALL.len() * per_runtime
+    );
+    let mut cells: Vec<&str> = rows.iter().map(|r| r["cell"].as_str().unwrap()).collect();
     cells.sort();
     cells.dedup();
     assert_eq!(cells.len(), rows.len(), "a cell ran twice");
-    for (abi, cells) in [
-        ("pair", 24),
-        ("bytemuck", 32),
-        ("bincode", 32),
-        ("protobuf", 32),
-        ("wit", 64),
-    ] {
-        let n = rows.iter().filter(|r| r["abi"] == abi).count();
-        assert_eq!(n, 4 * cells, "{abi}");
+    for &abi in AbiId::ALL {
+        let n = rows.iter().filter(|r| r["abi"] == abi.id()).count();
+        assert_eq!(n, RuntimeId::ALL.len() * micro_cells(abi), "{abi}");
     }
     for r in &rows {
         let runtime = r["runtime"].as_str().unwrap();
@@ -73,7 +74,7 @@ fn quick_matrix_writes_three_consistent_files() {
                 .parse::<runtimes::RuntimeId>()
                 .unwrap()
                 .compiled_in();
-        if r["abi"] == "wit" && runtime != "wasmtime" {
+        if r["abi"] == "wit" && runtime != "wasmtime" && runtime != "native" {
             assert_eq!(r["status"], "unsupported", "{r}");
             assert!(
                 r["error"]
@@ -168,7 +169,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
             vec!["--runtime".into(), "wasmer".into()],
             "unknown runtime `wasmer`",
         ),
-        (vec!["--abi".into(), "json".into()], "unknown ABI `json`"),
+        (vec!["--abi".into(), "json".into()], "unknown abi `json`"),
         (
             vec!["--calls".into(), "0".into()],
             "--calls must be at least 1",
@@ -180,7 +181,33 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
         (vec!["--calls".into(), "many".into()], "invalid value"),
         (
             vec!["--only".into(), "caching=sometimes".into()],
-            "not a value of `caching`",
+            "unknown caching `sometimes`",
+        ),
+        (
+            vec![
+                "--only".into(),
+                "caching=cached".into(),
+                "--only".into(),
+                "caching=uncached".into(),
+            ],
+            "--only caching is given twice",
+        ),
+        (
+            vec![
+                "--only".into(),
+                "memory=static".into(),
+                "--abi".into(),
+                "pair".into(),
+            ],
+            "--only: unknown factor `memory`",
+        ),
+        (
+            vec!["--trace".into(), "t.bin".into()],
+            "--trace applies to --scenario sim only",
+        ),
+        (
+            vec!["--cache-size".into(), "4MiB".into()],
+            "--cache-size applies to --scenario sim only",
         ),
         (
             vec!["--scenario".into(), "macro".into()],
@@ -189,7 +216,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
         (vec!["--frobnicate".into()], "unexpected argument"),
         (
             vec!["--host-profile".into(), "fast".into()],
-            "unknown host profile `fast`",
+            "unknown host-profile `fast`",
         ),
     ];
     for (args, msg) in cases {

@@ -1,16 +1,15 @@
-//! Every ABI on every compiled-in runtime, with every linkage and every
-//! choice of the ABI's own factors, against the native oracle.
+//! Every ABI on every runtime, with every linkage and every choice of the
+//! ABI's own factors, against the native oracle: one test per runtime ×
+//! ABI × linkage (`wasmtime::pair::cached_typed`), generated from the
+//! registries, so a failure names its cell. A runtime not compiled in
+//! passes its tests without running them; an ABI that cannot run on a
+//! runtime must refuse cleanly.
 
-use abi_api::{
-    Abi, Choice, Loader, MicroLoaderVisitor, MicroVisitor, Multiply, SimLoaderVisitor, SimVisitor,
-    Simulator,
-};
+use abi_api::{Abi, FactorSet, Loader, MicroVisitor, Multiply, Scenario, SimVisitor, Simulator};
 use cachesim::{Policy, Request};
-use harness::abis::{AbiId, AbiVisitor, with_abi};
-use harness::factors;
 use runtimes::{
-    CachedTyped, CachedUntyped, Engine, EngineVisitor, Instance, Linkage, RuntimeId, UncachedTyped,
-    UncachedUntyped,
+    CachedTyped, CachedUntyped, Engine, EngineVisitor, ErrorKind, Linkage, RuntimeId,
+    UncachedTyped, UncachedUntyped,
 };
 
 const I32S: &[i32] = &[
@@ -38,24 +37,6 @@ const F32S: &[f32] = &[
     f32::MIN_POSITIVE,
 ];
 
-/// Calls every multiply on a fresh instance and compares with native;
-/// returns how many products were checked.
-struct Check<I> {
-    label: String,
-    inst: I,
-}
-
-impl<I: Instance> MicroVisitor<I> for Check<I> {
-    type Output = usize;
-    fn visit<M: Multiply<Error = runtimes::Error> + 'static>(
-        self,
-        open: fn(I) -> runtimes::Result<M>,
-    ) -> usize {
-        let host = open(self.inst).unwrap_or_else(|e| panic!("{}: open: {e}", self.label));
-        check_products(&self.label, host)
-    }
-}
-
 /// Every product of the spread through `host`, against native.
 fn check_products<M: Multiply<Error = runtimes::Error>>(label: &str, mut host: M) -> usize {
     let mut n = 0;
@@ -78,69 +59,6 @@ fn check_products<M: Multiply<Error = runtimes::Error>>(label: &str, mut host: M
         }
     }
     n
-}
-
-struct PerAbi<'a, E> {
-    engine: &'a E,
-}
-
-impl<E: Engine> AbiVisitor for PerAbi<'_, E> {
-    type Output = usize;
-    fn visit<A: Abi>(self) -> usize {
-        if A::COMPONENT || !A::SCENARIOS.contains(&"micro") {
-            return 0;
-        }
-        let wasm = guest_artifacts::guest(A::GUEST).unwrap();
-        let mut checked = 0;
-        for values in factors::product(A::FACTORS) {
-            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
-            let choice = Choice::new(A::FACTORS, &own);
-            checked += each_linkage::<A, E>(self.engine, wasm, choice);
-        }
-        checked
-    }
-}
-
-fn each_linkage<A: Abi, E: Engine>(engine: &E, wasm: &[u8], choice: Choice<'_>) -> usize {
-    fn one<A: Abi, E: Engine, L: Linkage>(engine: &E, wasm: &[u8], choice: Choice<'_>) -> usize {
-        let label = format!(
-            "{}/{} {:?}/{:?} {choice:?}",
-            engine.id(),
-            A::ID,
-            L::CACHING,
-            L::STYLE
-        );
-        let inst = engine.load(wasm).unwrap();
-        A::micro::<E::Instance, L, _>(choice, Check { label, inst }).unwrap_or(0)
-    }
-    one::<A, E, CachedTyped>(engine, wasm, choice)
-        + one::<A, E, CachedUntyped>(engine, wasm, choice)
-        + one::<A, E, UncachedTyped>(engine, wasm, choice)
-        + one::<A, E, UncachedUntyped>(engine, wasm, choice)
-}
-
-struct PerEngine;
-
-impl EngineVisitor for PerEngine {
-    type Output = usize;
-    fn visit<E: Engine>(self, engine: E) -> usize {
-        AbiId::ALL
-            .iter()
-            .map(|&abi| with_abi(abi, PerAbi { engine: &engine }))
-            .sum()
-    }
-}
-
-#[test]
-fn every_abi_on_every_runtime_matches_native() {
-    let mut runtimes = 0;
-    for &r in RuntimeId::ALL.iter().filter(|r| r.compiled_in()) {
-        let checked = runtimes::visit(r, PerEngine).unwrap();
-        // Pair alone: 4 linkages × (100 + 100) products.
-        assert!(checked >= 800, "{r}: only {checked} products checked");
-        runtimes += 1;
-    }
-    assert!(runtimes > 0);
 }
 
 /// Random small traces: ids from a small range so objects repeat, sizes
@@ -169,24 +87,6 @@ fn traces() -> Vec<(Vec<Request>, u64)> {
         .collect()
 }
 
-/// Replays every trace under every policy in a fresh guest simulator and
-/// compares each hit and the final counters with native.
-struct SimCheck<I> {
-    label: String,
-    inst: I,
-}
-
-impl<I: Instance> SimVisitor<I> for SimCheck<I> {
-    type Output = usize;
-    fn visit<S: Simulator<Error = runtimes::Error> + 'static>(
-        self,
-        open: fn(I) -> runtimes::Result<S>,
-    ) -> usize {
-        let guest = open(self.inst).unwrap_or_else(|e| panic!("{}: open: {e}", self.label));
-        check_replays(&self.label, guest, 1)
-    }
-}
-
 /// Replays every trace under every policy through `guest`, in calls of
 /// `batch` requests, comparing each hit (each batch's hit count) and the
 /// final counters with native.
@@ -197,7 +97,7 @@ fn check_replays<S: Simulator<Error = runtimes::Error>>(
 ) -> usize {
     let mut n = 0;
     for (trace, capacity) in traces() {
-        for policy in Policy::ALL {
+        for &policy in Policy::ALL {
             let mut native = cachesim::Native::default();
             let Ok(()) = native.init(policy, capacity);
             guest.init(policy, capacity).unwrap();
@@ -222,58 +122,7 @@ fn check_replays<S: Simulator<Error = runtimes::Error>>(
     n
 }
 
-struct SimPerAbi<'a, E> {
-    engine: &'a E,
-}
-
-impl<E: Engine> AbiVisitor for SimPerAbi<'_, E> {
-    type Output = usize;
-    fn visit<A: Abi>(self) -> usize {
-        if A::COMPONENT || !A::SCENARIOS.contains(&"sim") {
-            return 0;
-        }
-        let wasm = guest_artifacts::guest(A::GUEST).unwrap();
-        let mut checked = 0;
-        for values in factors::product(A::SIM_FACTORS) {
-            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
-            let choice = Choice::new(A::SIM_FACTORS, &own);
-            fn one<A: Abi, E: Engine, L: Linkage>(e: &E, wasm: &[u8], c: Choice<'_>) -> usize {
-                let label = format!("{}/{} {:?}/{:?} {c:?}", e.id(), A::ID, L::CACHING, L::STYLE);
-                let inst = e.load(wasm).unwrap();
-                A::sim::<E::Instance, L, _>(c, SimCheck { label, inst }).unwrap_or(0)
-            }
-            checked += one::<A, E, CachedTyped>(self.engine, wasm, choice)
-                + one::<A, E, CachedUntyped>(self.engine, wasm, choice)
-                + one::<A, E, UncachedTyped>(self.engine, wasm, choice)
-                + one::<A, E, UncachedUntyped>(self.engine, wasm, choice);
-        }
-        checked
-    }
-}
-
-struct SimPerEngine;
-
-impl EngineVisitor for SimPerEngine {
-    type Output = usize;
-    fn visit<E: Engine>(self, engine: E) -> usize {
-        AbiId::ALL
-            .iter()
-            .map(|&abi| with_abi(abi, SimPerAbi { engine: &engine }))
-            .sum()
-    }
-}
-
-#[test]
-fn every_simulator_guest_matches_native_hit_for_hit() {
-    for &r in RuntimeId::ALL.iter().filter(|r| r.compiled_in()) {
-        let checked = runtimes::visit(r, SimPerEngine).unwrap();
-        // Pair + 3 memory ABIs × 2 memory strategies, 4 linkages, 4 traces
-        // of 600 requests, 4 policies.
-        assert_eq!(checked, 7 * 4 * 4 * 600 * 4, "{r}");
-    }
-}
-
-/// Loads a component ABI's host for a loader visitor.
+/// Compiles and instantiates a loader's host, or fails the test.
 fn load<Ld: Loader>(label: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
     let module = loader
         .compile(wasm)
@@ -283,121 +132,169 @@ fn load<Ld: Loader>(label: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
         .unwrap_or_else(|e| panic!("{label}: {e}"))
 }
 
-struct ComponentMicro<'a> {
-    label: String,
+struct MicroCheck<'a> {
+    label: &'a str,
     wasm: &'a [u8],
 }
 
-impl MicroLoaderVisitor for ComponentMicro<'_> {
+impl MicroVisitor for MicroCheck<'_> {
     type Output = usize;
     fn visit<Ld: Loader>(self, loader: Ld) -> usize
     where
         Ld::Host: Multiply<Error = runtimes::Error> + 'static,
     {
-        check_products(&self.label, load(&self.label, &loader, self.wasm))
+        check_products(self.label, load(self.label, &loader, self.wasm))
     }
 }
 
-struct ComponentSim<'a> {
-    label: String,
+struct SimCheck<'a> {
+    label: &'a str,
     wasm: &'a [u8],
     batch: usize,
 }
 
-impl SimLoaderVisitor for ComponentSim<'_> {
+impl SimVisitor for SimCheck<'_> {
     type Output = usize;
     fn visit<Ld: Loader>(self, loader: Ld) -> usize
     where
         Ld::Host: Simulator<Error = runtimes::Error> + 'static,
     {
-        check_replays(
-            &self.label,
-            load(&self.label, &loader, self.wasm),
-            self.batch,
-        )
+        check_replays(self.label, load(self.label, &loader, self.wasm), self.batch)
     }
 }
 
-struct Components {
-    runtime: RuntimeId,
+/// One scenario check of ABI `A` with linkage `L` and own factors `own`
+/// on a fresh engine.
+struct OnEngine<A: Abi, L> {
+    scenario: Scenario,
+    own: A::Factors,
+    batch: usize,
+    _l: std::marker::PhantomData<L>,
 }
 
-impl AbiVisitor for Components {
-    type Output = usize;
-    fn visit<A: Abi>(self) -> usize {
-        if !A::COMPONENT {
-            return 0;
-        }
-        use runtimes::{Caching, CallStyle};
-        let wasm = guest_artifacts::guest(A::GUEST).unwrap();
-        let mut n = 0;
-        for values in factors::product(A::FACTORS) {
-            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
-            for &caching in Caching::ALL {
-                for &style in CallStyle::ALL {
-                    let label = format!("{}/{} {caching}/{style} {own:?}", self.runtime, A::ID);
-                    let choice = Choice::new(A::FACTORS, &own);
-                    let v = ComponentMicro { label, wasm };
-                    n += A::micro_component(self.runtime, caching, style, choice, v)
-                        .unwrap()
-                        .unwrap_or(0);
-                }
+impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
+    type Output = runtimes::Result<usize>;
+    fn visit<E: Engine>(self, engine: E) -> runtimes::Result<usize> {
+        let wasm = guest_artifacts::guest(A::ID).expect("every ABI has a guest");
+        let label = format!(
+            "{}/{} {}/{} {:?} batch {}",
+            engine.id(),
+            A::ID,
+            L::CACHING,
+            L::STYLE,
+            self.own,
+            self.batch
+        );
+        match self.scenario {
+            Scenario::Micro => {
+                let v = MicroCheck {
+                    label: &label,
+                    wasm,
+                };
+                A::micro::<E, L, _>(engine, self.own, v)
+            }
+            Scenario::Sim => {
+                let v = SimCheck {
+                    label: &label,
+                    wasm,
+                    batch: self.batch,
+                };
+                A::sim::<E, L, _>(engine, self.own, v)
             }
         }
-        for values in factors::product(A::SIM_FACTORS) {
-            let own: Vec<&'static str> = values.iter().map(|(_, v)| *v).collect();
-            let batch = values
-                .iter()
-                .find(|(k, _)| *k == "batch")
-                .map_or(1, |(_, v)| v.parse().unwrap());
-            for &caching in Caching::ALL {
-                let label = format!("{}/{} sim {caching} {own:?}", self.runtime, A::ID);
-                let choice = Choice::new(A::SIM_FACTORS, &own);
-                let v = ComponentSim { label, wasm, batch };
-                n += A::sim_component(self.runtime, caching, choice, v)
-                    .unwrap()
-                    .unwrap_or(0);
-            }
-        }
-        n
     }
 }
 
-#[test]
-fn component_abis_match_native_single_and_batched() {
-    for &r in RuntimeId::ALL {
-        let host = r.hosts_components() && r.compiled_in();
-        for &abi in AbiId::ALL.iter().filter(|a| a.info().component) {
-            if host {
-                let n = with_abi(abi, Components { runtime: r });
-                assert!(n > 0, "{r}/{abi}: nothing checked");
-            } else {
-                // Cannot host components: a clean refusal, not a crash.
-                struct Refused(RuntimeId);
-                impl AbiVisitor for Refused {
-                    type Output = String;
-                    fn visit<A: Abi>(self) -> String {
-                        let values: Vec<&'static str> =
-                            A::FACTORS.iter().map(|f| f.values[0]).collect();
-                        let choice = Choice::new(A::FACTORS, &values);
-                        let v = ComponentMicro {
-                            label: String::new(),
-                            wasm: &[],
-                        };
-                        let caching = runtimes::Caching::Cached;
-                        let style = runtimes::CallStyle::Typed;
-                        match A::micro_component(self.0, caching, style, choice, v) {
-                            Err(e) => e.to_string(),
-                            Ok(_) => panic!("{} ran a component", self.0),
-                        }
+/// Every scenario and own-factor choice of `A` with linkage `L` on
+/// `runtime`, against native.
+fn check<A: Abi, L: Linkage>(runtime: RuntimeId) {
+    if !runtime.compiled_in() {
+        eprintln!("{runtime} is not compiled in: nothing to check");
+        return;
+    }
+    let mut checked = 0;
+    let mut refused = 0;
+    for &scenario in A::SCENARIOS {
+        let batches: &[usize] = match scenario {
+            Scenario::Sim if A::BATCHES => &[1, 7, 256],
+            _ => &[1],
+        };
+        for own in A::Factors::combinations(scenario) {
+            if !A::applies(L::CACHING, &own) {
+                continue;
+            }
+            for &batch in batches {
+                let step = OnEngine::<A, L> {
+                    scenario,
+                    own,
+                    batch,
+                    _l: std::marker::PhantomData,
+                };
+                match runtimes::visit(runtime, step).expect("the engine is created") {
+                    Ok(n) => checked += n,
+                    // An ABI that cannot run here says so cleanly.
+                    Err(e) if matches!(e.kind(), ErrorKind::Unsupported(_)) => {
+                        assert!(
+                            e.to_string().contains("cannot host components"),
+                            "{runtime}/{}: {e}",
+                            A::ID
+                        );
+                        refused += 1;
                     }
+                    Err(e) => panic!("{runtime}/{}: {e}", A::ID),
                 }
-                let reason = with_abi(abi, Refused(r));
-                assert!(
-                    reason.contains("cannot host components") || reason.contains("not compiled"),
-                    "{reason}"
-                );
             }
         }
     }
+    assert!(
+        checked > 0 || refused > 0,
+        "{runtime}/{}: nothing checked",
+        A::ID
+    );
 }
+
+macro_rules! per_abi {
+    ($( ($abi:ident, $variant:ident, $ty:ty) )+) => {
+        $(
+            mod $abi {
+                use super::*;
+
+                #[test]
+                fn cached_typed() {
+                    check::<$ty, CachedTyped>(RUNTIME);
+                }
+
+                #[test]
+                fn cached_untyped() {
+                    check::<$ty, CachedUntyped>(RUNTIME);
+                }
+
+                #[test]
+                fn uncached_typed() {
+                    check::<$ty, UncachedTyped>(RUNTIME);
+                }
+
+                #[test]
+                fn uncached_untyped() {
+                    check::<$ty, UncachedUntyped>(RUNTIME);
+                }
+            }
+        )+
+    };
+}
+
+macro_rules! per_runtime {
+    ($( ($runtime:ident, $variant:ident) )+) => {
+        $(
+            mod $runtime {
+                use super::*;
+
+                const RUNTIME: RuntimeId = RuntimeId::$variant;
+
+                harness::for_each_abi!(per_abi);
+            }
+        )+
+    };
+}
+
+runtimes::for_each_runtime!(per_runtime);

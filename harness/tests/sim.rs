@@ -3,7 +3,11 @@
 
 use std::path::Path;
 
+use abi_api::{FactorSet, Scenario};
 use assert_cmd::Command;
+use cachesim::Policy;
+use harness::abis::AbiId;
+use harness::factors::SimLink;
 use serde_json::Value;
 
 fn harness() -> Command {
@@ -199,10 +203,20 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // Natives: 4 policies × {1, 4, 16} MiB. Default runtime: 4 policies ×
-    // 2 caching × (Pair + 3 memory ABIs × 2 memory strategies + WIT's
-    // concurrency × batch, unsupported on Wasmer).
-    assert_eq!(rows.len(), 4 * 3 + 4 * 2 * (7 + 4));
+    // Natives: every policy × {1, 4, 16} MiB. Default runtime: every
+    // policy × link (caching × batch, batches only where the ABI carries
+    // one) × the ABI's own factors (WIT's unsupported on Wasmer).
+    let per_policy: usize = AbiId::ALL
+        .iter()
+        .map(|&a| {
+            SimLink::combinations(Scenario::Sim)
+                .iter()
+                .filter(|l| l.batch.is_single() || a.info().batches)
+                .map(|l| a.choices(Scenario::Sim, l.caching).len())
+                .sum::<usize>()
+        })
+        .sum();
+    assert_eq!(rows.len(), Policy::ALL.len() * (3 + per_policy));
     for r in &rows {
         assert_eq!(r["scenario"], "sim");
         if r["abi"] == "wit" && r["runtime"] != "wasmtime" {

@@ -16,17 +16,16 @@
 
 mod backend;
 mod error;
-mod id;
 pub mod linkage;
 mod value;
 
 #[cfg(feature = "wasmer")]
 pub use backend::wasmer::{WasmerEngine, WasmerInstance};
 #[cfg(feature = "wasmtime")]
-pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance};
-pub use backend::{EngineVisitor, visit};
+pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance, component};
+pub use backend::{EngineVisitor, RuntimeId, visit};
 pub use error::{Error, ErrorKind, Result, guest_range};
-pub use id::{RuntimeId, UnknownId};
+pub use factor::{self, BadValue, Factor, FactorSet};
 pub use linkage::{
     CachedTyped, CachedUntyped, Caching, CallStyle, Linkage, UncachedTyped, UncachedUntyped,
 };

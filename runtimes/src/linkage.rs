@@ -13,11 +13,13 @@
 
 use std::marker::PhantomData;
 
-use crate::{Error, ErrorKind, Instance, MAX_ARITY, Params, Result, Results, Value, id_enum};
+use crate::{Error, ErrorKind, Instance, MAX_ARITY, Params, Result, Results, Value};
+use factor::factor_enum;
 
-id_enum! {
-    /// Whether export references are resolved once or looked up per call.
-    pub enum Caching ("caching") {
+factor_enum! {
+    /// Whether export references are resolved once or looked up per call
+    /// (the paper's "Cached").
+    pub enum Caching ("caching", "export handles resolved once, or looked up by name on every call") {
         /// Resolved once, before timing (the paper's "Cached: yes").
         Cached = "cached",
         /// Looked up by export name on every call ("Cached: no").
@@ -25,9 +27,9 @@ id_enum! {
     }
 }
 
-id_enum! {
+factor_enum! {
     /// Whether a call passes native typed values or a dynamic value array.
-    pub enum CallStyle ("call style") {
+    pub enum CallStyle ("call", "the runtime's typed call API, or its untyped call with a value array") {
         /// The runtime's typed function API.
         Typed = "typed",
         /// The runtime's untyped API with an array of values.

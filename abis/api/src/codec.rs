@@ -39,3 +39,63 @@ pub trait Codec: 'static {
     /// Reads them back.
     fn decode_stats(bytes: &[u8]) -> Option<Stats>;
 }
+
+/// Declares the registration type of a memory-sharing ABI.
+///
+/// Every [`Codec`] ABI runs both scenarios through `memory::micro` and `memory::sim`
+/// with [`CodecFactors`](crate::memory::CodecFactors); only its name, description and codec differ, so
+/// that is all a declaration says. Its guest crate is one line,
+/// `abi_api::export_codec_guest!(<codec>);`. The declaration is empty in
+/// a wasm build (the guest needs only the codec).
+///
+/// ```ignore
+/// abi_api::codec_abi! {
+///     /// The Bincode ABI, as registered with the harness.
+///     pub struct Bincode {
+///         codec: BincodeCodec,
+///         id: "bincode",
+///         about: "bincode 2 (legacy config) encoded into guest memory",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! codec_abi {
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            codec: $codec:ty,
+            id: $id:literal,
+            about: $about:literal $(,)?
+        }
+    ) => {
+        $(#[$meta])*
+        #[cfg(not(target_family = "wasm"))]
+        #[derive(Debug, Clone, Copy, Default)]
+        $vis struct $name;
+
+        #[cfg(not(target_family = "wasm"))]
+        impl $crate::Abi for $name {
+            const ID: &'static str = $id;
+            const ABOUT: &'static str = $about;
+            const SCENARIOS: &'static [$crate::Scenario] =
+                &[$crate::Scenario::Micro, $crate::Scenario::Sim];
+            type Factors = $crate::memory::CodecFactors;
+
+            fn micro<E: $crate::Engine, L: $crate::Linkage, V: $crate::MicroVisitor>(
+                engine: E,
+                own: Self::Factors,
+                visitor: V,
+            ) -> $crate::Result<V::Output> {
+                Ok($crate::memory::micro::<E, L, $codec, V>(engine, own.memory, visitor))
+            }
+
+            fn sim<E: $crate::Engine, L: $crate::Linkage, V: $crate::SimVisitor>(
+                engine: E,
+                own: Self::Factors,
+                visitor: V,
+            ) -> $crate::Result<V::Output> {
+                Ok($crate::memory::sim::<E, L, $codec, V>(engine, own.memory, visitor))
+            }
+        }
+    };
+}

@@ -1,12 +1,12 @@
 //! The contract between an ABI crate and the harness, and the guest-memory
 //! protocol shared by the ABIs that pass data through linear memory.
 //!
-//! An ABI is a zero-sized type implementing [`Abi`]. It names its guest, the
-//! factors only it has (say, static or dynamic memory), and for each scenario
-//! it supports, hands the harness a constructor for its host type. The
-//! harness supplies the runtime instance and the [`Linkage`] (caching and
-//! call style); the ABI never sees a timer. Registering an ABI with the
-//! harness is one line in `harness/src/abis.rs`; see `docs/adding-an-abi.md`.
+//! An ABI is a zero-sized type implementing [`Abi`]. It names the factors
+//! only it has (say, static or dynamic memory) as a typed [`FactorSet`], and
+//! for each scenario it supports hands the harness a loader for its host
+//! type. The harness supplies the engine and the [`Linkage`] (caching and
+//! call style) as types; the ABI never sees a timer. Registering an ABI
+//! with the harness is one line; see `docs/adding-an-abi.md`.
 
 mod codec;
 #[cfg(feature = "guest")]
@@ -17,6 +17,8 @@ mod host;
 pub mod memory;
 
 pub use codec::Codec;
+/// The factor vocabulary, for ABI crates declaring their own factors.
+pub use factor::{self, Factor, FactorSet, Scenario, factor_enum, factor_set};
 #[cfg(not(target_family = "wasm"))]
 pub use host::*;
 

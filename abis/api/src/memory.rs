@@ -13,7 +13,8 @@ use runtimes::{Error, ErrorKind, Instance, Linkage, Result, guest_range};
 
 use cachesim::{Policy, Request, Simulator, Stats};
 
-use crate::{Choice, Codec, Factor, MicroVisitor, SimVisitor, exports};
+use crate::Codec;
+use crate::{CoreLoader, Engine, MicroVisitor, SimVisitor, exports};
 
 /// Export name: `(len: i32) -> i32`, a fresh block.
 pub const ALLOC: &str = "abi_alloc";
@@ -22,10 +23,27 @@ pub const BUFFER: &str = "abi_buffer";
 /// Export name of the guest's linear memory.
 pub const MEMORY: &str = "memory";
 
-/// Where payloads go: the `memory` factor of the memory-sharing ABIs.
+crate::factor_enum! {
+    /// Where payloads go: the `memory` factor of every memory-sharing ABI.
+    pub enum Memory ("memory", "payload in the guest's static buffer (fetched once) or in an abi_alloc block per call") {
+        /// The static buffer, fetched once ([`Static`]).
+        Static = "static",
+        /// A fresh `abi_alloc` block per payload ([`Dynamic`]).
+        Dynamic = "dynamic",
+    }
+}
+
+crate::factor_set! {
+    /// The own factors of every memory-sharing ABI.
+    pub struct CodecFactors {
+        /// Where payloads go.
+        pub memory: Memory,
+    }
+}
+
+/// Where payloads go, as a type: the timed code of each [`Memory`] value
+/// is compiled on its own.
 pub trait Strategy: Send + 'static {
-    /// `static` or `dynamic`.
-    const ID: &'static str;
     /// Whether the static buffer is used (when the payload fits).
     const STATIC: bool;
 }
@@ -35,7 +53,6 @@ pub trait Strategy: Send + 'static {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Static;
 impl Strategy for Static {
-    const ID: &'static str = "static";
     const STATIC: bool = true;
 }
 
@@ -43,16 +60,8 @@ impl Strategy for Static {
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Dynamic;
 impl Strategy for Dynamic {
-    const ID: &'static str = "dynamic";
     const STATIC: bool = false;
 }
-
-/// The `memory` factor of every memory-sharing ABI.
-pub const MEMORY_FACTOR: Factor = Factor {
-    name: "memory",
-    values: &[Static::ID, Dynamic::ID],
-    about: "payload in the guest's static buffer (fetched once) or in an abi_alloc block per call",
-};
 
 /// Splits `cap << 32 | ptr` (the paper's packing of a buffer in one i64).
 #[inline(always)]
@@ -223,16 +232,24 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Multiply for MemoryMicro<I,
     }
 }
 
-/// `Abi::micro` for a memory-sharing ABI with codec `C`: picks the host
-/// type for the chosen `memory` factor.
-pub fn micro<I: Instance, L: Linkage, C: Codec, V: MicroVisitor<I>>(
-    choice: Choice<'_>,
+/// `Abi::micro` for a memory-sharing ABI with codec `C`: the host type for
+/// the chosen `memory`.
+pub fn micro<E: Engine, L: Linkage, C: Codec, V: MicroVisitor>(
+    engine: E,
+    memory: Memory,
     visitor: V,
-) -> Option<V::Output> {
-    Some(match choice.get(MEMORY_FACTOR.name) {
-        "static" => visitor.visit(MemoryMicro::<I, L, Static, C>::open),
-        _ => visitor.visit(MemoryMicro::<I, L, Dynamic, C>::open),
-    })
+) -> V::Output {
+    type I<E> = <E as Engine>::Instance;
+    match memory {
+        Memory::Static => visitor.visit(CoreLoader::new(
+            engine,
+            MemoryMicro::<I<E>, L, Static, C>::open,
+        )),
+        Memory::Dynamic => visitor.visit(CoreLoader::new(
+            engine,
+            MemoryMicro::<I<E>, L, Dynamic, C>::open,
+        )),
+    }
 }
 
 /// The simulator over any memory-sharing ABI: `init` with scalars, each
@@ -317,71 +334,22 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, 
 }
 
 /// `Abi::sim` for a memory-sharing ABI with codec `C`.
-pub fn sim<I: Instance, L: Linkage, C: Codec, V: SimVisitor<I>>(
-    choice: Choice<'_>,
+pub fn sim<E: Engine, L: Linkage, C: Codec, V: SimVisitor>(
+    engine: E,
+    memory: Memory,
     visitor: V,
-) -> Option<V::Output> {
-    Some(match choice.get(MEMORY_FACTOR.name) {
-        "static" => visitor.visit(MemorySim::<I, L, Static, C>::open),
-        _ => visitor.visit(MemorySim::<I, L, Dynamic, C>::open),
-    })
-}
-
-/// Declares the registration type of a memory-sharing ABI.
-///
-/// Every [`Codec`] ABI runs both scenarios through [`micro`] and [`sim`]
-/// with the [`MEMORY_FACTOR`]; only its name, description, guest and codec
-/// differ, so that is all a declaration says:
-///
-/// ```ignore
-/// abi_api::codec_abi! {
-///     /// The Bincode ABI, as registered with the harness.
-///     pub struct BincodeAbi {
-///         codec: Bincode,
-///         id: "bincode",
-///         about: "bincode 2 (legacy config) encoded into guest memory",
-///         guest: "bincode",
-///     }
-/// }
-/// ```
-#[macro_export]
-macro_rules! codec_abi {
-    (
-        $(#[$meta:meta])*
-        $vis:vis struct $name:ident {
-            codec: $codec:ty,
-            id: $id:literal,
-            about: $about:literal,
-            guest: $guest:literal $(,)?
-        }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy, Default)]
-        $vis struct $name;
-
-        impl $crate::Abi for $name {
-            const ID: &'static str = $id;
-            const ABOUT: &'static str = $about;
-            const GUEST: &'static str = $guest;
-            const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
-            const FACTORS: &'static [$crate::Factor] = &[$crate::memory::MEMORY_FACTOR];
-            const SIM_FACTORS: &'static [$crate::Factor] = &[$crate::memory::MEMORY_FACTOR];
-
-            fn micro<I: $crate::Instance, L: $crate::Linkage, V: $crate::MicroVisitor<I>>(
-                choice: $crate::Choice<'_>,
-                visitor: V,
-            ) -> Option<V::Output> {
-                $crate::memory::micro::<I, L, $codec, V>(choice, visitor)
-            }
-
-            fn sim<I: $crate::Instance, L: $crate::Linkage, V: $crate::SimVisitor<I>>(
-                choice: $crate::Choice<'_>,
-                visitor: V,
-            ) -> Option<V::Output> {
-                $crate::memory::sim::<I, L, $codec, V>(choice, visitor)
-            }
-        }
-    };
+) -> V::Output {
+    type I<E> = <E as Engine>::Instance;
+    match memory {
+        Memory::Static => visitor.visit(CoreLoader::new(
+            engine,
+            MemorySim::<I<E>, L, Static, C>::open,
+        )),
+        Memory::Dynamic => visitor.visit(CoreLoader::new(
+            engine,
+            MemorySim::<I<E>, L, Dynamic, C>::open,
+        )),
+    }
 }
 
 #[cfg(test)]

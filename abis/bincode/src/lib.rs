@@ -55,11 +55,11 @@ fn get<T: Decode<()>>(bytes: &[u8]) -> Option<T> {
     }
 }
 
-/// The Bincode encoding.
+/// The Bincode encoding: one [`Codec`] for both halves.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Bincode;
+pub struct BincodeCodec;
 
-impl Codec for Bincode {
+impl Codec for BincodeCodec {
     #[inline(always)]
     fn encode_mul_i32(a: i32, b: i32, out: &mut [u8]) -> Option<usize> {
         put((a, b), out)
@@ -112,29 +112,13 @@ impl Codec for Bincode {
     }
 }
 
-#[cfg(not(target_family = "wasm"))]
 abi_api::codec_abi! {
     /// The Bincode ABI, as registered with the harness.
-    pub struct BincodeAbi {
-        codec: Bincode,
+    pub struct Bincode {
+        codec: BincodeCodec,
         id: "bincode",
         about: "bincode 2 (legacy config) encoded into guest memory",
-        guest: "bincode",
     }
-}
-
-/// The shared protocol, for the guest macro; not part of the API.
-#[cfg(feature = "guest")]
-#[doc(hidden)]
-pub use abi_api as __abi_api;
-
-/// Expands to the Bincode guest's exports. A guest crate is this one line.
-#[cfg(feature = "guest")]
-#[macro_export]
-macro_rules! export_guest {
-    () => {
-        $crate::__abi_api::export_codec_guest!($crate::Bincode);
-    };
 }
 
 #[cfg(test)]
@@ -144,32 +128,32 @@ mod tests {
     #[test]
     fn two_i32s_encode_like_a_c_struct() {
         let mut buf = [0u8; 16];
-        let n = Bincode::encode_mul_i32(1, 2, &mut buf).unwrap();
+        let n = BincodeCodec::encode_mul_i32(1, 2, &mut buf).unwrap();
         assert_eq!(&buf[..n], &[1, 0, 0, 0, 2, 0, 0, 0]);
-        assert_eq!(Bincode::size_mul_i32(1, 2), n);
+        assert_eq!(BincodeCodec::size_mul_i32(1, 2), n);
     }
 
     #[test]
     fn round_trips_and_rejects_bad_lengths() {
         let mut buf = [0u8; 64];
-        let n = Bincode::encode_mul_f32(-0.0, f32::NAN, &mut buf).unwrap();
-        let (a, b) = Bincode::decode_mul_f32(&buf[..n]).unwrap();
+        let n = BincodeCodec::encode_mul_f32(-0.0, f32::NAN, &mut buf).unwrap();
+        let (a, b) = BincodeCodec::decode_mul_f32(&buf[..n]).unwrap();
         assert_eq!(a.to_bits(), (-0.0f32).to_bits());
         assert!(b.is_nan());
         let r = Request::new(u32::MAX, 3);
-        let n = Bincode::encode_request(r, &mut buf).unwrap();
-        assert_eq!(n, Bincode::size_request(r));
-        assert_eq!(Bincode::decode_request(&buf[..n]), Some(r));
-        assert_eq!(Bincode::decode_request(&buf[..n - 1]), None);
-        assert_eq!(Bincode::decode_request(&buf[..n + 1]), None);
+        let n = BincodeCodec::encode_request(r, &mut buf).unwrap();
+        assert_eq!(n, BincodeCodec::size_request(r));
+        assert_eq!(BincodeCodec::decode_request(&buf[..n]), Some(r));
+        assert_eq!(BincodeCodec::decode_request(&buf[..n - 1]), None);
+        assert_eq!(BincodeCodec::decode_request(&buf[..n + 1]), None);
         let s = Stats {
             requests: 1 << 40,
             hits: 2,
             bytes: 3,
             byte_hits: 4,
         };
-        let n = Bincode::encode_stats(s, &mut buf).unwrap();
-        assert_eq!(Bincode::decode_stats(&buf[..n]), Some(s));
-        assert_eq!(Bincode::encode_stats(s, &mut buf[..8]), None);
+        let n = BincodeCodec::encode_stats(s, &mut buf).unwrap();
+        assert_eq!(BincodeCodec::decode_stats(&buf[..n]), Some(s));
+        assert_eq!(BincodeCodec::encode_stats(s, &mut buf[..8]), None);
     }
 }

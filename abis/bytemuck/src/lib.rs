@@ -76,11 +76,11 @@ fn get<T: Pod>(bytes: &[u8]) -> Option<T> {
     bytemuck::try_from_bytes::<T>(bytes).ok().copied()
 }
 
-/// The Bytemuck encoding.
+/// The Bytemuck encoding: one [`Codec`] for both halves.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Bytemuck;
+pub struct BytemuckCodec;
 
-impl Codec for Bytemuck {
+impl Codec for BytemuckCodec {
     #[inline(always)]
     fn encode_mul_i32(a: i32, b: i32, out: &mut [u8]) -> Option<usize> {
         put(&MulI32 { a, b }, out)
@@ -152,29 +152,13 @@ impl Codec for Bytemuck {
     }
 }
 
-#[cfg(not(target_family = "wasm"))]
 abi_api::codec_abi! {
     /// The Bytemuck ABI, as registered with the harness.
-    pub struct BytemuckAbi {
-        codec: Bytemuck,
+    pub struct Bytemuck {
+        codec: BytemuckCodec,
         id: "bytemuck",
         about: "#[repr(C)] Pod structs copied into guest memory",
-        guest: "bytemuck",
     }
-}
-
-/// The shared protocol, for the guest macro; not part of the API.
-#[cfg(feature = "guest")]
-#[doc(hidden)]
-pub use abi_api as __abi_api;
-
-/// Expands to the Bytemuck guest's exports. A guest crate is this one line.
-#[cfg(feature = "guest")]
-#[macro_export]
-macro_rules! export_guest {
-    () => {
-        $crate::__abi_api::export_codec_guest!($crate::Bytemuck);
-    };
 }
 
 #[cfg(test)]
@@ -184,28 +168,31 @@ mod tests {
     #[test]
     fn round_trips_and_rejects_wrong_sizes() {
         let mut buf = [0u8; 64];
-        let n = Bytemuck::encode_mul_i32(-3, i32::MAX, &mut buf).unwrap();
+        let n = BytemuckCodec::encode_mul_i32(-3, i32::MAX, &mut buf).unwrap();
         assert_eq!(n, 8);
-        assert_eq!(Bytemuck::decode_mul_i32(&buf[..n]), Some((-3, i32::MAX)));
-        assert_eq!(Bytemuck::decode_mul_i32(&buf[..7]), None);
-        let n = Bytemuck::encode_mul_f32(-0.0, f32::INFINITY, &mut buf).unwrap();
-        let (a, b) = Bytemuck::decode_mul_f32(&buf[..n]).unwrap();
+        assert_eq!(
+            BytemuckCodec::decode_mul_i32(&buf[..n]),
+            Some((-3, i32::MAX))
+        );
+        assert_eq!(BytemuckCodec::decode_mul_i32(&buf[..7]), None);
+        let n = BytemuckCodec::encode_mul_f32(-0.0, f32::INFINITY, &mut buf).unwrap();
+        let (a, b) = BytemuckCodec::decode_mul_f32(&buf[..n]).unwrap();
         assert_eq!((a.to_bits(), b), ((-0.0f32).to_bits(), f32::INFINITY));
         let r = Request::new(7, 1 << 20);
-        let n = Bytemuck::encode_request(r, &mut buf).unwrap();
-        assert_eq!(Bytemuck::decode_request(&buf[..n]), Some(r));
+        let n = BytemuckCodec::encode_request(r, &mut buf).unwrap();
+        assert_eq!(BytemuckCodec::decode_request(&buf[..n]), Some(r));
         let s = Stats {
             requests: 10,
             hits: 4,
             bytes: 1000,
             byte_hits: 400,
         };
-        let n = Bytemuck::encode_stats(s, &mut buf).unwrap();
-        assert_eq!(Bytemuck::decode_stats(&buf[..n - 1]), None);
+        let n = BytemuckCodec::encode_stats(s, &mut buf).unwrap();
+        assert_eq!(BytemuckCodec::decode_stats(&buf[..n - 1]), None);
         // Stats are read unaligned: a guest may hand back any address.
         buf.copy_within(0..n, 1);
-        assert_eq!(Bytemuck::decode_stats(&buf[1..n + 1]), Some(s));
-        assert_eq!(Bytemuck::encode_mul_i32(1, 2, &mut buf[..4]), None);
+        assert_eq!(BytemuckCodec::decode_stats(&buf[1..n + 1]), Some(s));
+        assert_eq!(BytemuckCodec::encode_mul_i32(1, 2, &mut buf[..4]), None);
     }
 
     #[test]

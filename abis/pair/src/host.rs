@@ -2,54 +2,74 @@
 
 use abi_api::memory::{hit_result, init_result};
 use abi_api::{
-    Abi, Choice, Error, ErrorKind, Factor, Instance, Linkage, MicroVisitor, Multiply, Result,
-    SimVisitor, Simulator,
+    Abi, Caching, CoreLoader, Engine, Error, ErrorKind, Instance, Linkage, MicroVisitor, Multiply,
+    Result, Scenario, SimVisitor, Simulator,
 };
 use cachesim::{Policy, Request, Stats};
 
 use crate::exports;
 
-/// How the host keeps its export handles: the paper's self-referential
-/// struct factor (Pair only, as in the paper's Table 1).
-pub const HANDLES: Factor = Factor {
-    name: "handles",
-    values: &["owned", "srs"],
-    about: "cached handles owned by the host struct, or borrowed through an ouroboros \
-            self-referential struct (paper's Figure 5); cached cells only",
-};
+abi_api::factor_enum! {
+    /// How the host keeps its export handles: the paper's self-referential
+    /// struct factor (Pair only, as in the paper's Table 1).
+    pub enum Handles ("handles", "cached handles owned by the host struct, or borrowed through an \
+        ouroboros self-referential struct (paper's Figure 5); cached cells only") {
+        /// Owned by the host struct next to the instance.
+        Owned = "owned",
+        /// Borrowed through an ouroboros self-referential struct.
+        Srs = "srs",
+    }
+}
+
+abi_api::factor_set! {
+    /// The Pair ABI's own factors.
+    pub struct PairFactors {
+        /// How the host keeps its handles.
+        pub handles: Handles,
+    }
+}
 
 /// The Pair ABI, as registered with the harness.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Pair;
 
+type I<E> = <E as Engine>::Instance;
+
 impl Abi for Pair {
     const ID: &'static str = "pair";
     const ABOUT: &'static str = "operands as direct wasm scalars (no memory traffic)";
-    const GUEST: &'static str = "pair";
-    const SCENARIOS: &'static [&'static str] = &["micro", "sim"];
-    const FACTORS: &'static [Factor] = &[HANDLES];
+    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim];
+    type Factors = PairFactors;
 
-    fn applies(factors: &[(&'static str, &'static str)]) -> bool {
+    fn applies(caching: Caching, own: &PairFactors) -> bool {
         // A self-referential struct holds references to resolved handles;
         // with lookups by name there is nothing to hold.
-        !(factors.contains(&("handles", "srs")) && factors.contains(&("caching", "uncached")))
+        match own.handles {
+            Handles::Owned => true,
+            Handles::Srs => caching == Caching::Cached,
+        }
     }
 
-    fn micro<I: Instance, L: Linkage, V: MicroVisitor<I>>(
-        choice: Choice<'_>,
+    fn micro<E: Engine, L: Linkage, V: MicroVisitor>(
+        engine: E,
+        own: PairFactors,
         visitor: V,
-    ) -> Option<V::Output> {
-        Some(match choice.get(HANDLES.name) {
-            "srs" => visitor.visit(PairSrs::<I, L>::open),
-            _ => visitor.visit(PairMicro::<I, L>::open),
+    ) -> Result<V::Output> {
+        Ok(match own.handles {
+            Handles::Owned => visitor.visit(CoreLoader::new(engine, PairMicro::<I<E>, L>::open)),
+            Handles::Srs => visitor.visit(CoreLoader::new(engine, PairSrs::<I<E>, L>::open)),
         })
     }
 
-    fn sim<I: Instance, L: Linkage, V: SimVisitor<I>>(
-        _: Choice<'_>,
+    fn sim<E: Engine, L: Linkage, V: SimVisitor>(
+        engine: E,
+        own: PairFactors,
         visitor: V,
-    ) -> Option<V::Output> {
-        Some(visitor.visit(PairSim::<I, L>::open))
+    ) -> Result<V::Output> {
+        Ok(match own.handles {
+            Handles::Owned => visitor.visit(CoreLoader::new(engine, PairSim::<I<E>, L>::open)),
+            Handles::Srs => visitor.visit(CoreLoader::new(engine, PairSimSrs::<I<E>, L>::open)),
+        })
     }
 }
 
@@ -91,19 +111,24 @@ impl<I: Instance, L: Linkage> Simulator for PairSim<I, L> {
     }
 
     fn stats(&mut self) -> Result<Stats> {
-        let mut v = [0u64; 4];
-        for (i, slot) in v.iter_mut().enumerate() {
-            let x = L::invoke(&mut self.inst, &self.stats, (i as i32,))?;
-            *slot = u64::try_from(x)
-                .map_err(|_| Error::from(ErrorKind::Abi(format!("sim_stats({i}) answered {x}"))))?;
-        }
-        Ok(Stats {
-            requests: v[0],
-            hits: v[1],
-            bytes: v[2],
-            byte_hits: v[3],
-        })
+        read_stats::<I, L>(&mut self.inst, &self.stats)
     }
+}
+
+/// The four scalar `sim_stats` calls.
+fn read_stats<I: Instance, L: Linkage>(inst: &mut I, f: &L::Func<I, (i32,), i64>) -> Result<Stats> {
+    let mut v = [0u64; 4];
+    for (i, slot) in v.iter_mut().enumerate() {
+        let x = L::invoke(inst, f, (i as i32,))?;
+        *slot = u64::try_from(x)
+            .map_err(|_| Error::from(ErrorKind::Abi(format!("sim_stats({i}) answered {x}"))))?;
+    }
+    Ok(Stats {
+        requests: v[0],
+        hits: v[1],
+        bytes: v[2],
+        byte_hits: v[3],
+    })
 }
 
 /// The micro scenario over the Pair ABI: one guest call per multiply, the
@@ -142,7 +167,7 @@ impl<I: Instance, L: Linkage> Multiply for PairMicro<I, L> {
 }
 
 /// The resolved handles a [`PairSrs`] owns and borrows from.
-pub struct Handles<I: Instance, L: Linkage> {
+pub struct MulHandles<I: Instance, L: Linkage> {
     mul_i32: L::Func<I, (i32, i32), i32>,
     mul_f32: L::Func<I, (f32, f32), f32>,
 }
@@ -159,7 +184,7 @@ pub struct Handles<I: Instance, L: Linkage> {
 #[ouroboros::self_referencing]
 pub struct PairSrs<I: Instance + 'static, L: Linkage> {
     inst: I,
-    handles: Handles<I, L>,
+    handles: MulHandles<I, L>,
     #[borrows(handles)]
     mul_i32: &'this L::Func<I, (i32, i32), i32>,
     #[borrows(handles)]
@@ -169,15 +194,15 @@ pub struct PairSrs<I: Instance + 'static, L: Linkage> {
 impl<I: Instance, L: Linkage> PairSrs<I, L> {
     /// Resolves the exports into the owned table and borrows them.
     pub fn open(mut inst: I) -> Result<Self> {
-        let handles = Handles {
+        let handles = MulHandles {
             mul_i32: L::resolve(&mut inst, exports::MUL_I32)?,
             mul_f32: L::resolve(&mut inst, exports::MUL_F32)?,
         };
         Ok(PairSrsBuilder {
             inst,
             handles,
-            mul_i32_builder: |h: &Handles<I, L>| &h.mul_i32,
-            mul_f32_builder: |h: &Handles<I, L>| &h.mul_f32,
+            mul_i32_builder: |h: &MulHandles<I, L>| &h.mul_i32,
+            mul_f32_builder: |h: &MulHandles<I, L>| &h.mul_f32,
         }
         .build())
     }
@@ -194,5 +219,57 @@ impl<I: Instance, L: Linkage> Multiply for PairSrs<I, L> {
     #[inline(always)]
     fn mul_f32(&mut self, a: f32, b: f32) -> Result<f32> {
         self.with_mut(|s| L::invoke(s.inst, *s.mul_f32, (a, b)))
+    }
+}
+
+/// The simulator's resolved handles, owned by a [`PairSimSrs`].
+pub struct SimHandles<I: Instance, L: Linkage> {
+    init: L::Func<I, (i32, i64), i32>,
+    send: L::Func<I, (i32, i32), i32>,
+    stats: L::Func<I, (i32,), i64>,
+}
+
+/// The simulator over Pair with the handles borrowed through an ouroboros
+/// self-referential struct, as [`PairSrs`] does for the multiply.
+#[ouroboros::self_referencing]
+pub struct PairSimSrs<I: Instance + 'static, L: Linkage> {
+    inst: I,
+    handles: SimHandles<I, L>,
+    #[borrows(handles)]
+    send: &'this L::Func<I, (i32, i32), i32>,
+}
+
+impl<I: Instance, L: Linkage> PairSimSrs<I, L> {
+    /// Resolves the exports into the owned table and borrows `sim_send`.
+    pub fn open(mut inst: I) -> Result<Self> {
+        let handles = SimHandles {
+            init: L::resolve(&mut inst, exports::SIM_INIT)?,
+            send: L::resolve(&mut inst, exports::SIM_SEND)?,
+            stats: L::resolve(&mut inst, exports::SIM_STATS)?,
+        };
+        Ok(PairSimSrsBuilder {
+            inst,
+            handles,
+            send_builder: |h: &SimHandles<I, L>| &h.send,
+        }
+        .build())
+    }
+}
+
+impl<I: Instance, L: Linkage> Simulator for PairSimSrs<I, L> {
+    type Error = Error;
+
+    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
+        let args = (policy.code() as i32, capacity_bytes as i64);
+        self.with_mut(|s| init_result(L::invoke(s.inst, &s.handles.init, args)?))
+    }
+
+    #[inline(always)]
+    fn send(&mut self, r: Request) -> Result<bool> {
+        self.with_mut(|s| hit_result(L::invoke(s.inst, *s.send, (r.id as i32, r.size as i32))?))
+    }
+
+    fn stats(&mut self) -> Result<Stats> {
+        self.with_mut(|s| read_stats::<I, L>(s.inst, &s.handles.stats))
     }
 }

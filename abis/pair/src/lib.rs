@@ -27,7 +27,7 @@ pub mod exports {
 pub mod host;
 
 #[cfg(not(target_family = "wasm"))]
-pub use host::Pair;
+pub use host::{Handles, Pair, PairFactors};
 
 /// Re-exports for the guest macro; not part of the API.
 #[cfg(feature = "guest")]

@@ -46,11 +46,11 @@ fn mul_f32(a: f32, b: f32) -> wire::MulF32 {
     }
 }
 
-/// The Protobuf encoding.
+/// The Protobuf encoding: one [`Codec`] for both halves.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Protobuf;
+pub struct ProtobufCodec;
 
-impl Codec for Protobuf {
+impl Codec for ProtobufCodec {
     #[inline(always)]
     fn encode_mul_i32(a: i32, b: i32, out: &mut [u8]) -> Option<usize> {
         put(&wire::MulI32 { a, b }, out)
@@ -121,29 +121,13 @@ impl Codec for Protobuf {
     }
 }
 
-#[cfg(not(target_family = "wasm"))]
 abi_api::codec_abi! {
     /// The Protobuf ABI, as registered with the harness.
-    pub struct ProtobufAbi {
-        codec: Protobuf,
+    pub struct Protobuf {
+        codec: ProtobufCodec,
         id: "protobuf",
         about: "protobuf messages (prost) encoded into guest memory",
-        guest: "protobuf",
     }
-}
-
-/// The shared protocol, for the guest macro; not part of the API.
-#[cfg(feature = "guest")]
-#[doc(hidden)]
-pub use abi_api as __abi_api;
-
-/// Expands to the Protobuf guest's exports. A guest crate is this one line.
-#[cfg(feature = "guest")]
-#[macro_export]
-macro_rules! export_guest {
-    () => {
-        $crate::__abi_api::export_codec_guest!($crate::Protobuf);
-    };
 }
 
 #[cfg(test)]
@@ -154,18 +138,18 @@ mod tests {
     fn round_trips_and_sizes_agree() {
         let mut buf = [0u8; 64];
         for (a, b) in [(0, 0), (-1, 1), (i32::MIN, i32::MAX)] {
-            let n = Protobuf::encode_mul_i32(a, b, &mut buf).unwrap();
-            assert_eq!(n, Protobuf::size_mul_i32(a, b));
-            assert_eq!(Protobuf::decode_mul_i32(&buf[..n]), Some((a, b)));
+            let n = ProtobufCodec::encode_mul_i32(a, b, &mut buf).unwrap();
+            assert_eq!(n, ProtobufCodec::size_mul_i32(a, b));
+            assert_eq!(ProtobufCodec::decode_mul_i32(&buf[..n]), Some((a, b)));
         }
         // sint32 zigzag: -1 is one byte, not ten.
-        assert_eq!(Protobuf::size_mul_i32(-1, 0), 2);
+        assert_eq!(ProtobufCodec::size_mul_i32(-1, 0), 2);
         assert_eq!(
-            Protobuf::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]),
+            ProtobufCodec::encode_mul_i32(i32::MIN, i32::MAX, &mut buf[..3]),
             None
         );
-        let n = Protobuf::encode_mul_f32(-0.0, 0.0, &mut buf).unwrap();
-        let (a, b) = Protobuf::decode_mul_f32(&buf[..n]).unwrap();
+        let n = ProtobufCodec::encode_mul_f32(-0.0, 0.0, &mut buf).unwrap();
+        let (a, b) = ProtobufCodec::decode_mul_f32(&buf[..n]).unwrap();
         assert_eq!((a.to_bits(), b.to_bits()), ((-0.0f32).to_bits(), 0));
         let s = Stats {
             requests: 5,
@@ -173,9 +157,9 @@ mod tests {
             bytes: 50,
             byte_hits: 30,
         };
-        let n = Protobuf::encode_stats(s, &mut buf).unwrap();
-        assert_eq!(Protobuf::decode_stats(&buf[..n]), Some(s));
-        assert_eq!(Protobuf::decode_stats(&[0xFF, 0xFF]), None);
+        let n = ProtobufCodec::encode_stats(s, &mut buf).unwrap();
+        assert_eq!(ProtobufCodec::decode_stats(&buf[..n]), Some(s));
+        assert_eq!(ProtobufCodec::decode_stats(&[0xFF, 0xFF]), None);
     }
 
     /// The schema file is the contract: every field it declares is on the

@@ -1,3 +1,4 @@
-//! The Bincode ABI's guest module (built to wasm by `guests/artifacts`).
+//! The Bincode ABI's guest module (built to wasm by `guests/artifacts`):
+//! the shared memory protocol's exports over the Bincode codec.
 
-abi_bincode::export_guest!();
+abi_api::export_codec_guest!(abi_bincode::BincodeCodec);

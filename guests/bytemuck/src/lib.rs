@@ -1,3 +1,4 @@
-//! The Bytemuck ABI's guest module (built to wasm by `guests/artifacts`).
+//! The Bytemuck ABI's guest module (built to wasm by `guests/artifacts`):
+//! the shared memory protocol's exports over the Bytemuck codec.
 
-abi_bytemuck::export_guest!();
+abi_api::export_codec_guest!(abi_bytemuck::BytemuckCodec);

@@ -1,3 +1,4 @@
-//! The Protobuf ABI's guest module (built to wasm by `guests/artifacts`).
+//! The Protobuf ABI's guest module (built to wasm by `guests/artifacts`):
+//! the shared memory protocol's exports over the Protobuf codec.
 
-abi_protobuf::export_guest!();
+abi_api::export_codec_guest!(abi_protobuf::ProtobufCodec);

@@ -31,6 +31,8 @@ const TRAILING: &[&str] = &[
     "byte_hits",
     "object_hit_ratio",
     "byte_hit_ratio",
+    "error_class",
+    "cell",
 ];
 
 /// A CSV file whose header is fixed when the run starts.
@@ -94,6 +96,8 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         r.byte_hits.map(|x| x.to_string()).unwrap_or_default(),
         num(r.object_hit_ratio),
         num(r.byte_hit_ratio),
+        r.error_class.clone().unwrap_or_default(),
+        r.cell.clone(),
     ]);
     out
 }

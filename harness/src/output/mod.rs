@@ -5,10 +5,12 @@
 
 mod csv_file;
 mod record;
+mod run_info;
 mod table;
 
 pub use csv_file::CsvFile;
 pub use record::{Record, Status};
+pub use run_info::{ChildInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use table::{hit_ratios, render as table};
 
 use std::fs::{self, File, OpenOptions};

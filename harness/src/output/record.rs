@@ -5,8 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cell::Cell;
 use crate::measure::Protocol;
-use crate::scenario::{CellSpec, Outcome};
+use crate::scenario::Outcome;
 use crate::stats::Summary;
 
 /// How a cell ended.
@@ -36,6 +37,10 @@ pub struct Record {
     pub status: Status,
     /// The reason for `error` and `unsupported`; null when ok.
     pub error: Option<String>,
+    /// The kind of failure of an `error` cell (`trap`, `out-of-bounds`,
+    /// `wrong-result`...; see docs/results.md); null otherwise.
+    #[serde(default)]
+    pub error_class: Option<String>,
     /// Calls per replicate.
     pub calls: u64,
     /// Timed replicates asked for.
@@ -77,29 +82,34 @@ pub struct Record {
     pub object_hit_ratio: Option<f64>,
     /// Sim cells: hit bytes per requested byte.
     pub byte_hit_ratio: Option<f64>,
+    /// The cell's stable id (scenario, runtime, ABI and every factor):
+    /// what identifies a row across files, children and runs.
+    #[serde(default)]
+    pub cell: String,
 }
 
 impl Record {
-    /// Builds the row for `spec`, given what running it produced and the
+    /// Builds the row for `cell`, given what running it produced and the
     /// mean of its native baseline, if measured.
     pub fn new(
-        spec: &CellSpec,
+        cell: &Cell,
         outcome: &Outcome,
         protocol: &Protocol,
         native_mean_s: Option<f64>,
         run_index: usize,
     ) -> Record {
         let mut r = Record {
-            scenario: spec.scenario.to_string(),
-            runtime: spec.runtime_id().to_string(),
-            abi: spec.abi_id().to_string(),
-            factors: spec
-                .factors
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
+            scenario: cell.scenario().to_string(),
+            runtime: cell.runtime_id().to_string(),
+            abi: cell.abi_id().to_string(),
+            factors: cell
+                .values()
+                .into_iter()
+                .map(|v| (v.name.to_string(), v.id))
                 .collect(),
             status: Status::Ok,
             error: None,
+            error_class: None,
             calls: protocol.calls,
             reps: protocol.reps,
             mean_s: None,
@@ -120,6 +130,7 @@ impl Record {
             byte_hits: None,
             object_hit_ratio: None,
             byte_hit_ratio: None,
+            cell: cell.id(),
         };
         match outcome {
             Outcome::Ok {
@@ -152,12 +163,14 @@ impl Record {
                     None => {
                         r.status = Status::Error;
                         r.error = Some("too few valid replicates to summarise".into());
+                        r.error_class = Some(crate::error::ErrorClass::NoSamples.to_string());
                     }
                 }
             }
             Outcome::Error(e) => {
                 r.status = Status::Error;
-                r.error = Some(e.clone());
+                r.error = Some(e.message.clone());
+                r.error_class = Some(e.class.to_string());
             }
             Outcome::Unsupported(e) => {
                 r.status = Status::Unsupported;
@@ -171,16 +184,20 @@ impl Record {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cell::Spec;
+    use crate::factors::{HostProfile, MicroWork, Operand};
     use crate::measure::Samples;
-    use crate::scenario::{Phases, Scenario, Target};
+    use crate::scenario::Phases;
     use std::time::Duration;
 
-    fn spec() -> CellSpec {
-        CellSpec {
-            scenario: Scenario::Micro,
-            target: Target::Native,
-            factors: vec![("operand", "i32")],
-        }
+    fn spec() -> Cell {
+        Cell::Micro(Spec {
+            host: HostProfile::Dev,
+            work: MicroWork {
+                operand: Operand::I32,
+            },
+            sandbox: None,
+        })
     }
 
     const P: Protocol = Protocol {
@@ -208,6 +225,10 @@ mod tests {
         assert_eq!(json["factors"]["operand"], "i32");
         assert_eq!(json["status"], "ok");
         assert_eq!(json["runtime"], "native");
+        assert_eq!(
+            json["cell"],
+            "micro/native/native/host-profile=dev,operand=i32"
+        );
         let back: Record = serde_json::from_value(json).unwrap();
         assert_eq!(back, r);
     }

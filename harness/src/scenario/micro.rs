@@ -3,50 +3,47 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Choice, CoreLoader, Loader, MicroLoaderVisitor, MicroVisitor};
+use abi_api::{Abi, Loader, MicroVisitor, Scenario};
+use factor::FactorSet;
 use micro::{Checksum, Multiply, Operand};
-use runtimes::{
-    CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineVisitor, RuntimeId,
-    UncachedTyped, UncachedUntyped,
-};
+use runtimes::{Engine, Linkage, RuntimeId};
 
-use super::{CellSpec, Outcome, Phases, Scenario, Target, own_values, parse};
-use crate::abis::{AbiId, AbiVisitor, with_abi};
-use crate::factors::{self, Loading};
+use super::chain::{self, ScenarioStep};
+use super::{Outcome, Phases};
+use crate::abis::AbiId;
+use crate::cell::{Cell, Sandbox, Spec};
+use crate::error::CellError;
+use crate::factors::{HostProfile, Loading, MicroLink, MicroWork};
 use crate::measure::{Protocol, Subject, measure};
 
-/// Native cells (one per operand), then every runtime × ABI × factor cell.
-pub fn cells(runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<CellSpec> {
-    let host = factors::host_profile();
-    let mut out = Vec::new();
-    for op in Operand::ALL {
-        out.push(CellSpec {
-            scenario: Scenario::Micro,
-            target: Target::Native,
-            factors: vec![(factors::HOST_PROFILE, host), ("operand", op.id())],
-        });
-    }
+/// Native cells (one per operand), then every runtime × ABI × link ×
+/// operand × own-factor cell.
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+    let spec = |operand, sandbox| {
+        Cell::Micro(Spec {
+            host,
+            work: MicroWork { operand },
+            sandbox,
+        })
+    };
+    let mut out: Vec<Cell> = Operand::ALL.iter().map(|&o| spec(o, None)).collect();
     for &runtime in runtimes {
         for &abi in abis {
-            let info = abi.info();
-            if !info.scenarios.contains(&"micro") {
+            if !abi.info().scenarios.contains(&Scenario::Micro) {
                 continue;
             }
-            let shared = factors::product(factors::MICRO);
-            let own = factors::product(info.factors);
-            for s in &shared {
-                for o in &own {
-                    let mut f = vec![(factors::HOST_PROFILE, host)];
-                    f.extend_from_slice(s);
-                    f.extend_from_slice(o);
-                    if !(info.applies)(&f) {
-                        continue;
+            for link in MicroLink::combinations(Scenario::Micro) {
+                for &operand in Operand::ALL {
+                    for choice in abi.choices(Scenario::Micro, link.caching) {
+                        out.push(spec(
+                            operand,
+                            Some(Sandbox {
+                                runtime,
+                                abi: choice,
+                                link,
+                            }),
+                        ));
                     }
-                    out.push(CellSpec {
-                        scenario: Scenario::Micro,
-                        target: Target::Wasm { runtime, abi },
-                        factors: f,
-                    });
                 }
             }
         }
@@ -55,197 +52,65 @@ pub fn cells(runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<CellSpec> {
 }
 
 /// Measures one micro cell.
-pub fn run(spec: &CellSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
-    let operand: Operand = parse(spec, "operand");
-    match spec.target {
-        Target::Native => {
+pub fn run(
+    spec: &Spec<MicroWork, MicroLink>,
+    protocol: &Protocol,
+    tick: &mut dyn FnMut(),
+) -> Outcome {
+    let operand = spec.work.operand;
+    match &spec.sandbox {
+        None => {
             let mut subject = Preloaded::new(micro::Native, operand);
-            match measure(&mut subject, protocol, tick) {
-                Ok(samples) => Outcome::Ok {
-                    samples,
-                    phases: Phases::default(),
-                    stats: None,
-                },
-                Err(e) => Outcome::Error(e),
-            }
+            Outcome::measured(
+                measure(&mut subject, protocol, tick),
+                Phases::default(),
+                None,
+            )
         }
-        Target::Wasm { runtime, abi } if abi.info().component => with_abi(
-            abi,
-            ComponentStep {
-                spec,
-                runtime,
+        Some(sb) => chain::sandboxed(
+            sb.runtime,
+            sb.abi,
+            sb.link.caching,
+            sb.link.call,
+            MicroStep {
+                loading: sb.link.loading,
                 operand,
                 protocol,
                 tick,
             },
         ),
-        Target::Wasm { runtime, abi } => {
-            let step = EngineStep {
-                spec,
-                abi,
-                operand,
-                protocol,
-                tick,
-            };
-            runtimes::visit(runtime, step).unwrap_or_else(unsupported_or_error)
-        }
     }
 }
 
-struct EngineStep<'a> {
-    spec: &'a CellSpec,
-    abi: AbiId,
-    operand: Operand,
-    protocol: &'a Protocol,
-    tick: &'a mut dyn FnMut(),
-}
-
-impl EngineVisitor for EngineStep<'_> {
-    type Output = Outcome;
-    fn visit<E: Engine>(self, engine: E) -> Outcome {
-        with_abi(self.abi, AbiStep { step: self, engine })
-    }
-}
-
-struct AbiStep<'a, E> {
-    step: EngineStep<'a>,
-    engine: E,
-}
-
-impl<E: Engine> AbiVisitor for AbiStep<'_, E> {
-    type Output = Outcome;
-    fn visit<A: Abi>(self) -> Outcome {
-        let spec = self.step.spec;
-        let own = own_values(spec, A::FACTORS);
-        let choice = Choice::new(A::FACTORS, &own);
-        let caching: Caching = parse(spec, "caching");
-        let style: CallStyle = parse(spec, "call");
-        let guest = guest_artifacts::guest(A::GUEST).expect("every ABI has a guest");
-        let host = MicroStep {
-            engine: self.engine,
-            guest,
-            loading: parse(spec, "loading"),
-            operand: self.step.operand,
-            protocol: self.step.protocol,
-            tick: self.step.tick,
-        };
-        type I<E> = <E as Engine>::Instance;
-        let outcome = match (caching, style) {
-            (Caching::Cached, CallStyle::Typed) => A::micro::<I<E>, CachedTyped, _>(choice, host),
-            (Caching::Cached, CallStyle::Untyped) => {
-                A::micro::<I<E>, CachedUntyped, _>(choice, host)
-            }
-            (Caching::Uncached, CallStyle::Typed) => {
-                A::micro::<I<E>, UncachedTyped, _>(choice, host)
-            }
-            (Caching::Uncached, CallStyle::Untyped) => {
-                A::micro::<I<E>, UncachedUntyped, _>(choice, host)
-            }
-        };
-        outcome.unwrap_or_else(|| {
-            Outcome::Unsupported(format!("the {} ABI does not implement this cell", A::ID))
-        })
-    }
-}
-
-struct MicroStep<'a, E> {
-    engine: E,
-    guest: &'static [u8],
+struct MicroStep<'a> {
     loading: Loading,
     operand: Operand,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
 }
 
-impl<E: Engine> MicroVisitor<E::Instance> for MicroStep<'_, E> {
-    type Output = Outcome;
-
-    fn visit<M: Multiply<Error = runtimes::Error> + 'static>(
-        self,
-        open: fn(E::Instance) -> runtimes::Result<M>,
-    ) -> Outcome {
-        let loader = CoreLoader {
-            engine: self.engine,
-            open,
-        };
-        measure_loaded(
-            &loader,
-            self.guest,
-            self.loading,
-            self.operand,
-            self.protocol,
-            self.tick,
-        )
+impl ScenarioStep for MicroStep<'_> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        let guest = chain::guest::<A>();
+        A::micro::<E, L, _>(engine, own, LoadStep { guest, step: self })
+            .unwrap_or_else(Outcome::failed)
     }
 }
 
-/// A component ABI's cell: the ABI brings its own loader.
-struct ComponentStep<'a> {
-    spec: &'a CellSpec,
-    runtime: RuntimeId,
-    operand: Operand,
-    protocol: &'a Protocol,
-    tick: &'a mut dyn FnMut(),
-}
-
-impl AbiVisitor for ComponentStep<'_> {
-    type Output = Outcome;
-    fn visit<A: Abi>(self) -> Outcome {
-        let spec = self.spec;
-        let own = own_values(spec, A::FACTORS);
-        let step = LoaderStep {
-            guest: guest_artifacts::guest(A::GUEST).expect("every ABI has a guest"),
-            loading: parse(spec, "loading"),
-            operand: self.operand,
-            protocol: self.protocol,
-            tick: self.tick,
-        };
-        let choice = Choice::new(A::FACTORS, &own);
-        match A::micro_component(
-            self.runtime,
-            parse(spec, "caching"),
-            parse(spec, "call"),
-            choice,
-            step,
-        ) {
-            Ok(Some(outcome)) => outcome,
-            Ok(None) => Outcome::Unsupported(format!("the {} ABI has no micro scenario", A::ID)),
-            Err(e) => unsupported_or_error(e),
-        }
-    }
-}
-
-/// `Unsupported` for what cannot run here, `Error` for the rest.
-pub(crate) fn unsupported_or_error(e: runtimes::Error) -> Outcome {
-    match e.kind() {
-        runtimes::ErrorKind::NotCompiled(_) | runtimes::ErrorKind::Unsupported(_) => {
-            Outcome::Unsupported(e.to_string())
-        }
-        _ => Outcome::Error(e.to_string()),
-    }
-}
-
-struct LoaderStep<'a> {
+struct LoadStep<'a> {
     guest: &'static [u8],
-    loading: Loading,
-    operand: Operand,
-    protocol: &'a Protocol,
-    tick: &'a mut dyn FnMut(),
+    step: MicroStep<'a>,
 }
 
-impl MicroLoaderVisitor for LoaderStep<'_> {
+impl MicroVisitor for LoadStep<'_> {
     type Output = Outcome;
     fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
     where
         Ld::Host: Multiply<Error = runtimes::Error> + 'static,
     {
+        let s = self.step;
         measure_loaded(
-            &loader,
-            self.guest,
-            self.loading,
-            self.operand,
-            self.protocol,
-            self.tick,
+            &loader, self.guest, s.loading, s.operand, s.protocol, s.tick,
         )
     }
 }
@@ -263,19 +128,9 @@ fn measure_loaded<Ld: Loader>(
 where
     Ld::Host: Multiply<Error = runtimes::Error>,
 {
-    let t0 = Instant::now();
-    let module = match loader.compile(guest) {
-        Ok(m) => m,
-        Err(e) => return Outcome::Error(e.to_string()),
-    };
-    let t1 = Instant::now();
-    let host = match loader.instantiate(&module) {
-        Ok(h) => h,
-        Err(e) => return Outcome::Error(e.to_string()),
-    };
-    let phases = Phases {
-        compile_s: Some((t1 - t0).as_secs_f64()),
-        instantiate_s: Some(t1.elapsed().as_secs_f64()),
+    let (host, phases) = match chain::load(loader, guest) {
+        Ok(loaded) => loaded,
+        Err(e) => return Outcome::Error(e),
     };
     let result = match loading {
         Loading::Preload => measure(&mut Preloaded::new(host, operand), protocol, tick),
@@ -290,14 +145,7 @@ where
             measure(&mut subject, protocol, tick)
         }
     };
-    match result {
-        Ok(samples) => Outcome::Ok {
-            samples,
-            phases,
-            stats: None,
-        },
-        Err(e) => Outcome::Error(e),
-    }
+    Outcome::measured(result, phases, None)
 }
 
 /// The timed work of one replicate: `calls` multiplies, every product
@@ -341,7 +189,7 @@ fn loop_f32<M: Multiply>(m: &mut M, calls: u64) -> Result<Checksum, M::Error> {
 struct Expected(Option<(u64, Checksum)>);
 
 impl Expected {
-    fn check(&mut self, operand: Operand, calls: u64, got: Checksum) -> Result<(), String> {
+    fn check(&mut self, operand: Operand, calls: u64, got: Checksum) -> Result<(), CellError> {
         let want = match self.0 {
             Some((n, c)) if n == calls => c,
             _ => {
@@ -353,10 +201,10 @@ impl Expected {
         if got == want {
             Ok(())
         } else {
-            Err(format!(
+            Err(CellError::wrong_result(format!(
                 "wrong result: checksum {:#010x} after {calls} calls, native gives {:#010x}",
                 got.0, want.0
-            ))
+            )))
         }
     }
 }
@@ -380,13 +228,13 @@ impl<M> Preloaded<M> {
 
 impl<M: Multiply> Subject for Preloaded<M>
 where
-    M::Error: std::fmt::Display,
+    CellError: From<M::Error>,
 {
-    fn replicate(&mut self, calls: u64) -> Result<Duration, String> {
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
         let start = Instant::now();
         let result = calls_loop(&mut self.host, self.operand, calls);
         let elapsed = start.elapsed();
-        let sum = result.map_err(|e| e.to_string())?;
+        let sum = result?;
         self.expected.check(self.operand, calls, sum)?;
         Ok(elapsed)
     }
@@ -405,7 +253,7 @@ impl<Ld: Loader> Subject for Hotloaded<'_, Ld>
 where
     Ld::Host: Multiply<Error = runtimes::Error>,
 {
-    fn replicate(&mut self, calls: u64) -> Result<Duration, String> {
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
         let start = Instant::now();
         let result = self
             .loader
@@ -413,7 +261,7 @@ where
             .and_then(|m| self.loader.instantiate(&m))
             .and_then(|mut host| Ok((calls_loop(&mut host, self.operand, calls)?, host)));
         let elapsed = start.elapsed();
-        let (sum, host) = result.map_err(|e| e.to_string())?;
+        let (sum, host) = result?;
         drop(host);
         self.expected.check(self.operand, calls, sum)?;
         Ok(elapsed)
@@ -426,20 +274,25 @@ mod tests {
 
     #[test]
     fn native_cells_come_first_and_cover_every_factor() {
-        let cells = cells(&[RuntimeId::Wasmtime], &[AbiId::Pair]);
-        // 16 with owned handles, 8 through the self-referential struct
-        // (cached only).
-        assert_eq!(cells.len(), 2 + 16 + 8);
-        assert!(cells[..2].iter().all(|c| c.target == Target::Native));
-        let mut labels: Vec<String> = cells.iter().map(CellSpec::label).collect();
-        labels.sort();
-        labels.dedup();
-        assert_eq!(labels.len(), cells.len());
-        assert!(
-            cells[2..]
-                .iter()
-                .all(|c| c.has_baseline(&cells[0]) ^ c.has_baseline(&cells[1]))
-        );
+        use crate::factors::{Caching, CallStyle};
+        let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        let links = Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len();
+        let per_operand = AbiId::Pair.choices(Scenario::Micro, Caching::Cached).len() * links / 2
+            + AbiId::Pair
+                .choices(Scenario::Micro, Caching::Uncached)
+                .len()
+                * links
+                / 2;
+        assert_eq!(cells.len(), Operand::ALL.len() * (1 + per_operand));
+        let natives = Operand::ALL.len();
+        assert!(cells[..natives].iter().all(Cell::is_native));
+        let mut ids: Vec<String> = cells.iter().map(Cell::id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), cells.len());
+        for c in &cells[natives..] {
+            assert!(cells[..natives].contains(&c.baseline()), "{}", c.label());
+        }
     }
 
     #[test]
@@ -458,7 +311,8 @@ mod tests {
         }
         let mut s = Preloaded::new(OffByOne(0), Operand::I32);
         let err = s.replicate(100).unwrap_err();
-        assert!(err.starts_with("wrong result: checksum"), "{err}");
+        assert_eq!(err.class, crate::error::ErrorClass::WrongResult);
+        assert!(err.message.starts_with("wrong result: checksum"), "{err}");
         let mut ok = Preloaded::new(micro::Native, Operand::F32);
         assert!(ok.replicate(100).is_ok());
     }

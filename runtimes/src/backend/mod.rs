@@ -1,16 +1,20 @@
-//! The backends, and the one place a runtime id becomes a concrete type.
+//! The backends: one registration line each, and the one place a runtime
+//! id becomes a concrete engine type.
+//!
+//! Adding a runtime is its backend file here, its cargo feature, and one
+//! line in the `backends!` call below (see docs/adding-a-runtime.md).
 
 #[cfg(feature = "wasmer")]
 pub mod wasmer;
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime;
 
-use crate::{Engine, Error, ErrorKind, Result, RuntimeId};
+use crate::{Engine, Result};
 
 /// Code to run once per backend with its concrete engine type.
 ///
 /// Rust has no generic closures; this trait is one. The harness builds its
-/// cells inside `visit`, so everything after the choice of runtime is
+/// cells inside [`visit`], so everything after the choice of runtime is
 /// monomorphic.
 pub trait EngineVisitor {
     /// What the visit produces.
@@ -19,25 +23,140 @@ pub trait EngineVisitor {
     fn visit<E: Engine>(self, engine: E) -> Self::Output;
 }
 
-/// Creates the engine for `id` and hands it to `visitor`.
-///
-/// Fails with [`ErrorKind::NotCompiled`] when the backend's feature is off,
-/// and with [`ErrorKind::Engine`] if the engine cannot be created.
-pub fn visit<V: EngineVisitor>(id: RuntimeId, visitor: V) -> Result<V::Output> {
-    #[allow(unreachable_code, unused_variables)]
-    match id {
-        RuntimeId::WasmerCranelift | RuntimeId::WasmerSinglepass | RuntimeId::WasmerLlvm => {
-            if !id.compiled_in() {
-                return Err(Error::from(ErrorKind::NotCompiled(id)));
+/// Expands the registration lines into [`RuntimeId`], [`visit`] and
+/// `for_each_runtime!`. `$d` is a `$` token, for the generated macro's own
+/// variables.
+macro_rules! backends {
+    (
+        ($d:tt)
+        $(
+            $(#[doc = $doc:literal])*
+            $snake:ident: $variant:ident = $id:literal, feature $feature:literal,
+                $about:literal => $engine:expr;
+        )+
+    ) => {
+        factor::factor_enum! {
+            /// A WebAssembly runtime and compiler backend: one value of the
+            /// runtime axis.
+            ///
+            /// Every id exists in every build; whether it can run depends on
+            /// the cargo features the binary was built with
+            /// ([`RuntimeId::compiled_in`]), so a matrix over a missing
+            /// backend reports `unsupported` instead of failing.
+            pub enum RuntimeId ("runtime", "the WebAssembly runtime and its compiler") {
+                $( $(#[doc = $doc])* $variant = $id, )+
             }
-            #[cfg(feature = "wasmer")]
-            return Ok(visitor.visit(wasmer::WasmerEngine::new(id)?));
-            Err(Error::from(ErrorKind::NotCompiled(id)))
         }
-        RuntimeId::Wasmtime => {
-            #[cfg(feature = "wasmtime")]
-            return Ok(visitor.visit(wasmtime::WasmtimeEngine::new()?));
-            Err(Error::from(ErrorKind::NotCompiled(id)))
+
+        impl RuntimeId {
+            /// Whether this binary was built with the backend's cargo feature.
+            pub fn compiled_in(self) -> bool {
+                match self {
+                    $( RuntimeId::$variant => cfg!(feature = $feature), )+
+                }
+            }
+
+            /// The cargo feature that compiles it in.
+            pub fn feature(self) -> &'static str {
+                match self {
+                    $( RuntimeId::$variant => $feature, )+
+                }
+            }
+
+            /// The runtime crate and its compiler, for tables and documentation.
+            pub fn describe(self) -> &'static str {
+                match self {
+                    $( RuntimeId::$variant => $about, )+
+                }
+            }
+        }
+
+        /// Creates the engine for `id` and hands it to `visitor`.
+        ///
+        /// Fails with [`ErrorKind::NotCompiled`] when the backend's feature
+        /// is off, and with [`ErrorKind::Engine`] if the engine cannot be
+        /// created.
+        pub fn visit<V: EngineVisitor>(id: RuntimeId, visitor: V) -> Result<V::Output> {
+            match id {
+                $(
+                    RuntimeId::$variant => {
+                        #[cfg(feature = $feature)]
+                        return Ok(visitor.visit($engine?));
+                        #[cfg(not(feature = $feature))]
+                        {
+                            let _ = visitor;
+                            Err(crate::Error::from(crate::ErrorKind::NotCompiled(id)))
+                        }
+                    }
+                )+
+            }
+        }
+
+        /// Calls `$m! { (snake_name, Variant) ... }` with every runtime, so
+        /// tests can generate one test per runtime whose name names it.
+        #[macro_export]
+        macro_rules! for_each_runtime {
+            ($d m:ident) => {
+                $d m! { $( ($snake, $variant) )+ }
+            };
+        }
+    };
+}
+
+backends! {
+    ($)
+    /// Wasmer with Cranelift: the paper's setup and the default.
+    wasmer_cranelift: WasmerCranelift = "wasmer-cranelift", feature "wasmer-cranelift",
+        "Wasmer, Cranelift compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerCranelift);
+    /// Wasmer with Singlepass.
+    wasmer_singlepass: WasmerSinglepass = "wasmer-singlepass", feature "wasmer-singlepass",
+        "Wasmer, Singlepass compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerSinglepass);
+    /// Wasmer with LLVM.
+    wasmer_llvm: WasmerLlvm = "wasmer-llvm", feature "wasmer-llvm",
+        "Wasmer, LLVM compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerLlvm);
+    /// Wasmtime (Cranelift).
+    wasmtime: Wasmtime = "wasmtime", feature "wasmtime",
+        "Wasmtime (Cranelift)" => wasmtime::WasmtimeEngine::new(RuntimeId::Wasmtime);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_round_trip_and_errors_list_choices() {
+        for &r in RuntimeId::ALL {
+            assert_eq!(r.id().parse::<RuntimeId>().unwrap(), r);
+            assert_eq!(r.feature(), r.id(), "a runtime's feature is named after it");
+        }
+        let err = "wasmer".parse::<RuntimeId>().unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "unknown runtime `wasmer` (expected one of: wasmer-cranelift, \
+             wasmer-singlepass, wasmer-llvm, wasmtime)"
+        );
+    }
+
+    #[test]
+    fn default_backend_is_compiled_in() {
+        assert_eq!(
+            RuntimeId::WasmerCranelift.compiled_in(),
+            cfg!(feature = "wasmer-cranelift")
+        );
+    }
+
+    #[test]
+    fn for_each_runtime_lists_every_runtime_in_order() {
+        macro_rules! collect {
+            ($( ($snake:ident, $variant:ident) )+) => {
+                [$( (stringify!($snake), RuntimeId::$variant) ),+]
+            };
+        }
+        let listed = for_each_runtime!(collect);
+        assert_eq!(listed.len(), RuntimeId::ALL.len());
+        for ((snake, r), want) in listed.iter().zip(RuntimeId::ALL) {
+            assert_eq!(r, want);
+            assert_eq!(snake.replace('_', "-"), r.id());
         }
     }
 }

@@ -1,19 +1,30 @@
-//! Wasmtime (Cranelift), core modules.
+//! Wasmtime: core modules, and components (for the WIT ABI).
 
 use crate::value::{Params, Results, ValType, Value};
 use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 
-/// A Wasmtime engine with its default configuration.
+/// The Wasmtime configuration a runtime id stands for.
+fn config(id: RuntimeId) -> Result<wasmtime::Config> {
+    match id {
+        RuntimeId::Wasmtime => Ok(wasmtime::Config::new()),
+        other => Err(Error::from(ErrorKind::Unsupported(format!(
+            "{other} is not a Wasmtime runtime"
+        )))),
+    }
+}
+
+/// A Wasmtime engine for one runtime id, otherwise Wasmtime's defaults.
 pub struct WasmtimeEngine {
+    id: RuntimeId,
     engine: wasmtime::Engine,
 }
 
 impl WasmtimeEngine {
-    /// Creates the engine with Wasmtime's default configuration.
-    pub fn new() -> Result<Self> {
-        let engine = wasmtime::Engine::new(&wasmtime::Config::new())
+    /// Creates the engine `id` stands for.
+    pub fn new(id: RuntimeId) -> Result<Self> {
+        let engine = wasmtime::Engine::new(&config(id)?)
             .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
-        Ok(WasmtimeEngine { engine })
+        Ok(WasmtimeEngine { id, engine })
     }
 }
 
@@ -22,7 +33,7 @@ impl Engine for WasmtimeEngine {
     type Instance = WasmtimeInstance;
 
     fn id(&self) -> RuntimeId {
-        RuntimeId::Wasmtime
+        self.id
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<wasmtime::Module> {
@@ -52,9 +63,10 @@ impl WasmtimeInstance {
     }
 }
 
+/// A Wasmtime error as a runtime error: a trap with its message.
 #[cold]
 #[inline(never)]
-fn trap(e: wasmtime::Error) -> Error {
+pub fn trap(e: wasmtime::Error) -> Error {
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(t) => Error::from(ErrorKind::Trap(t.to_string())),
         None => Error::from(ErrorKind::Trap(format!("{e:#}"))),
@@ -184,5 +196,77 @@ impl Instance for WasmtimeInstance {
     #[inline(always)]
     fn memory_mut(&mut self, memory: &wasmtime::Memory) -> &mut [u8] {
         memory.data_mut(&mut self.store)
+    }
+}
+
+/// The component model on Wasmtime: what the WIT ABI runs on.
+pub mod component {
+    use wasmtime::component::{Component, Linker};
+    use wasmtime::{Config, Store};
+
+    use crate::{Error, ErrorKind, Result, RuntimeId};
+
+    pub use super::trap;
+
+    /// An engine that loads components, configured like the core engine of
+    /// the same runtime id plus the component model.
+    pub struct ComponentEngine {
+        engine: wasmtime::Engine,
+    }
+
+    /// A compiled component and the linker that satisfies its imports.
+    pub struct CompiledComponent {
+        component: Component,
+        linker: Linker<()>,
+    }
+
+    /// A live component instance and the store that owns it.
+    pub struct ComponentInstance {
+        /// The store.
+        pub store: Store<()>,
+        /// The instance.
+        pub instance: wasmtime::component::Instance,
+    }
+
+    impl ComponentEngine {
+        /// The component engine of runtime `id`; `concurrency` turns on
+        /// Wasmtime's component-model async support
+        /// (`Config::concurrency_support`), which changes what every
+        /// synchronous call does.
+        pub fn new(id: RuntimeId, concurrency: bool) -> Result<Self> {
+            let mut config: Config = super::config(id).map_err(|_| {
+                Error::from(ErrorKind::Unsupported(format!(
+                    "{id} cannot host components (only Wasmtime's engines load them here)"
+                )))
+            })?;
+            config.wasm_component_model(true);
+            config.concurrency_support(concurrency);
+            let engine = wasmtime::Engine::new(&config)
+                .map_err(|e| Error::from(ErrorKind::Engine(format!("{e:#}"))))?;
+            Ok(ComponentEngine { engine })
+        }
+
+        /// Validates and compiles a component. Its imports (the WASI
+        /// functions Rust's std pulls in) are linked as traps: the guest
+        /// gets no capabilities.
+        pub fn compile(&self, wasm: &[u8]) -> Result<CompiledComponent> {
+            let component = Component::new(&self.engine, wasm)
+                .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))?;
+            let mut linker = Linker::new(&self.engine);
+            linker
+                .define_unknown_imports_as_traps(&component)
+                .map_err(|e| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))?;
+            Ok(CompiledComponent { component, linker })
+        }
+
+        /// Instantiates a compiled component in a fresh store.
+        pub fn instantiate(&self, c: &CompiledComponent) -> Result<ComponentInstance> {
+            let mut store = Store::new(&self.engine, ());
+            let instance = c
+                .linker
+                .instantiate(&mut store, &c.component)
+                .map_err(|e| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))?;
+            Ok(ComponentInstance { store, instance })
+        }
     }
 }

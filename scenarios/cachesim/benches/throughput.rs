@@ -38,7 +38,7 @@ fn main() {
         "{:<6} {:>14} {:>14} {:>14} {:>9} {:>9}",
         "policy", "mean req/s", "min req/s", "max req/s", "hit", "byte hit"
     );
-    for policy in Policy::ALL {
+    for &policy in Policy::ALL {
         let mut rates = Vec::with_capacity(REPETITIONS);
         let mut stats = None;
         for rep in 0..=REPETITIONS {

@@ -31,7 +31,7 @@ mod slab;
 pub mod workloads;
 
 pub use cache::Cache;
-pub use policy::{ParsePolicyError, Policy};
+pub use policy::Policy;
 
 use core::convert::Infallible;
 

@@ -118,7 +118,7 @@ fn gds_prefers_evicting_large_objects() {
 
 #[test]
 fn too_large_object_is_never_admitted_and_evicts_nothing() {
-    for p in Policy::ALL {
+    for &p in Policy::ALL {
         let mut c = Cache::new(p, 10);
         assert_eq!(
             run(&mut c, &[(1, 4), (2, 4), (3, 11), (3, 11), (1, 4), (2, 4)]),
@@ -132,7 +132,7 @@ fn too_large_object_is_never_admitted_and_evicts_nothing() {
 
 #[test]
 fn capacity_can_be_filled_exactly() {
-    for p in Policy::ALL {
+    for &p in Policy::ALL {
         let mut c = Cache::new(p, 8);
         assert_eq!(
             run(&mut c, &[(1, 4), (2, 4), (1, 4), (2, 4), (3, 8), (3, 8)]),
@@ -146,7 +146,7 @@ fn capacity_can_be_filled_exactly() {
 
 #[test]
 fn size_change_drops_the_old_copy_and_misses() {
-    for p in Policy::ALL {
+    for &p in Policy::ALL {
         let mut c = Cache::new(p, 10);
         // A(4) B(4); A as 6 bytes: old copy dropped (used 4), 4 + 6 fits.
         assert_eq!(
@@ -173,7 +173,7 @@ fn size_change_does_not_move_gds_inflation() {
 
 #[test]
 fn size_zero_is_handled() {
-    for p in Policy::ALL {
+    for &p in Policy::ALL {
         let mut c = Cache::new(p, 0);
         assert_eq!(run(&mut c, &[(7, 0), (7, 0), (8, 1)]), "MHM", "{p}");
         assert!(c.contains(7) && !c.contains(8), "{p}");
@@ -379,7 +379,7 @@ fn matches_the_reference_model_on_random_traces() {
                 Request::new(id, size)
             })
             .collect();
-        for p in Policy::ALL {
+        for &p in Policy::ALL {
             let mut cache = Cache::new(p, capacity);
             let mut model = reference::Model::new(p, capacity);
             for (i, &r) in trace.iter().enumerate() {

@@ -12,8 +12,6 @@
 #![no_std]
 
 use core::convert::Infallible;
-use core::fmt;
-use core::str::FromStr;
 
 /// Multiplies two `i32`s with two's-complement wrapping, as wasm's `i32.mul` does.
 #[inline(always)]
@@ -58,51 +56,13 @@ impl Multiply for Native {
     }
 }
 
-/// The operand type of the multiply: a factor of the micro matrix.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Operand {
-    /// `i32 × i32 → i32`, wrapping (the paper's case).
-    I32,
-    /// `f32 × f32 → f32`.
-    F32,
-}
-
-impl Operand {
-    /// Every operand type, in display order.
-    pub const ALL: [Operand; 2] = [Operand::I32, Operand::F32];
-
-    /// The kebab-case id used on the command line and in result files.
-    pub fn id(self) -> &'static str {
-        match self {
-            Operand::I32 => "i32",
-            Operand::F32 => "f32",
-        }
-    }
-}
-
-impl fmt::Display for Operand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.id())
-    }
-}
-
-/// An operand id that is not `i32` or `f32`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownOperand;
-
-impl fmt::Display for UnknownOperand {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("unknown operand (expected i32 or f32)")
-    }
-}
-
-impl FromStr for Operand {
-    type Err = UnknownOperand;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Operand::ALL
-            .into_iter()
-            .find(|o| o.id() == s)
-            .ok_or(UnknownOperand)
+factor::factor_enum! {
+    /// The operand type of the multiply: a factor of the micro matrix.
+    pub enum Operand ("operand", "multiply i32 (wrapping) or f32") {
+        /// `i32 × i32 → i32`, wrapping (the paper's case).
+        I32 = "i32",
+        /// `f32 × f32 → f32`.
+        F32 = "f32",
     }
 }
 
@@ -212,7 +172,7 @@ mod tests {
 
     #[test]
     fn operand_ids_round_trip() {
-        for o in Operand::ALL {
+        for &o in Operand::ALL {
             assert_eq!(o.id().parse::<Operand>(), Ok(o));
         }
         assert!("i64".parse::<Operand>().is_err());

@@ -1,0 +1,391 @@
+//! `harness matrix`: validates the arguments into [`Options`], plans the
+//! cells, runs them (here and in child processes for other host profiles),
+//! and writes the results.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+use abi_api::Scenario;
+use factor::FactorInfo;
+use runtimes::RuntimeId;
+
+use super::{Failure, list, parse_list, parse_sizes};
+use crate::abis::AbiId;
+use crate::children;
+use crate::cli::MatrixArgs;
+use crate::factors::HostProfile;
+use crate::fingerprint::{Fingerprint, rfc3339, stamp};
+use crate::measure::Protocol;
+use crate::output::{
+    self, ChildInfo, OnlyInfo, Record, RunInfo, RunOptions, Sink, Status, StatusCounts,
+};
+use crate::plan::{Format, Only, Options, Order, Plan, SimOptions};
+use crate::run::{Progress, execute};
+use crate::scenario::Inputs;
+use crate::workload::TraceSource;
+
+/// Validates arguments into options.
+pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
+    let usage = Failure::Usage;
+    let scenario: Scenario = a.scenario.parse()?;
+    let runtimes = parse_list(&a.runtime, RuntimeId::ALL)?;
+    let abis = parse_list(&a.abi, AbiId::ALL)?;
+    let sim = scenario == Scenario::Sim;
+    if sim && a.calls.is_some() {
+        return Err(usage(
+            "--calls does not apply to --scenario sim: a replicate replays the whole trace".into(),
+        ));
+    }
+    if !sim {
+        refuse_sim_flags(a)?;
+    }
+    let (calls, reps, warmup) = match (a.quick, sim) {
+        (true, false) => (2_000, 5, 0.01),
+        (false, false) => (100_000, 100, 0.2),
+        // One warm-up replay of the trace.
+        (true, true) => (0, 3, 1e-9),
+        (false, true) => (0, 10, 1e-9),
+    };
+    let calls = a.calls.unwrap_or(calls);
+    let reps = a.reps.unwrap_or(reps);
+    let warmup = a.warmup.unwrap_or(warmup);
+    if calls == 0 && !sim {
+        return Err(usage("--calls must be at least 1".into()));
+    }
+    if reps < 2 {
+        return Err(usage(
+            "--reps must be at least 2 (a confidence interval needs two replicates)".into(),
+        ));
+    }
+    if !(warmup.is_finite() && (0.0..=3600.0).contains(&warmup)) {
+        return Err(usage(format!(
+            "--warmup must be between 0 and 3600 seconds, got {warmup}"
+        )));
+    }
+    let only = parse_only(&a.only, &known_factors(scenario, &abis))?;
+    let out = a.out.clone().unwrap_or_else(|| {
+        PathBuf::from("results").join(format!("{}-{scenario}", stamp(SystemTime::now())))
+    });
+    let host_profiles = match &a.host_profile {
+        None => vec![HostProfile::this()],
+        Some(list) => parse_list(list, HostProfile::ALL)?,
+    };
+    Ok(Options {
+        scenario,
+        runtimes,
+        abis,
+        protocol: Protocol {
+            calls,
+            reps,
+            warmup: Duration::from_secs_f64(warmup),
+        },
+        order: a.order.parse::<Order>()?,
+        seed: a.seed,
+        only,
+        out,
+        format: a.format.parse::<Format>()?,
+        quiet: a.quiet,
+        sim: sim_options(a).map_err(usage)?,
+        host_profiles,
+    })
+}
+
+/// The simulator's flags mean nothing to another scenario: refused rather
+/// than ignored.
+fn refuse_sim_flags(a: &MatrixArgs) -> Result<(), Failure> {
+    let given = [
+        ("--trace", a.trace.is_some()),
+        ("--trace-format", a.trace_format.is_some()),
+        ("--size-change", a.size_change.is_some()),
+        ("--requests", a.requests.is_some()),
+        ("--objects", a.objects.is_some()),
+        ("--trace-seed", a.trace_seed.is_some()),
+        ("--cache-size", a.cache_size.is_some()),
+        ("--sweep", a.sweep.is_some()),
+    ];
+    match given.iter().find(|(_, set)| *set) {
+        Some((flag, _)) => Err(Failure::Usage(format!(
+            "{flag} applies to --scenario sim only, not {}",
+            a.scenario
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Parses `--only FACTOR=V1,V2` (repeatable, each factor once) against the
+/// factors the run's cells have.
+fn parse_only(given: &[String], known: &[FactorInfo]) -> Result<Vec<Only>, Failure> {
+    let usage = Failure::Usage;
+    let mut only: Vec<Only> = Vec::new();
+    for o in given {
+        let Some((name, values)) = o.split_once('=') else {
+            return Err(usage(format!("--only `{o}` is not FACTOR=V1,V2")));
+        };
+        let Some(f) = known.iter().find(|f| f.name == name) else {
+            let names: Vec<&str> = known.iter().map(|f| f.name).collect();
+            return Err(usage(format!(
+                "--only: unknown factor `{name}` (expected one of: {})",
+                names.join(", ")
+            )));
+        };
+        if only.iter().any(|o| o.factor == f.name) {
+            return Err(usage(format!(
+                "--only {name} is given twice; list its values once: --only {name}=V1,V2"
+            )));
+        }
+        let mut keys = Vec::new();
+        let mut kept = Vec::new();
+        for v in values.split(',').map(str::trim) {
+            let key = (f.parse_key)(v).map_err(|e| usage(format!("--only: {e}")))?;
+            if !keys.contains(&key) {
+                keys.push(key);
+                kept.push(v.to_string());
+            }
+        }
+        only.push(Only {
+            factor: f.name,
+            values: kept,
+            keys,
+        });
+    }
+    Ok(only)
+}
+
+/// The simulator's trace and sizes.
+fn sim_options(a: &MatrixArgs) -> Result<SimOptions, String> {
+    use cachesim::workloads::{SizeChange, TraceFormat};
+    let size_change: SizeChange = a
+        .size_change
+        .as_deref()
+        .unwrap_or("error")
+        .parse()
+        .map_err(|e| format!("--size-change: {e}"))?;
+    let trace = match &a.trace {
+        Some(path) => {
+            if a.requests.is_some() || a.objects.is_some() || a.trace_seed.is_some() {
+                return Err(
+                    "--requests, --objects and --trace-seed shape the generated trace, not --trace"
+                        .into(),
+                );
+            }
+            let format = match &a.trace_format {
+                Some(f) => Some(
+                    f.parse::<TraceFormat>()
+                        .map_err(|e| format!("--trace-format: {e}"))?,
+                ),
+                None => None,
+            };
+            TraceSource::File {
+                path: path.clone(),
+                format,
+                size_change,
+            }
+        }
+        None => {
+            if a.trace_format.is_some() || a.size_change.is_some() {
+                return Err("--trace-format and --size-change describe a --trace file".into());
+            }
+            let mut source = TraceSource::default_generated(a.quick);
+            if let TraceSource::Generated(c) = &mut source {
+                c.requests = a.requests.unwrap_or(c.requests);
+                c.objects = a.objects.unwrap_or(c.objects);
+                c.seed = a.trace_seed.unwrap_or(c.seed);
+                c.validate().map_err(|e| format!("generated trace: {e}"))?;
+            }
+            source
+        }
+    };
+    let default_sweep = if a.quick {
+        "none".to_string()
+    } else {
+        (0..=10)
+            .map(|i| crate::size::format(1 << (20 + i)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let sizes = parse_sizes(a.cache_size.as_deref().unwrap_or("4MiB"), "--cache-size")?;
+    if sizes.is_empty() {
+        return Err("--cache-size: give at least one size".into());
+    }
+    Ok(SimOptions {
+        trace,
+        sizes,
+        sweep: parse_sizes(a.sweep.as_deref().unwrap_or(&default_sweep), "--sweep")?,
+    })
+}
+
+/// Every factor a cell of `scenario` over `abis` can have (the first of
+/// two ABI factors with one name wins; names are unique in practice).
+fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<FactorInfo> {
+    let mut all = list::shared_factors(scenario);
+    for a in abis {
+        for f in a.info().factors_in(scenario) {
+            if !all.iter().any(|k| k.name == f.name) {
+                all.push(*f);
+            }
+        }
+    }
+    all
+}
+
+/// Runs a validated matrix.
+pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
+    let own = HostProfile::this();
+    let run_local = opts.host_profiles.contains(&own);
+    // The trace is read (or generated) before anything is written: a bad
+    // trace file is bad input.
+    let (inputs, trace_source, protocol) = match opts.scenario {
+        Scenario::Micro => (Inputs::default(), serde_json::Value::Null, opts.protocol),
+        Scenario::Sim => {
+            let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
+            let protocol = Protocol {
+                calls: trace.requests.len() as u64,
+                ..opts.protocol
+            };
+            let inputs = Inputs {
+                trace: trace.requests,
+            };
+            (inputs, trace.source, protocol)
+        }
+    };
+    // One plan per host profile: a child's cells differ by that factor.
+    let plans: Vec<Plan> = opts
+        .host_profiles
+        .iter()
+        .map(|&p| Plan::new(opts, p))
+        .collect();
+    let plan = plans
+        .iter()
+        .zip(&opts.host_profiles)
+        .find(|(_, p)| **p == own)
+        .map_or(&plans[0], |(plan, _)| plan);
+    if !plan.has_sandboxed() {
+        return Err(Failure::Usage(
+            "no sandboxed cell matches the options (check --runtime, --abi and --only)".into(),
+        ));
+    }
+    // Other host profiles: find or build their harness before writing anything.
+    let children = opts
+        .host_profiles
+        .iter()
+        .filter(|p| **p != own)
+        .map(|&p| children::prepare(p, opts.quiet))
+        .collect::<anyhow::Result<Vec<_>>>()
+        .map_err(Failure::Run)?;
+    let columns = plan.factor_columns();
+    let mut sink = Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?;
+    let mut info = RunInfo {
+        tool: concat!("abilab harness ", env!("CARGO_PKG_VERSION")).to_string(),
+        command: std::env::args().collect(),
+        started: rfc3339(SystemTime::now()),
+        finished: None,
+        options: RunOptions {
+            scenario: opts.scenario.to_string(),
+            runtimes: opts.runtimes.iter().map(ToString::to_string).collect(),
+            abis: opts.abis.iter().map(ToString::to_string).collect(),
+            calls: protocol.calls,
+            reps: protocol.reps,
+            warmup_s: protocol.warmup.as_secs_f64(),
+            trace: trace_source,
+            cache_sizes: opts.sim.sizes.iter().map(ToString::to_string).collect(),
+            sweep: opts.sim.sweep.iter().map(ToString::to_string).collect(),
+            order: opts.order.to_string(),
+            seed: opts.seed,
+            only: opts
+                .only
+                .iter()
+                .map(|o| OnlyInfo {
+                    factor: o.factor.to_string(),
+                    values: o.values.clone(),
+                })
+                .collect(),
+        },
+        host_profiles: opts.host_profiles.iter().map(ToString::to_string).collect(),
+        children: children
+            .iter()
+            .map(|c| ChildInfo {
+                host_profile: c.profile.to_string(),
+                binary: c.binary.clone(),
+            })
+            .collect(),
+        cells: plans.iter().map(|p| p.cells.len()).sum(),
+        status_counts: None,
+        fingerprint: Fingerprint::take(),
+    };
+    let write_run = |sink: &Sink, info: &RunInfo| {
+        sink.write_file("run.json", &info.to_json())
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing run.json: {e}")))
+    };
+    write_run(&sink, &info)?;
+
+    let mut records = Vec::new();
+    if run_local {
+        let progress = Progress::new(plan.cells.len(), protocol.reps, opts.quiet);
+        records = execute(plan, &protocol, &inputs, &mut sink, &progress)
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
+        progress.done();
+    }
+    let user_args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    for child in &children {
+        let dir = sink.dir().join(format!("host-{}", child.profile));
+        let rows = child
+            .run(&children::child_args(&user_args, &dir))
+            .map_err(Failure::Run)?;
+        let offset = records.len();
+        for mut r in rows {
+            r.run_index += offset;
+            sink.write(&r)
+                .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
+            records.push(r);
+        }
+    }
+    let count = |s: Status| records.iter().filter(|r| r.status == s).count();
+    let counts = StatusCounts {
+        ok: count(Status::Ok),
+        error: count(Status::Error),
+        unsupported: count(Status::Unsupported),
+    };
+    info.finished = Some(rfc3339(SystemTime::now()));
+    info.status_counts = Some(counts);
+    write_run(&sink, &info)?;
+
+    // Show cells in plan order, host profile by host profile.
+    let mut refs: Vec<&Record> = records.iter().collect();
+    refs.sort_by_key(|r| {
+        plans
+            .iter()
+            .enumerate()
+            .find_map(|(h, p)| Some((h, p.position(&r.cell)?)))
+    });
+    match opts.format {
+        Format::Table => {
+            print!("{}", output::table(&refs, &columns));
+            print!("{}", output::hit_ratios(&refs));
+        }
+        Format::Json => {
+            for r in &refs {
+                println!("{}", serde_json::to_string(r).expect("record serialises"));
+            }
+        }
+        Format::Csv => {
+            let text = std::fs::read_to_string(sink.dir().join("results.csv"))
+                .map_err(|e| Failure::Run(e.into()))?;
+            print!("{text}");
+        }
+    }
+    if !opts.quiet {
+        eprintln!(
+            "{} ok, {} error, {} unsupported; results in {}",
+            counts.ok,
+            counts.error,
+            counts.unsupported,
+            sink.dir().display()
+        );
+    }
+    Ok(if counts.error > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,103 @@
+//! The subcommands, each validating its arguments into typed options and
+//! doing the work. Bad input gets one line on stderr and exit code 2,
+//! before anything is written; a run whose cells failed exits with 1.
+
+pub mod list;
+pub mod matrix;
+pub mod sim;
+pub mod trace;
+
+use std::process::ExitCode;
+use std::str::FromStr;
+
+use clap::Parser;
+use factor::BadValue;
+
+use crate::cli::{Cli, Command, TraceCommand};
+use crate::factors::CacheSize;
+
+/// Why a command failed.
+#[derive(Debug)]
+pub enum Failure {
+    /// Bad input: exit code 2, nothing written.
+    Usage(String),
+    /// Something broke while running: exit code 1.
+    Run(anyhow::Error),
+}
+
+impl From<BadValue> for Failure {
+    fn from(e: BadValue) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+/// Parses the command line and runs it; returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            use clap::error::ErrorKind::{DisplayHelp, DisplayVersion};
+            if matches!(e.kind(), DisplayHelp | DisplayVersion) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // clap's message, first line only: one line per error.
+            let text = e.render().to_string();
+            eprintln!("{}", text.lines().next().unwrap_or("error: bad arguments"));
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::List => {
+            print!("{}", list::text());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Matrix(args) => matrix::options(&args).and_then(|o| matrix::run(&o)),
+        Command::Sim(args) => sim::run(&args),
+        Command::Trace(TraceCommand::Generate(args)) => trace::generate(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Run(e)) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `all`, or a comma-separated list of ids, deduplicated, in the order given.
+pub fn parse_list<T: FromStr<Err = BadValue> + Copy + PartialEq>(
+    s: &str,
+    all: &[T],
+) -> Result<Vec<T>, Failure> {
+    if s == "all" {
+        return Ok(all.to_vec());
+    }
+    let mut out = Vec::new();
+    for part in s.split(',').map(str::trim) {
+        let v = part.parse::<T>()?;
+        if !out.contains(&v) {
+            out.push(v);
+        }
+    }
+    Ok(out)
+}
+
+/// Parses a comma-separated list of cache sizes (`none` for an empty list).
+pub fn parse_sizes(s: &str, flag: &str) -> Result<Vec<CacheSize>, String> {
+    if s.trim() == "none" {
+        return Ok(Vec::new());
+    }
+    let mut out = Vec::new();
+    for part in s.split(',') {
+        let size: CacheSize = part.trim().parse().map_err(|e| format!("{flag}: {e}"))?;
+        if !out.contains(&size) {
+            out.push(size);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,93 @@
+//! Why a cell failed, typed: its class goes into the result files
+//! (`error_class`) beside the message, so a reader can tell a trap from a
+//! wrong answer without parsing text.
+
+use std::fmt;
+
+use runtimes::ErrorKind;
+
+factor::factor_enum! {
+    /// The kind of failure of a cell.
+    pub enum ErrorClass ("error class", "why a cell failed") {
+        /// The engine could not be created.
+        Engine = "engine",
+        /// The guest did not validate or compile.
+        Compile = "compile",
+        /// Instantiation failed.
+        Instantiate = "instantiate",
+        /// An export the ABI needs is missing.
+        MissingExport = "missing-export",
+        /// An export has the wrong type or signature.
+        ExportType = "export-type",
+        /// The guest trapped.
+        Trap = "trap",
+        /// A guest pointer or length fell outside its memory.
+        OutOfBounds = "out-of-bounds",
+        /// The guest broke the ABI's protocol.
+        Abi = "abi",
+        /// A payload from the guest did not decode.
+        Decode = "decode",
+        /// The guest computed something other than native.
+        WrongResult = "wrong-result",
+        /// The cell cannot run in this build or on this runtime.
+        Unsupported = "unsupported",
+        /// Too few replicates to summarise.
+        NoSamples = "no-samples",
+    }
+}
+
+/// A failed cell: its class and a one-line message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CellError {
+    /// What kind of failure.
+    pub class: ErrorClass,
+    /// What happened, in one line.
+    pub message: String,
+}
+
+impl CellError {
+    /// A failure of `class`.
+    pub fn new(class: ErrorClass, message: impl Into<String>) -> CellError {
+        CellError {
+            class,
+            message: message.into(),
+        }
+    }
+
+    /// The sandboxed result differs from native's.
+    #[cold]
+    pub fn wrong_result(message: impl Into<String>) -> CellError {
+        CellError::new(ErrorClass::WrongResult, message)
+    }
+}
+
+impl fmt::Display for CellError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl From<runtimes::Error> for CellError {
+    #[cold]
+    fn from(e: runtimes::Error) -> CellError {
+        let class = match e.kind() {
+            ErrorKind::NotCompiled(_) | ErrorKind::Unsupported(_) => ErrorClass::Unsupported,
+            ErrorKind::Engine(_) => ErrorClass::Engine,
+            ErrorKind::Compile(_) => ErrorClass::Compile,
+            ErrorKind::Instantiate(_) => ErrorClass::Instantiate,
+            ErrorKind::MissingExport(_) => ErrorClass::MissingExport,
+            ErrorKind::ExportType { .. } => ErrorClass::ExportType,
+            ErrorKind::Trap(_) => ErrorClass::Trap,
+            ErrorKind::OutOfBounds { .. } => ErrorClass::OutOfBounds,
+            ErrorKind::Abi(_) => ErrorClass::Abi,
+            ErrorKind::Decode(_) => ErrorClass::Decode,
+        };
+        CellError::new(class, e.to_string())
+    }
+}
+
+impl From<std::convert::Infallible> for CellError {
+    fn from(e: std::convert::Infallible) -> CellError {
+        match e {}
+    }
+}

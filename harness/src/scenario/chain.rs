@@ -1,0 +1,93 @@
+//! The steps every sandboxed cell takes, whatever its scenario: the runtime
+//! becomes an engine type ([`runtimes::visit`]), the ABI choice a type with
+//! its own factors typed ([`with_abi`]), the caching and call style a
+//! [`Linkage`] type; then the scenario's [`ScenarioStep`] runs with
+//! everything monomorphic, and [`load`] compiles and instantiates the guest
+//! with both phases timed.
+
+use std::time::Instant;
+
+use abi_api::{Abi, Loader};
+use runtimes::{
+    CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineVisitor, Linkage, RuntimeId,
+    UncachedTyped, UncachedUntyped,
+};
+
+use super::{Outcome, Phases};
+use crate::abis::{AbiChoice, AbiVisitor, with_abi};
+use crate::error::CellError;
+
+/// What a scenario does once the engine, the ABI and the linkage are types.
+pub trait ScenarioStep {
+    /// Runs the cell.
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome;
+}
+
+/// Runs a sandboxed cell: `step` with the runtime, ABI and linkage chosen.
+pub fn sandboxed<S: ScenarioStep>(
+    runtime: RuntimeId,
+    abi: AbiChoice,
+    caching: Caching,
+    call: CallStyle,
+    step: S,
+) -> Outcome {
+    let step = EngineStep {
+        abi,
+        caching,
+        call,
+        step,
+    };
+    runtimes::visit(runtime, step).unwrap_or_else(Outcome::failed)
+}
+
+struct EngineStep<S> {
+    abi: AbiChoice,
+    caching: Caching,
+    call: CallStyle,
+    step: S,
+}
+
+impl<S: ScenarioStep> EngineVisitor for EngineStep<S> {
+    type Output = Outcome;
+    fn visit<E: Engine>(self, engine: E) -> Outcome {
+        with_abi(self.abi, AbiStep { engine, step: self })
+    }
+}
+
+struct AbiStep<E, S> {
+    engine: E,
+    step: EngineStep<S>,
+}
+
+impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
+    type Output = Outcome;
+    fn visit<A: Abi>(self, own: A::Factors) -> Outcome {
+        let (engine, step) = (self.engine, self.step.step);
+        match (self.step.caching, self.step.call) {
+            (Caching::Cached, CallStyle::Typed) => step.run::<E, A, CachedTyped>(engine, own),
+            (Caching::Cached, CallStyle::Untyped) => step.run::<E, A, CachedUntyped>(engine, own),
+            (Caching::Uncached, CallStyle::Typed) => step.run::<E, A, UncachedTyped>(engine, own),
+            (Caching::Uncached, CallStyle::Untyped) => {
+                step.run::<E, A, UncachedUntyped>(engine, own)
+            }
+        }
+    }
+}
+
+/// The built-in guest of ABI `A` (`guests/<id>`).
+pub fn guest<A: Abi>() -> &'static [u8] {
+    guest_artifacts::guest(A::ID).expect("every registered ABI has a guest (tested)")
+}
+
+/// Compiles and instantiates once, timing both phases.
+pub fn load<Ld: Loader>(loader: &Ld, wasm: &[u8]) -> Result<(Ld::Host, Phases), CellError> {
+    let t0 = Instant::now();
+    let module = loader.compile(wasm)?;
+    let t1 = Instant::now();
+    let host = loader.instantiate(&module)?;
+    let phases = Phases {
+        compile_s: Some((t1 - t0).as_secs_f64()),
+        instantiate_s: Some(t1.elapsed().as_secs_f64()),
+    };
+    Ok((host, phases))
+}
