@@ -9,7 +9,7 @@ use factor::{FactorSet, FactorValue, Scenario};
 use runtimes::RuntimeId;
 
 use crate::abis::{AbiChoice, AbiId};
-use crate::factors::{HostProfile, MicroLink, MicroWork, SimLink, SimWork};
+use crate::factors::{HostProfile, MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
 
 /// A cell of some scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -18,6 +18,8 @@ pub enum Cell {
     Micro(Spec<MicroWork, MicroLink>),
     /// The cache simulator.
     Sim(Spec<SimWork, SimLink>),
+    /// Records, text, lists and HTTP-like messages (no link factors).
+    Payload(Spec<PayloadWork, ()>),
 }
 
 /// A cell of one scenario: its work, natively or in a sandbox.
@@ -68,6 +70,7 @@ impl Cell {
         match self {
             Cell::Micro(_) => Scenario::Micro,
             Cell::Sim(_) => Scenario::Sim,
+            Cell::Payload(_) => Scenario::Payload,
         }
     }
 
@@ -77,6 +80,7 @@ impl Cell {
         match self {
             Cell::Micro(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
             Cell::Sim(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
+            Cell::Payload(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
         }
     }
 
@@ -90,6 +94,7 @@ impl Cell {
         match self {
             Cell::Micro(s) => s.host,
             Cell::Sim(s) => s.host,
+            Cell::Payload(s) => s.host,
         }
     }
 
@@ -109,6 +114,7 @@ impl Cell {
         match self {
             Cell::Micro(s) => s.values(Scenario::Micro),
             Cell::Sim(s) => s.values(Scenario::Sim),
+            Cell::Payload(s) => s.values(Scenario::Payload),
         }
     }
 
@@ -117,6 +123,7 @@ impl Cell {
         match self {
             Cell::Micro(s) => Cell::Micro(s.native()),
             Cell::Sim(s) => Cell::Sim(s.native()),
+            Cell::Payload(s) => Cell::Payload(s.native()),
         }
     }
 

@@ -16,6 +16,7 @@ pub use micro::Operand;
 pub use runtimes::{Caching, CallStyle};
 
 pub use cachesim::Policy;
+pub use payload::{Direction, Shape, Size};
 
 factor_enum! {
     /// The build of the harness a cell ran in (see docs/methodology.md).
@@ -67,8 +68,18 @@ factor_enum! {
         call (ABIs that can carry one)") {
         /// One call per request.
         One = "1",
-        /// 256 requests per call.
+        /// 4 requests per call.
+        B4 = "4",
+        /// 16.
+        B16 = "16",
+        /// 64.
+        B64 = "64",
+        /// 256.
         B256 = "256",
+        /// 1024.
+        B1024 = "1024",
+        /// 4096.
+        B4096 = "4096",
     }
 }
 
@@ -77,7 +88,12 @@ impl Batch {
     pub fn len(self) -> usize {
         match self {
             Batch::One => 1,
+            Batch::B4 => 4,
+            Batch::B16 => 16,
+            Batch::B64 => 64,
             Batch::B256 => 256,
+            Batch::B1024 => 1024,
+            Batch::B4096 => 4096,
         }
     }
 
@@ -101,14 +117,14 @@ impl CacheSize {
 
 impl fmt::Display for CacheSize {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.pad(&crate::size::format(self.0))
+        f.pad(&analysis::units::format_size(self.0))
     }
 }
 
 impl FromStr for CacheSize {
     type Err = BadValue;
     fn from_str(s: &str) -> Result<Self, BadValue> {
-        match crate::size::parse(s) {
+        match analysis::units::parse_size_checked(s) {
             Ok(0) => Err(BadValue {
                 factor: Self::NAME,
                 given: s.to_string(),
@@ -174,6 +190,20 @@ factor_set! {
     }
 }
 
+factor_set! {
+    /// What a payload cell moves, natively or not. (A sandboxed payload
+    /// cell has no link factors: typed calls through cached handles; the
+    /// paper's caching and call-style factors are the micro scenario's.)
+    pub struct PayloadWork {
+        /// The value's shape.
+        pub shape: Shape,
+        /// Which way it travels.
+        pub direction: Direction,
+        /// How big it is.
+        pub size: Size,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,7 +218,10 @@ mod tests {
         );
         let names: Vec<&str> = MicroLink::INFO.iter().map(|i| i.name).collect();
         assert_eq!(names, ["caching", "call", "loading"]);
-        assert_eq!(SimLink::combinations(Scenario::Sim).len(), 4);
+        assert_eq!(
+            SimLink::combinations(Scenario::Sim).len(),
+            Caching::ALL.len() * Batch::ALL.len()
+        );
     }
 
     #[test]

@@ -1,10 +1,7 @@
 //! The environment of a run, recorded in `run.json`: what built the binary
 //! and what machine ran it. A figure without this is not comparable.
 
-use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-use serde::{Deserialize, Serialize};
 
 /// Environment variables that change what a run measures, recorded when set.
 /// `RUST_BACKTRACE` matters most: with it, every error built with a
@@ -20,96 +17,63 @@ const ENV_VARS: &[&str] = &[
     "LLVM_SYS_221_PREFIX",
 ];
 
-/// The binary and the machine.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Fingerprint {
-    /// `git rev-parse HEAD` when the binary was built.
-    pub git_commit: String,
-    /// Whether tracked files differed from that commit.
-    pub git_dirty: bool,
-    /// `rustc -V` of the compiler that built it.
-    pub rustc: String,
-    /// The cargo profile directory the binary was built into.
-    pub cargo_profile: String,
-    /// Its opt-level.
-    pub opt_level: String,
-    /// Host profile of the cells (`release`, `debug` or `dev`).
-    pub host_profile: String,
-    /// name → version of the runtime and ABI crates, from Cargo.lock.
-    pub crate_versions: BTreeMap<String, String>,
-    /// Runtime backends compiled in.
-    pub features: Vec<String>,
-    /// CPU model name from /proc/cpuinfo.
-    pub cpu_model: String,
-    /// Logical CPUs available to the process.
-    pub cores: usize,
-    /// CPU frequency governor, when the kernel exposes it.
-    pub cpu_governor: Option<String>,
-    /// Kernel name and release.
-    pub os: String,
-    /// Physical memory, bytes.
-    pub memory_bytes: Option<u64>,
-    /// Variables from a fixed list that were set.
-    pub env: BTreeMap<String, String>,
-}
+pub use analysis::data::Fingerprint;
 
-impl Fingerprint {
-    /// Reads the environment now.
-    pub fn take() -> Fingerprint {
-        let read = |p: &str| std::fs::read_to_string(p).ok();
-        let cpuinfo = read("/proc/cpuinfo").unwrap_or_default();
-        let cpu_model = cpuinfo
-            .lines()
-            .find_map(|l| l.strip_prefix("model name"))
-            .and_then(|l| l.split_once(':'))
-            .map(|(_, v)| v.trim().to_string())
-            .unwrap_or_else(|| "unknown".into());
-        let memory_bytes = read("/proc/meminfo").and_then(|m| {
-            let kb = m.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
-            Some(
-                kb.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()?
-                    * 1024,
-            )
-        });
-        let os = format!(
-            "{} {}",
-            std::env::consts::OS,
-            read("/proc/sys/kernel/osrelease")
-                .unwrap_or_default()
+/// Reads the environment now.
+pub fn take() -> Fingerprint {
+    let read = |p: &str| std::fs::read_to_string(p).ok();
+    let cpuinfo = read("/proc/cpuinfo").unwrap_or_default();
+    let cpu_model = cpuinfo
+        .lines()
+        .find_map(|l| l.strip_prefix("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| "unknown".into());
+    let memory_bytes = read("/proc/meminfo").and_then(|m| {
+        let kb = m.lines().find_map(|l| l.strip_prefix("MemTotal:"))?;
+        Some(
+            kb.trim()
+                .trim_end_matches("kB")
                 .trim()
-        );
-        Fingerprint {
-            git_commit: env!("ABILAB_GIT_COMMIT").to_string(),
-            git_dirty: env!("ABILAB_GIT_DIRTY") == "true",
-            rustc: env!("ABILAB_RUSTC").to_string(),
-            cargo_profile: env!("ABILAB_PROFILE").to_string(),
-            opt_level: env!("ABILAB_OPT_LEVEL").to_string(),
-            host_profile: crate::factors::HostProfile::this().to_string(),
-            crate_versions: env!("ABILAB_CRATE_VERSIONS")
-                .split(',')
-                .filter_map(|nv| nv.split_once('@'))
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            features: runtimes::RuntimeId::ALL
-                .iter()
-                .filter(|r| r.compiled_in())
-                .map(|r| r.id().to_string())
-                .collect(),
-            cpu_model,
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
-                .map(|s| s.trim().to_string()),
-            os: os.trim().to_string(),
-            memory_bytes,
-            env: ENV_VARS
-                .iter()
-                .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
-                .collect(),
-        }
+                .parse::<u64>()
+                .ok()?
+                * 1024,
+        )
+    });
+    let os = format!(
+        "{} {}",
+        std::env::consts::OS,
+        read("/proc/sys/kernel/osrelease")
+            .unwrap_or_default()
+            .trim()
+    );
+    Fingerprint {
+        git_commit: env!("ABILAB_GIT_COMMIT").to_string(),
+        git_dirty: env!("ABILAB_GIT_DIRTY") == "true",
+        rustc: env!("ABILAB_RUSTC").to_string(),
+        cargo_profile: env!("ABILAB_PROFILE").to_string(),
+        opt_level: env!("ABILAB_OPT_LEVEL").to_string(),
+        host_profile: crate::factors::HostProfile::this().to_string(),
+        crate_versions: env!("ABILAB_CRATE_VERSIONS")
+            .split(',')
+            .filter_map(|nv| nv.split_once('@'))
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        features: runtimes::RuntimeId::ALL
+            .iter()
+            .filter(|r| r.compiled_in())
+            .map(|r| r.id().to_string())
+            .collect(),
+        cpu_model,
+        cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+        cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
+            .map(|s| s.trim().to_string()),
+        os: os.trim().to_string(),
+        memory_bytes,
+        env: ENV_VARS
+            .iter()
+            .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
+            .collect(),
     }
 }
 
@@ -164,7 +128,7 @@ mod tests {
 
     #[test]
     fn fingerprint_reads_this_machine() {
-        let f = Fingerprint::take();
+        let f = take();
         assert!(f.cores >= 1);
         assert!(!f.rustc.is_empty());
         assert!(

@@ -21,6 +21,5 @@ pub mod output;
 pub mod plan;
 pub mod run;
 pub mod scenario;
-pub mod size;
-pub mod stats;
+pub use analysis::stats;
 pub mod workload;

@@ -32,6 +32,8 @@ pub trait Subject {
 /// The raw outcome of measuring a subject.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Samples {
+    /// Calls (or requests) per replicate.
+    pub calls: u64,
     /// Every timed replicate, seconds, in the order they ran.
     pub replicate_s: Vec<f64>,
     /// Untimed warm-up replicates that ran first.
@@ -62,6 +64,7 @@ pub fn measure(
         tick();
     }
     Ok(Samples {
+        calls: protocol.calls,
         replicate_s,
         warmup_reps,
     })

@@ -13,7 +13,7 @@ use crate::abis::AbiId;
 use crate::cell::Cell;
 use crate::factors::{CacheSize, HostProfile};
 use crate::measure::Protocol;
-use crate::scenario::{micro, sim};
+use crate::scenario::{micro, payload, sim};
 use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
@@ -121,6 +121,7 @@ impl Plan {
                 &opts.sim.sizes,
                 &opts.sim.sweep,
             ),
+            Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
         };
         Plan::from_cells(cells, &opts.only, opts.order, opts.seed)
     }

@@ -7,7 +7,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cell::Cell;
 use crate::measure::Protocol;
-use crate::output::{Record, Sink, Status};
+use crate::output::{self, Record, Sink, Status};
 use crate::plan::Plan;
 use crate::scenario;
 
@@ -35,7 +35,7 @@ pub fn execute(
         } else {
             native_means.get(&cell.baseline()).copied()
         };
-        let record = Record::new(cell, &outcome, protocol, native_mean, run_index);
+        let record = output::record(cell, &outcome, protocol, native_mean, run_index);
         if let (true, Some(mean)) = (cell.is_native(), record.mean_s) {
             native_means.insert(*cell, mean);
         }

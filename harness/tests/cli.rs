@@ -5,7 +5,7 @@ use std::path::Path;
 use abi_api::{FactorSet, Scenario};
 use assert_cmd::Command;
 use harness::abis::AbiId;
-use harness::factors::{MicroLink, Operand};
+use harness::factors::{Loading, MicroLink, Operand};
 use runtimes::RuntimeId;
 use serde_json::Value;
 
@@ -36,6 +36,10 @@ fn quick_matrix_writes_three_consistent_files() {
             "all",
             "--abi",
             "all",
+            // Hotload compiles the guest in every replicate (LLVM: ~0.4 s
+            // each); the other tests cover it on one runtime.
+            "--only",
+            "loading=preload",
         ])
         .arg("--out")
         .arg(&out)
@@ -51,6 +55,7 @@ fn quick_matrix_writes_three_consistent_files() {
     let micro_cells = |abi: AbiId| -> usize {
         MicroLink::combinations(Scenario::Micro)
             .iter()
+            .filter(|l| l.loading == Loading::Preload)
             .map(|l| Operand::ALL.len() * abi.choices(Scenario::Micro, l.caching).len())
             .sum()
     };

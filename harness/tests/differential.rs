@@ -5,8 +5,13 @@
 //! passes its tests without running them; an ABI that cannot run on a
 //! runtime must refuse cleanly.
 
-use abi_api::{Abi, FactorSet, Loader, MicroVisitor, Multiply, Scenario, SimVisitor, Simulator};
+use abi_api::{
+    Abi, FactorSet, Loader, MicroVisitor, Multiply, PayloadVisitor, Scenario, SimVisitor, Simulator,
+};
 use cachesim::{Policy, Request};
+use harness::factors::PayloadWork;
+use harness::scenario::payload::calls_loop;
+use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{
     CachedTyped, CachedUntyped, Engine, EngineVisitor, ErrorKind, Linkage, RuntimeId,
     UncachedTyped, UncachedUntyped,
@@ -163,6 +168,46 @@ impl SimVisitor for SimCheck<'_> {
     }
 }
 
+struct PayloadCheck<'a> {
+    label: &'a str,
+    wasm: &'a [u8],
+}
+
+impl PayloadVisitor for PayloadCheck<'_> {
+    type Output = usize;
+    fn visit<Ld: Loader>(self, loader: Ld) -> usize
+    where
+        Ld::Host: Exchange<Error = runtimes::Error> + 'static,
+    {
+        let mut host = load(self.label, &loader, self.wasm);
+        let mut checked = 0;
+        for &shape in Shape::ALL {
+            for &direction in Direction::ALL {
+                if Ld::Host::carries(shape, direction).is_err() {
+                    continue;
+                }
+                let sweep = Size::sweep(shape);
+                for size in [sweep[0], sweep[sweep.len() - 1]] {
+                    let work = PayloadWork {
+                        shape,
+                        direction,
+                        size,
+                    };
+                    let inputs = Inputs::build(shape, size);
+                    let calls = payload::DISTINCT as u64 + 1;
+                    let got = calls_loop(&mut host, work, &inputs, calls).unwrap_or_else(|e| {
+                        panic!("{}: {shape} {direction} {size}: {e}", self.label)
+                    });
+                    let Ok(want) = calls_loop(&mut payload::Native, work, &inputs, calls);
+                    assert_eq!(got, want, "{}: {shape} {direction} {size}", self.label);
+                    checked += 1;
+                }
+            }
+        }
+        checked
+    }
+}
+
 /// One scenario check of ABI `A` with linkage `L` and own factors `own`
 /// on a fresh engine.
 struct OnEngine<A: Abi, L> {
@@ -201,6 +246,13 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
                 };
                 A::sim::<E, L, _>(engine, self.own, v)
             }
+            Scenario::Payload => {
+                let v = PayloadCheck {
+                    label: &label,
+                    wasm,
+                };
+                A::payload::<E, L, _>(engine, self.own, v)
+            }
         }
     }
 }
@@ -216,7 +268,7 @@ fn check<A: Abi, L: Linkage>(runtime: RuntimeId) {
     let mut refused = 0;
     for &scenario in A::SCENARIOS {
         let batches: &[usize] = match scenario {
-            Scenario::Sim if A::BATCHES => &[1, 7, 256],
+            Scenario::Sim if A::BATCHES => &[1, 7, 4096],
             _ => &[1],
         };
         for own in A::Factors::combinations(scenario) {

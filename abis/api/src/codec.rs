@@ -5,7 +5,10 @@
 //! and the guest decodes with the very same code (as extism's `convert`
 //! crate does for its encodings), so the two sides cannot drift apart.
 
+use alloc::borrow::Cow;
+
 use cachesim::{Request, Stats};
+use payload::{HttpRequest, HttpResponse, Record, Shape};
 
 /// A byte encoding of every message a scenario passes through memory.
 ///
@@ -38,11 +41,88 @@ pub trait Codec: 'static {
     fn encode_stats(s: Stats, out: &mut [u8]) -> Option<usize>;
     /// Reads them back.
     fn decode_stats(bytes: &[u8]) -> Option<Stats>;
+
+    /// A batch of simulator requests, sent in one call.
+    fn encode_requests(rs: &[Request], out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_requests`]'s output.
+    fn size_requests(rs: &[Request]) -> usize;
+    /// Calls `each` on every request of a batch, in order; `None` (after
+    /// any number of calls) if the bytes are not a batch.
+    fn decode_requests(bytes: &[u8], each: impl FnMut(Request)) -> Option<()>;
+
+    /// Whether the encoding carries the payload `shape`, or why not.
+    fn carries(shape: Shape) -> Result<(), &'static str> {
+        let _ = shape;
+        Ok(())
+    }
+
+    /// The payload record.
+    fn encode_record(r: &Record, out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_record`]'s output.
+    fn size_record(r: &Record) -> usize;
+    /// Reads it back.
+    fn decode_record(bytes: &[u8]) -> Option<Record>;
+
+    /// Payload text.
+    fn encode_str(s: &str, out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_str`]'s output.
+    fn size_str(s: &str) -> usize;
+    /// Reads it back, in place where the encoding allows.
+    fn decode_str(bytes: &[u8]) -> Option<Cow<'_, str>>;
+    /// The digest of the text in `bytes` (default: decode, then digest).
+    fn digest_str(bytes: &[u8]) -> Option<u64> {
+        Self::decode_str(bytes).map(|s| payload::Digest::new().str(&s).finish())
+    }
+
+    /// A payload list.
+    fn encode_list(xs: &[u32], out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_list`]'s output.
+    fn size_list(xs: &[u32]) -> usize;
+    /// Reads it back, in place where the encoding allows.
+    fn decode_list(bytes: &[u8]) -> Option<Cow<'_, [u32]>>;
+    /// The digest of the list in `bytes` (default: decode, then digest).
+    fn digest_list(bytes: &[u8]) -> Option<u64> {
+        Self::decode_list(bytes).map(|xs| payload::digest_list(&xs))
+    }
+
+    /// A payload request.
+    fn encode_request_msg(r: &HttpRequest, out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_request_msg`]'s output.
+    fn size_request_msg(r: &HttpRequest) -> usize;
+    /// Reads it back.
+    fn decode_request_msg(bytes: &[u8]) -> Option<HttpRequest>;
+    /// The digest of the request in `bytes` (default: decode, then digest).
+    fn digest_request_msg(bytes: &[u8]) -> Option<u64> {
+        Self::decode_request_msg(bytes).map(|r| payload::digest_request(&r))
+    }
+
+    /// A payload response.
+    fn encode_response_msg(r: &HttpResponse, out: &mut [u8]) -> Option<usize>;
+    /// Exact size of [`Codec::encode_response_msg`]'s output.
+    fn size_response_msg(r: &HttpResponse) -> usize;
+    /// Reads it back.
+    fn decode_response_msg(bytes: &[u8]) -> Option<HttpResponse>;
+    /// The digest of the response in `bytes` (default: decode, then digest).
+    fn digest_response_msg(bytes: &[u8]) -> Option<u64> {
+        Self::decode_response_msg(bytes).map(|r| payload::digest_response(&r))
+    }
+}
+
+/// Encodes `v` into a fresh vector with `encode`/`size`: for guests and
+/// tests, which write into memory they own.
+pub fn to_vec<T: ?Sized>(
+    v: &T,
+    size: impl Fn(&T) -> usize,
+    encode: impl Fn(&T, &mut [u8]) -> Option<usize>,
+) -> Option<alloc::vec::Vec<u8>> {
+    let mut out = alloc::vec![0u8; size(v)];
+    let n = encode(v, &mut out)?;
+    (n == out.len()).then_some(out)
 }
 
 /// Declares the registration type of a memory-sharing ABI.
 ///
-/// Every [`Codec`] ABI runs both scenarios through `memory::micro` and `memory::sim`
+/// Every [`Codec`] ABI runs every scenario through `memory::micro`, `memory::sim` and `memory::payload`
 /// with [`CodecFactors`](crate::memory::CodecFactors); only its name, description and codec differ, so
 /// that is all a declaration says. Its guest crate is one line,
 /// `abi_api::export_codec_guest!(<codec>);`. The declaration is empty in
@@ -77,8 +157,12 @@ macro_rules! codec_abi {
         impl $crate::Abi for $name {
             const ID: &'static str = $id;
             const ABOUT: &'static str = $about;
-            const SCENARIOS: &'static [$crate::Scenario] =
-                &[$crate::Scenario::Micro, $crate::Scenario::Sim];
+            const SCENARIOS: &'static [$crate::Scenario] = &[
+                $crate::Scenario::Micro,
+                $crate::Scenario::Sim,
+                $crate::Scenario::Payload,
+            ];
+            const BATCHES: bool = true;
             type Factors = $crate::memory::CodecFactors;
 
             fn micro<E: $crate::Engine, L: $crate::Linkage, V: $crate::MicroVisitor>(
@@ -95,6 +179,14 @@ macro_rules! codec_abi {
                 visitor: V,
             ) -> $crate::Result<V::Output> {
                 Ok($crate::memory::sim::<E, L, $codec, V>(engine, own.memory, visitor))
+            }
+
+            fn payload<E: $crate::Engine, L: $crate::Linkage, V: $crate::PayloadVisitor>(
+                engine: E,
+                own: Self::Factors,
+                visitor: V,
+            ) -> $crate::Result<V::Output> {
+                Ok($crate::memory::payload::<E, L, $codec, V>(engine, own.memory, visitor))
             }
         }
     };

@@ -10,8 +10,10 @@
 //!  static:  host writes the payload at BUFFER, calls op(ptr, len)
 //!  dynamic: host calls abi_alloc(len) → ptr (a fresh heap block), writes the
 //!           payload there, calls op(ptr, len); the op frees the block
-//!  results: scalars come back directly; a payload comes back in OUTPUT as
-//!           an i64 cap<<32 | ptr that the host bounds-checks before reading
+//!  results: scalars come back directly; a small payload (the simulator's
+//!           stats) comes back in OUTPUT, a payload message in a guest-owned
+//!           growable block (8-aligned, kept until the next message), both
+//!           as an i64 len<<32 | ptr that the host bounds-checks before reading
 //! ```
 //!
 //! Who allocates: the guest (its heap and its two static buffers). Who
@@ -109,9 +111,30 @@ pub fn output(bytes: &[u8]) -> i64 {
     ((bytes.len() as i64) << 32) | (OUTPUT.ptr() as usize as u32 as i64)
 }
 
+/// Writes a message of `len` bytes into the guest-owned message block
+/// (grown as needed, 8-aligned so in-place decoders can read it, reused by
+/// the next message) with `fill`, which returns the bytes written; returns
+/// the block packed as `len << 32 | ptr` for the host to read.
+///
+/// A `fill` that writes other than `len` bytes traps the guest: the codec
+/// broke its own size promise.
+pub fn output_message(len: usize, fill: impl FnOnce(&mut [u8]) -> Option<usize>) -> i64 {
+    MESSAGE.with(|block| {
+        block.clear();
+        block.resize(len.div_ceil(8), 0);
+        // SAFETY: the u64 block has at least `len` initialised bytes.
+        let bytes = unsafe { std::slice::from_raw_parts_mut(block.as_mut_ptr().cast::<u8>(), len) };
+        assert_eq!(fill(bytes), Some(len), "encoder wrote other than its size");
+        ((len as i64) << 32) | (block.as_ptr() as usize as u32 as i64)
+    })
+}
+
+/// The block payload messages leave the guest in (see [`output_message`]).
+static MESSAGE: Global<Vec<u64>> = Global::new();
+
 /// Re-exports for the guest macros; not part of the API.
 #[doc(hidden)]
-pub use {cachesim, micro};
+pub use {cachesim, micro, payload};
 
 /// A global value in a single-threaded guest, created on first use.
 pub struct Global<T>(UnsafeCell<Option<T>>);
@@ -231,6 +254,158 @@ macro_rules! export_codec_guest {
             let n = <$codec as $crate::Codec>::encode_stats($crate::guest::sim_stats(), &mut buf)
                 .expect("stats fit in 256 bytes");
             $crate::guest::output(&buf[..n])
+        }
+
+        /// Simulator: a batch of requests; the number of hits.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_send_batch(ptr: i32, len: i32) -> i32 {
+            $crate::guest::with_input(ptr, len, |bytes| {
+                let mut hits = 0i32;
+                <$codec as $crate::Codec>::decode_requests(bytes, |r| {
+                    hits += $crate::guest::sim_send(r)
+                })
+                .expect("malformed batch payload");
+                hits
+            })
+        }
+
+        $crate::export_payload!($codec);
+    };
+}
+
+/// Expands to the payload scenario's twelve exports over a [`Codec`]
+/// (`abi_api::exports::payload` names them): `in` digests the message in
+/// place where the codec can, `out` builds the message from a seed,
+/// `roundtrip` decodes, transforms and encodes. Part of
+/// [`export_codec_guest!`].
+#[macro_export]
+macro_rules! export_payload {
+    ($codec:ty) => {
+        /// Payload: a record in; its digest.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_record_in(ptr: i32, len: i32) -> i64 {
+            use $crate::guest::payload;
+            $crate::guest::with_input(ptr, len, |b| {
+                let r = <$codec as $crate::Codec>::decode_record(b).expect("malformed record");
+                payload::digest_record(&r) as i64
+            })
+        }
+
+        /// Payload: the record for `seed`, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_record_out(seed: i64) -> i64 {
+            use $crate::guest::payload;
+            let r = payload::make_record(seed as u64);
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_record(&r), |o| {
+                <$codec as $crate::Codec>::encode_record(&r, o)
+            })
+        }
+
+        /// Payload: a record in, transformed, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_record_roundtrip(ptr: i32, len: i32) -> i64 {
+            use $crate::guest::payload;
+            let r = $crate::guest::with_input(ptr, len, |b| {
+                let r = <$codec as $crate::Codec>::decode_record(b).expect("malformed record");
+                payload::transform_record(&r)
+            });
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_record(&r), |o| {
+                <$codec as $crate::Codec>::encode_record(&r, o)
+            })
+        }
+
+        /// Payload: text in; its digest.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_string_in(ptr: i32, len: i32) -> i64 {
+            $crate::guest::with_input(ptr, len, |b| {
+                <$codec as $crate::Codec>::digest_str(b).expect("malformed text") as i64
+            })
+        }
+
+        /// Payload: `len` bytes of text for `seed`, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_string_out(seed: i64, len: i32) -> i64 {
+            use $crate::guest::payload;
+            let s = payload::make_string(seed as u64, len.max(0) as usize);
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_str(&s), |o| {
+                <$codec as $crate::Codec>::encode_str(&s, o)
+            })
+        }
+
+        /// Payload: text in, upper-cased, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_string_roundtrip(ptr: i32, len: i32) -> i64 {
+            use $crate::guest::payload;
+            let s = $crate::guest::with_input(ptr, len, |b| {
+                let s = <$codec as $crate::Codec>::decode_str(b).expect("malformed text");
+                payload::transform_string(&s)
+            });
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_str(&s), |o| {
+                <$codec as $crate::Codec>::encode_str(&s, o)
+            })
+        }
+
+        /// Payload: a list in; its digest.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_list_in(ptr: i32, len: i32) -> i64 {
+            $crate::guest::with_input(ptr, len, |b| {
+                <$codec as $crate::Codec>::digest_list(b).expect("malformed list") as i64
+            })
+        }
+
+        /// Payload: `n` numbers for `seed`, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_list_out(seed: i64, n: i32) -> i64 {
+            use $crate::guest::payload;
+            let xs = payload::make_list(seed as u64, n.max(0) as usize);
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_list(&xs), |o| {
+                <$codec as $crate::Codec>::encode_list(&xs, o)
+            })
+        }
+
+        /// Payload: a list in, transformed, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_list_roundtrip(ptr: i32, len: i32) -> i64 {
+            use $crate::guest::payload;
+            let xs = $crate::guest::with_input(ptr, len, |b| {
+                let xs = <$codec as $crate::Codec>::decode_list(b).expect("malformed list");
+                payload::transform_list(&xs)
+            });
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_list(&xs), |o| {
+                <$codec as $crate::Codec>::encode_list(&xs, o)
+            })
+        }
+
+        /// Payload: a request in; its digest.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_nested_in(ptr: i32, len: i32) -> i64 {
+            $crate::guest::with_input(ptr, len, |b| {
+                <$codec as $crate::Codec>::digest_request_msg(b).expect("malformed request") as i64
+            })
+        }
+
+        /// Payload: the response for `seed` with a `body_len`-byte body, out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_nested_out(seed: i64, body_len: i32) -> i64 {
+            use $crate::guest::payload;
+            let r = payload::make_response(seed as u64, body_len.max(0) as usize);
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_response_msg(&r), |o| {
+                <$codec as $crate::Codec>::encode_response_msg(&r, o)
+            })
+        }
+
+        /// Payload: a request in, answered, the response out.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_nested_roundtrip(ptr: i32, len: i32) -> i64 {
+            use $crate::guest::payload;
+            let r = $crate::guest::with_input(ptr, len, |b| {
+                let r =
+                    <$codec as $crate::Codec>::decode_request_msg(b).expect("malformed request");
+                payload::respond(&r)
+            });
+            $crate::guest::output_message(<$codec as $crate::Codec>::size_response_msg(&r), |o| {
+                <$codec as $crate::Codec>::encode_response_msg(&r, o)
+            })
         }
     };
 }

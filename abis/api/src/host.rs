@@ -71,6 +71,16 @@ pub trait SimVisitor {
         Ld::Host: Simulator<Error = Error> + 'static;
 }
 
+/// Receives the loader of an ABI's payload host.
+pub trait PayloadVisitor {
+    /// What the visit produces.
+    type Output;
+    /// Called with the loader.
+    fn visit<Ld: Loader>(self, loader: Ld) -> Self::Output
+    where
+        Ld::Host: payload::Exchange<Error = Error> + 'static;
+}
+
 /// One way of passing a scenario's data across the sandbox boundary.
 ///
 /// Implemented by a zero-sized type in the ABI's crate and registered with
@@ -123,6 +133,17 @@ pub trait Abi: 'static {
     ) -> Result<V::Output> {
         let _ = (engine, own, visitor);
         Err(no_scenario(Self::ID, Scenario::Sim))
+    }
+
+    /// The same for the payload host; the host says which shapes and
+    /// directions it carries (`payload::Exchange::carries`).
+    fn payload<E: Engine, L: Linkage, V: PayloadVisitor>(
+        engine: E,
+        own: Self::Factors,
+        visitor: V,
+    ) -> Result<V::Output> {
+        let _ = (engine, own, visitor);
+        Err(no_scenario(Self::ID, Scenario::Payload))
     }
 }
 

@@ -8,6 +8,8 @@
 //! call style) as types; the ABI never sees a timer. Registering an ABI
 //! with the harness is one line; see `docs/adding-an-abi.md`.
 
+extern crate alloc;
+
 mod codec;
 #[cfg(feature = "guest")]
 pub mod guest;
@@ -16,7 +18,7 @@ mod host;
 #[cfg(not(target_family = "wasm"))]
 pub mod memory;
 
-pub use codec::Codec;
+pub use codec::{Codec, to_vec};
 /// The factor vocabulary, for ABI crates declaring their own factors.
 pub use factor::{self, Factor, FactorSet, Scenario, factor_enum, factor_set};
 #[cfg(not(target_family = "wasm"))]
@@ -36,4 +38,31 @@ pub mod exports {
     pub const SIM_SEND: &str = "sim_send";
     /// The counters.
     pub const SIM_STATS: &str = "sim_stats";
+    /// A batch of requests in one call; returns the number of hits.
+    pub const SIM_SEND_BATCH: &str = "sim_send_batch";
+
+    use payload::{Direction, Shape};
+
+    /// The payload scenario's export for `shape` in `direction`:
+    /// `payload_<shape>_<direction>`. `in` takes the message and returns
+    /// the guest's digest (i64); `out` takes a seed (and a length) and
+    /// returns the message; `roundtrip` takes the message and returns the
+    /// transformed one. Messages come back as `len << 32 | ptr`.
+    pub fn payload(shape: Shape, direction: Direction) -> &'static str {
+        use Direction::{In, Out, Roundtrip};
+        match (shape, direction) {
+            (Shape::Record, In) => "payload_record_in",
+            (Shape::Record, Out) => "payload_record_out",
+            (Shape::Record, Roundtrip) => "payload_record_roundtrip",
+            (Shape::String, In) => "payload_string_in",
+            (Shape::String, Out) => "payload_string_out",
+            (Shape::String, Roundtrip) => "payload_string_roundtrip",
+            (Shape::List, In) => "payload_list_in",
+            (Shape::List, Out) => "payload_list_out",
+            (Shape::List, Roundtrip) => "payload_list_roundtrip",
+            (Shape::Nested, In) => "payload_nested_in",
+            (Shape::Nested, Out) => "payload_nested_out",
+            (Shape::Nested, Roundtrip) => "payload_nested_roundtrip",
+        }
+    }
 }

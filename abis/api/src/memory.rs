@@ -13,8 +13,8 @@ use runtimes::{Error, ErrorKind, Instance, Linkage, Result, guest_range};
 
 use cachesim::{Policy, Request, Simulator, Stats};
 
-use crate::Codec;
-use crate::{CoreLoader, Engine, MicroVisitor, SimVisitor, exports};
+use crate::{Codec, CoreLoader, Engine, MicroVisitor, PayloadVisitor, SimVisitor, exports};
+use payload::{Direction, Exchange, HttpRequest, Record, Shape};
 
 /// Export name: `(len: i32) -> i32`, a fresh block.
 pub const ALLOC: &str = "abi_alloc";
@@ -135,6 +135,23 @@ impl<I: Instance, L: Linkage, S: Strategy> GuestMemory<I, L, S> {
         Ok((ptr as i32, len as i32))
     }
 
+    /// Places a message of known encoded size `len`: `encode` must write
+    /// exactly `len` bytes. Returns `(ptr, len)` for the op call.
+    #[inline(always)]
+    pub fn place_sized(
+        &mut self,
+        inst: &mut I,
+        len: usize,
+        encode: impl FnOnce(&mut [u8]) -> Option<usize>,
+    ) -> Result<(i32, i32)> {
+        let mut written = None;
+        let placed = self.place(inst, len, |buf| written = encode(buf))?;
+        match written {
+            Some(n) if n == len => Ok(placed),
+            _ => Err(size_broken(len)),
+        }
+    }
+
     /// Places a payload whose size an encoder learns while writing: with
     /// [`Static`], `encode` first tries the buffer directly and the size is
     /// computed only if it does not fit; with [`Dynamic`], `size` first,
@@ -157,14 +174,7 @@ impl<I: Instance, L: Linkage, S: Strategy> GuestMemory<I, L, S> {
             }
         }
         let len = size();
-        let mut written = None;
-        let placed = self.place(inst, len, |buf| written = encode(buf))?;
-        match written {
-            Some(n) if n == len => Ok(placed),
-            _ => Err(Error::from(ErrorKind::Abi(format!(
-                "encoder wrote other than its size {len}"
-            )))),
-        }
+        self.place_sized(inst, len, encode)
     }
 
     /// Checks a `len << 32 | ptr` result from the guest and hands the bytes
@@ -181,6 +191,14 @@ impl<I: Instance, L: Linkage, S: Strategy> GuestMemory<I, L, S> {
         let range = guest_range(ptr.into(), len.into(), bytes.len())?;
         read(&bytes[range])
     }
+}
+
+#[cold]
+#[inline(never)]
+fn size_broken(len: usize) -> Error {
+    Error::from(ErrorKind::Abi(format!(
+        "encoder wrote other than its size {len}"
+    )))
 }
 
 /// The micro scenario over any memory-sharing ABI: per call, the
@@ -260,6 +278,7 @@ pub struct MemorySim<I: Instance, L: Linkage, S: Strategy, C: Codec> {
     mem: GuestMemory<I, L, S>,
     init: L::Func<I, (i32, i64), i32>,
     send: L::Func<I, (i32, i32), i32>,
+    send_batch: L::Func<I, (i32, i32), i32>,
     stats: L::Func<I, (), i64>,
     _codec: PhantomData<C>,
 }
@@ -271,11 +290,30 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemorySim<I, L, S, C> {
             mem: GuestMemory::open(&mut inst)?,
             init: L::resolve(&mut inst, exports::SIM_INIT)?,
             send: L::resolve(&mut inst, exports::SIM_SEND)?,
+            send_batch: L::resolve(&mut inst, exports::SIM_SEND_BATCH)?,
             stats: L::resolve(&mut inst, exports::SIM_STATS)?,
             inst,
             _codec: PhantomData,
         })
     }
+}
+
+/// Interprets `sim_send_batch`'s answer for a batch of `n` requests.
+#[inline(always)]
+pub fn batch_hits(code: i32, n: usize) -> Result<u32> {
+    match u32::try_from(code) {
+        Ok(h) if h as usize <= n => Ok(h),
+        _ => Err(bad_batch(code, n)),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn bad_batch(code: i32, n: usize) -> Error {
+    ErrorKind::Abi(format!(
+        "sim_send_batch answered {code} hits for {n} requests"
+    ))
+    .into()
 }
 
 /// Interprets `sim_init`'s answer.
@@ -324,6 +362,19 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, 
         hit_result(L::invoke(&mut self.inst, &self.send, args)?)
     }
 
+    #[inline(always)]
+    fn send_batch(&mut self, reqs: &[Request]) -> Result<u32> {
+        let args = self
+            .mem
+            .place_sized(&mut self.inst, C::size_requests(reqs), |out| {
+                C::encode_requests(reqs, out)
+            })?;
+        batch_hits(
+            L::invoke(&mut self.inst, &self.send_batch, args)?,
+            reqs.len(),
+        )
+    }
+
     fn stats(&mut self) -> Result<Stats> {
         let packed = L::invoke(&mut self.inst, &self.stats, ())?;
         self.mem.read_packed(&mut self.inst, packed, |bytes| {
@@ -348,6 +399,222 @@ pub fn sim<E: Engine, L: Linkage, C: Codec, V: SimVisitor>(
         Memory::Dynamic => visitor.visit(CoreLoader::new(
             engine,
             MemorySim::<I<E>, L, Dynamic, C>::open,
+        )),
+    }
+}
+
+/// The payload scenario over any memory-sharing ABI: messages encoded with
+/// `C` into guest memory as `S` dictates (the static buffer when they fit,
+/// else an `abi_alloc` block), replies read in place from the guest's
+/// message block after a bounds check, and decoded (or digested in place)
+/// with the same codec.
+pub struct MemoryPayload<I: Instance, L: Linkage, S: Strategy, C: Codec> {
+    inst: I,
+    mem: GuestMemory<I, L, S>,
+    record: [L::Func<I, (i32, i32), i64>; 2],
+    record_out: L::Func<I, (i64,), i64>,
+    string: [L::Func<I, (i32, i32), i64>; 2],
+    string_out: L::Func<I, (i64, i32), i64>,
+    list: [L::Func<I, (i32, i32), i64>; 2],
+    list_out: L::Func<I, (i64, i32), i64>,
+    nested: [L::Func<I, (i32, i32), i64>; 2],
+    nested_out: L::Func<I, (i64, i32), i64>,
+    _codec: PhantomData<C>,
+}
+
+impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemoryPayload<I, L, S, C> {
+    /// Resolves the twelve payload exports and the memory protocol.
+    pub fn open(mut inst: I) -> Result<Self> {
+        let name = exports::payload;
+        let (i, o, r) = (Direction::In, Direction::Out, Direction::Roundtrip);
+        let pair = |inst: &mut I, shape: Shape| -> Result<[L::Func<I, (i32, i32), i64>; 2]> {
+            Ok([
+                L::resolve(inst, name(shape, i))?,
+                L::resolve(inst, name(shape, r))?,
+            ])
+        };
+        Ok(MemoryPayload {
+            mem: GuestMemory::open(&mut inst)?,
+            record: pair(&mut inst, Shape::Record)?,
+            record_out: L::resolve(&mut inst, name(Shape::Record, o))?,
+            string: pair(&mut inst, Shape::String)?,
+            string_out: L::resolve(&mut inst, name(Shape::String, o))?,
+            list: pair(&mut inst, Shape::List)?,
+            list_out: L::resolve(&mut inst, name(Shape::List, o))?,
+            nested: pair(&mut inst, Shape::Nested)?,
+            nested_out: L::resolve(&mut inst, name(Shape::Nested, o))?,
+            inst,
+            _codec: PhantomData,
+        })
+    }
+}
+
+/// Places a message and calls `f` with it; the guest's i64 answer.
+#[inline(always)]
+fn send<I: Instance, L: Linkage, S: Strategy>(
+    inst: &mut I,
+    mem: &mut GuestMemory<I, L, S>,
+    f: &L::Func<I, (i32, i32), i64>,
+    len: usize,
+    encode: impl FnOnce(&mut [u8]) -> Option<usize>,
+) -> Result<i64> {
+    let args = mem.place_sized(inst, len, encode)?;
+    L::invoke(inst, f, args)
+}
+
+/// Reads the message the guest answered with `packed` and digests it.
+#[inline(always)]
+fn receive<I: Instance, L: Linkage, S: Strategy>(
+    inst: &mut I,
+    mem: &mut GuestMemory<I, L, S>,
+    packed: i64,
+    what: &'static str,
+    digest: impl FnOnce(&[u8]) -> Option<u64>,
+) -> Result<u64> {
+    mem.read_packed(inst, packed, |bytes| {
+        digest(bytes).ok_or_else(|| undecodable(what))
+    })
+}
+
+#[cold]
+#[inline(never)]
+fn undecodable(what: &str) -> Error {
+    ErrorKind::Decode(format!("the guest's {what} does not decode")).into()
+}
+
+/// Index of `in` and `roundtrip` in a payload export pair.
+const IN: usize = 0;
+const ROUNDTRIP: usize = 1;
+
+impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<I, L, S, C> {
+    type Error = Error;
+
+    fn carries(shape: Shape, _: Direction) -> core::result::Result<(), &'static str> {
+        C::carries(shape)
+    }
+
+    #[cold]
+    fn unsupported(shape: Shape, direction: Direction) -> Error {
+        ErrorKind::Unsupported(format!("this codec does not carry {shape} {direction}")).into()
+    }
+
+    #[inline(always)]
+    fn record_in(&mut self, r: &Record) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let d = send(i, m, &self.record[IN], C::size_record(r), |o| {
+            C::encode_record(r, o)
+        })?;
+        Ok(d as u64)
+    }
+    #[inline(always)]
+    fn record_out(&mut self, seed: u64) -> Result<u64> {
+        let packed = L::invoke(&mut self.inst, &self.record_out, (seed as i64,))?;
+        receive(&mut self.inst, &mut self.mem, packed, "record", |b| {
+            C::decode_record(b).map(|r| payload::digest_record(&r))
+        })
+    }
+    #[inline(always)]
+    fn record_roundtrip(&mut self, r: &Record) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let f = &self.record[ROUNDTRIP];
+        let packed = send(i, m, f, C::size_record(r), |o| C::encode_record(r, o))?;
+        receive(i, m, packed, "record", |b| {
+            C::decode_record(b).map(|r| payload::digest_record(&r))
+        })
+    }
+
+    #[inline(always)]
+    fn string_in(&mut self, s: &str) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let d = send(i, m, &self.string[IN], C::size_str(s), |o| {
+            C::encode_str(s, o)
+        })?;
+        Ok(d as u64)
+    }
+    #[inline(always)]
+    fn string_out(&mut self, seed: u64, len: usize) -> Result<u64> {
+        let packed = L::invoke(&mut self.inst, &self.string_out, (seed as i64, len as i32))?;
+        receive(&mut self.inst, &mut self.mem, packed, "text", C::digest_str)
+    }
+    #[inline(always)]
+    fn string_roundtrip(&mut self, s: &str) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let f = &self.string[ROUNDTRIP];
+        let packed = send(i, m, f, C::size_str(s), |o| C::encode_str(s, o))?;
+        receive(i, m, packed, "text", C::digest_str)
+    }
+
+    #[inline(always)]
+    fn list_in(&mut self, xs: &[u32]) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let d = send(i, m, &self.list[IN], C::size_list(xs), |o| {
+            C::encode_list(xs, o)
+        })?;
+        Ok(d as u64)
+    }
+    #[inline(always)]
+    fn list_out(&mut self, seed: u64, n: usize) -> Result<u64> {
+        let packed = L::invoke(&mut self.inst, &self.list_out, (seed as i64, n as i32))?;
+        receive(
+            &mut self.inst,
+            &mut self.mem,
+            packed,
+            "list",
+            C::digest_list,
+        )
+    }
+    #[inline(always)]
+    fn list_roundtrip(&mut self, xs: &[u32]) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let f = &self.list[ROUNDTRIP];
+        let packed = send(i, m, f, C::size_list(xs), |o| C::encode_list(xs, o))?;
+        receive(i, m, packed, "list", C::digest_list)
+    }
+
+    #[inline(always)]
+    fn nested_in(&mut self, r: &HttpRequest) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let len = C::size_request_msg(r);
+        let d = send(i, m, &self.nested[IN], len, |o| C::encode_request_msg(r, o))?;
+        Ok(d as u64)
+    }
+    #[inline(always)]
+    fn nested_out(&mut self, seed: u64, body_len: usize) -> Result<u64> {
+        let args = (seed as i64, body_len as i32);
+        let packed = L::invoke(&mut self.inst, &self.nested_out, args)?;
+        receive(
+            &mut self.inst,
+            &mut self.mem,
+            packed,
+            "response",
+            C::digest_response_msg,
+        )
+    }
+    #[inline(always)]
+    fn nested_roundtrip(&mut self, r: &HttpRequest) -> Result<u64> {
+        let (i, m) = (&mut self.inst, &mut self.mem);
+        let len = C::size_request_msg(r);
+        let f = &self.nested[ROUNDTRIP];
+        let packed = send(i, m, f, len, |o| C::encode_request_msg(r, o))?;
+        receive(i, m, packed, "response", C::digest_response_msg)
+    }
+}
+
+/// `Abi::payload` for a memory-sharing ABI with codec `C`.
+pub fn payload<E: Engine, L: Linkage, C: Codec, V: PayloadVisitor>(
+    engine: E,
+    memory: Memory,
+    visitor: V,
+) -> V::Output {
+    type I<E> = <E as Engine>::Instance;
+    match memory {
+        Memory::Static => visitor.visit(CoreLoader::new(
+            engine,
+            MemoryPayload::<I<E>, L, Static, C>::open,
+        )),
+        Memory::Dynamic => visitor.visit(CoreLoader::new(
+            engine,
+            MemoryPayload::<I<E>, L, Dynamic, C>::open,
         )),
     }
 }
@@ -461,46 +728,102 @@ mod tests {
         }
     }
 
+    /// A codec that writes text raw and refuses everything else.
+    struct Raw;
+    impl Codec for Raw {
+        fn encode_mul_i32(a: i32, _: i32, out: &mut [u8]) -> Option<usize> {
+            out.get_mut(..4)?.copy_from_slice(&a.to_le_bytes());
+            Some(4)
+        }
+        fn size_mul_i32(_: i32, _: i32) -> usize {
+            4
+        }
+        fn decode_mul_i32(_: &[u8]) -> Option<(i32, i32)> {
+            None
+        }
+        fn encode_mul_f32(_: f32, _: f32, _: &mut [u8]) -> Option<usize> {
+            Some(0)
+        }
+        fn size_mul_f32(_: f32, _: f32) -> usize {
+            0
+        }
+        fn decode_mul_f32(_: &[u8]) -> Option<(f32, f32)> {
+            None
+        }
+        fn encode_request(_: cachesim::Request, _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_request(_: cachesim::Request) -> usize {
+            0
+        }
+        fn decode_request(_: &[u8]) -> Option<cachesim::Request> {
+            None
+        }
+        fn encode_stats(_: cachesim::Stats, _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn decode_stats(_: &[u8]) -> Option<cachesim::Stats> {
+            None
+        }
+        fn encode_requests(_: &[cachesim::Request], _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_requests(_: &[cachesim::Request]) -> usize {
+            0
+        }
+        fn decode_requests(_: &[u8], _: impl FnMut(cachesim::Request)) -> Option<()> {
+            None
+        }
+        fn encode_record(_: &Record, _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_record(_: &Record) -> usize {
+            0
+        }
+        fn decode_record(_: &[u8]) -> Option<Record> {
+            None
+        }
+        fn encode_str(s: &str, out: &mut [u8]) -> Option<usize> {
+            out.get_mut(..s.len())?.copy_from_slice(s.as_bytes());
+            Some(s.len())
+        }
+        fn size_str(s: &str) -> usize {
+            s.len()
+        }
+        fn decode_str(bytes: &[u8]) -> Option<std::borrow::Cow<'_, str>> {
+            std::str::from_utf8(bytes).ok().map(Into::into)
+        }
+        fn encode_list(_: &[u32], _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_list(_: &[u32]) -> usize {
+            0
+        }
+        fn decode_list(_: &[u8]) -> Option<std::borrow::Cow<'_, [u32]>> {
+            None
+        }
+        fn encode_request_msg(_: &HttpRequest, _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_request_msg(_: &HttpRequest) -> usize {
+            0
+        }
+        fn decode_request_msg(_: &[u8]) -> Option<HttpRequest> {
+            None
+        }
+        fn encode_response_msg(_: &payload::HttpResponse, _: &mut [u8]) -> Option<usize> {
+            None
+        }
+        fn size_response_msg(_: &payload::HttpResponse) -> usize {
+            0
+        }
+        fn decode_response_msg(_: &[u8]) -> Option<payload::HttpResponse> {
+            None
+        }
+    }
     #[test]
     fn a_trapping_op_is_a_clean_error() {
         use micro::Multiply;
-        struct Raw;
-        impl Codec for Raw {
-            fn encode_mul_i32(a: i32, _: i32, out: &mut [u8]) -> Option<usize> {
-                out.get_mut(..4)?.copy_from_slice(&a.to_le_bytes());
-                Some(4)
-            }
-            fn size_mul_i32(_: i32, _: i32) -> usize {
-                4
-            }
-            fn decode_mul_i32(_: &[u8]) -> Option<(i32, i32)> {
-                None
-            }
-            fn encode_mul_f32(_: f32, _: f32, _: &mut [u8]) -> Option<usize> {
-                Some(0)
-            }
-            fn size_mul_f32(_: f32, _: f32) -> usize {
-                0
-            }
-            fn decode_mul_f32(_: &[u8]) -> Option<(f32, f32)> {
-                None
-            }
-            fn encode_request(_: cachesim::Request, _: &mut [u8]) -> Option<usize> {
-                None
-            }
-            fn size_request(_: cachesim::Request) -> usize {
-                0
-            }
-            fn decode_request(_: &[u8]) -> Option<cachesim::Request> {
-                None
-            }
-            fn encode_stats(_: cachesim::Stats, _: &mut [u8]) -> Option<usize> {
-                None
-            }
-            fn decode_stats(_: &[u8]) -> Option<cachesim::Stats> {
-                None
-            }
-        }
         let inst = guest(1024, (16i64 << 32) | 512);
         let mut host = MemoryMicro::<_, CachedTyped, Static, Raw>::open(inst).unwrap();
         // The op reads back the i32 the host wrote at the buffer.
@@ -509,5 +832,62 @@ mod tests {
         assert!(matches!(err.kind(), ErrorKind::Trap(_)), "{err}");
         // The instance survives the trap.
         assert_eq!(host.mul_i32(-5, 0).unwrap(), -5);
+    }
+
+    /// A payload guest whose `payload_string_out` answers `packed`, with
+    /// bytes 0xff at address 2048 and "ok" at 4096; every other payload
+    /// export traps.
+    fn payload_guest(packed: i64) -> runtimes::WasmerInstance {
+        let stub = |name: &str, params: &str| {
+            format!("(func (export \"{name}\") (param {params}) (result i64) unreachable)")
+        };
+        let mut funcs = String::new();
+        for shape in ["record", "string", "list", "nested"] {
+            funcs.push_str(&stub(&format!("payload_{shape}_in"), "i32 i32"));
+            funcs.push_str(&stub(&format!("payload_{shape}_roundtrip"), "i32 i32"));
+        }
+        funcs.push_str(&stub("payload_record_out", "i64"));
+        funcs.push_str(&stub("payload_list_out", "i64 i32"));
+        funcs.push_str(&stub("payload_nested_out", "i64 i32"));
+        let wat = format!(
+            r#"(module
+                (memory (export "memory") 1)
+                (data (i32.const 2048) "\ff\ff\ff\ff")
+                (data (i32.const 4096) "ok")
+                (func (export "abi_alloc") (param i32) (result i32) i32.const 8192)
+                (func (export "abi_buffer") (result i64) i64.const {buffer})
+                (func (export "payload_string_out") (param i64 i32) (result i64)
+                    i64.const {packed})
+                {funcs})"#,
+            buffer = (64i64 << 32) | 1024,
+        );
+        let engine = WasmerEngine::new(runtimes::RuntimeId::WasmerCranelift).unwrap();
+        engine.load(&wat::parse_str(wat).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn garbage_or_stray_payload_replies_are_clean_errors() {
+        use payload::Exchange;
+        let open = |packed| {
+            MemoryPayload::<_, CachedTyped, Dynamic, Raw>::open(payload_guest(packed)).unwrap()
+        };
+        // A valid reply: "ok" at 4096.
+        let mut host = open((2i64 << 32) | 4096);
+        let want = payload::Digest::new().str("ok").finish();
+        assert_eq!(host.string_out(1, 2).unwrap(), want);
+        // Bytes that do not decode: a decode error, not a panic.
+        let mut host = open((4i64 << 32) | 2048);
+        let err = kind(host.string_out(1, 4));
+        assert!(matches!(err, ErrorKind::Decode(_)), "{err}");
+        // Pointing outside memory, or wrapping around: out of bounds.
+        for packed in [(8i64 << 32) | 65532, (0xFFFF_FFFFi64 << 32) | 16] {
+            let mut host = open(packed);
+            let err = kind(host.string_out(1, 4));
+            assert!(matches!(err, ErrorKind::OutOfBounds { .. }), "{err}");
+        }
+        // A trapping export, then the instance still answers.
+        let mut host = open((2i64 << 32) | 4096);
+        assert!(matches!(kind(host.list_out(1, 1)), ErrorKind::Trap(_)));
+        assert_eq!(host.string_out(1, 2).unwrap(), want);
     }
 }

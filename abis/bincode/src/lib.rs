@@ -20,11 +20,15 @@
 //! integers): the encoding of bincode 1, which the paper used, where two
 //! `i32`s are the same eight bytes as a C struct.
 
+use std::borrow::Cow;
+
 use abi_api::Codec;
 use bincode::config::{Config, legacy};
+use bincode::de::BorrowDecode;
 use bincode::enc::write::SizeWriter;
 use bincode::{Decode, Encode};
 use cachesim::{Request, Stats};
+use payload::{HttpRequest, HttpResponse, Method, Record};
 
 /// The bincode configuration both halves use.
 #[inline(always)]
@@ -54,6 +58,49 @@ fn get<T: Decode<()>>(bytes: &[u8]) -> Option<T> {
         _ => None,
     }
 }
+
+/// The most bytes a decoded message may claim. Bincode allocates what a
+/// length prefix claims before reading the bytes, so without a limit a few
+/// bytes from a hostile peer make it allocate whatever they say; with it,
+/// at most 4 MiB (the largest payload is 1 MiB plus headers). Found by the
+/// `codec_bincode` fuzz target (harness/fuzz).
+const LIMIT: usize = 4 << 20;
+
+/// The configuration for decoding containers (same wire format, bounded).
+#[inline(always)]
+fn bounded() -> impl Config {
+    legacy().with_limit::<LIMIT>()
+}
+
+/// Decodes exactly `bytes` as a message with containers, within [`LIMIT`].
+#[inline(always)]
+fn get_bounded<T: Decode<()>>(bytes: &[u8]) -> Option<T> {
+    match bincode::decode_from_slice::<T, _>(bytes, bounded()) {
+        Ok((v, n)) if n == bytes.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// Decodes exactly `bytes`, borrowing from them where the type allows.
+#[inline(always)]
+fn borrow<'a, T: BorrowDecode<'a, ()>>(bytes: &'a [u8]) -> Option<T> {
+    match bincode::borrow_decode_from_slice::<T, _>(bytes, bounded()) {
+        Ok((v, n)) if n == bytes.len() => Some(v),
+        _ => None,
+    }
+}
+
+/// The record as bincode sees it: its fields in order.
+type RecordWire = (u64, f64, f64, u32, u16, u8);
+
+fn record_wire(r: &Record) -> RecordWire {
+    (r.id, r.x, r.y, r.count, r.port, r.flags)
+}
+
+/// A request: method code, URL, headers, body.
+type RequestWire = (u8, String, Vec<(String, String)>, Vec<u8>);
+/// A response: status, headers, body.
+type ResponseWire = (u16, Vec<(String, String)>, Vec<u8>);
 
 /// The Bincode encoding: one [`Codec`] for both halves.
 #[derive(Debug, Clone, Copy, Default)]
@@ -110,6 +157,117 @@ impl Codec for BincodeCodec {
             byte_hits,
         })
     }
+
+    /// As a `Vec<(u32, u32)>`: a u64 count, then the pairs.
+    #[inline(always)]
+    fn encode_requests(rs: &[Request], out: &mut [u8]) -> Option<usize> {
+        let mut n = put(rs.len() as u64, out)?;
+        for r in rs {
+            n += put((r.id, r.size), out.get_mut(n..)?)?;
+        }
+        Some(n)
+    }
+    #[inline(always)]
+    fn size_requests(rs: &[Request]) -> usize {
+        size(rs.len() as u64) + rs.iter().map(|r| size((r.id, r.size))).sum::<usize>()
+    }
+    #[inline(always)]
+    fn decode_requests(bytes: &[u8], mut each: impl FnMut(Request)) -> Option<()> {
+        let (count, mut at) = bincode::decode_from_slice::<u64, _>(bytes, config()).ok()?;
+        for _ in 0..count {
+            let ((id, size), n) =
+                bincode::decode_from_slice::<(u32, u32), _>(bytes.get(at..)?, config()).ok()?;
+            each(Request::new(id, size));
+            at += n;
+        }
+        (at == bytes.len()).then_some(())
+    }
+
+    #[inline(always)]
+    fn encode_record(r: &Record, out: &mut [u8]) -> Option<usize> {
+        put(record_wire(r), out)
+    }
+    #[inline(always)]
+    fn size_record(r: &Record) -> usize {
+        size(record_wire(r))
+    }
+    #[inline(always)]
+    fn decode_record(bytes: &[u8]) -> Option<Record> {
+        get::<RecordWire>(bytes).map(|(id, x, y, count, port, flags)| Record {
+            id,
+            x,
+            y,
+            count,
+            port,
+            flags,
+        })
+    }
+
+    #[inline(always)]
+    fn encode_str(s: &str, out: &mut [u8]) -> Option<usize> {
+        put(s, out)
+    }
+    #[inline(always)]
+    fn size_str(s: &str) -> usize {
+        size(s)
+    }
+    #[inline(always)]
+    fn decode_str(bytes: &[u8]) -> Option<Cow<'_, str>> {
+        borrow::<&str>(bytes).map(Cow::Borrowed)
+    }
+
+    #[inline(always)]
+    fn encode_list(xs: &[u32], out: &mut [u8]) -> Option<usize> {
+        put(xs, out)
+    }
+    #[inline(always)]
+    fn size_list(xs: &[u32]) -> usize {
+        size(xs)
+    }
+    #[inline(always)]
+    fn decode_list(bytes: &[u8]) -> Option<Cow<'_, [u32]>> {
+        get_bounded::<Vec<u32>>(bytes).map(Cow::Owned)
+    }
+
+    #[inline(always)]
+    fn encode_request_msg(r: &HttpRequest, out: &mut [u8]) -> Option<usize> {
+        put(
+            (r.method.code(), r.url.as_str(), &r.headers[..], &r.body[..]),
+            out,
+        )
+    }
+    #[inline(always)]
+    fn size_request_msg(r: &HttpRequest) -> usize {
+        size((r.method.code(), r.url.as_str(), &r.headers[..], &r.body[..]))
+    }
+    #[inline(always)]
+    fn decode_request_msg(bytes: &[u8]) -> Option<HttpRequest> {
+        let (method, url, headers, body) = get_bounded::<RequestWire>(bytes)?;
+        Some(HttpRequest {
+            method: Method::from_code(method)?,
+            url,
+            headers,
+            body,
+        })
+    }
+
+    #[inline(always)]
+    fn encode_response_msg(r: &HttpResponse, out: &mut [u8]) -> Option<usize> {
+        put((r.status, &r.headers[..], &r.body[..]), out)
+    }
+    #[inline(always)]
+    fn size_response_msg(r: &HttpResponse) -> usize {
+        size((r.status, &r.headers[..], &r.body[..]))
+    }
+    #[inline(always)]
+    fn decode_response_msg(bytes: &[u8]) -> Option<HttpResponse> {
+        let (status, headers, body) = get_bounded::<ResponseWire>(bytes)?;
+        Some(HttpResponse {
+            status,
+            headers,
+            body,
+        })
+    }
 }
 
 abi_api::codec_abi! {
@@ -124,6 +282,46 @@ abi_api::codec_abi! {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn payloads_round_trip_and_hostile_lengths_are_refused() {
+        let r = payload::make_record(2);
+        let bytes =
+            abi_api::to_vec(&r, BincodeCodec::size_record, BincodeCodec::encode_record).unwrap();
+        assert_eq!(BincodeCodec::decode_record(&bytes), Some(r));
+        let s = payload::make_string(1, 300);
+        let bytes =
+            abi_api::to_vec(s.as_str(), BincodeCodec::size_str, BincodeCodec::encode_str).unwrap();
+        assert!(matches!(BincodeCodec::decode_str(&bytes), Some(Cow::Borrowed(t)) if t == s));
+        let req = payload::make_request(4, 100);
+        let bytes = abi_api::to_vec(
+            &req,
+            BincodeCodec::size_request_msg,
+            BincodeCodec::encode_request_msg,
+        )
+        .unwrap();
+        assert_eq!(BincodeCodec::decode_request_msg(&bytes), Some(req));
+        assert_eq!(
+            BincodeCodec::decode_request_msg(&bytes[..bytes.len() - 1]),
+            None
+        );
+        // A list claiming 2^60 elements: refused, nothing allocated.
+        let mut huge = (1u64 << 60).to_le_bytes().to_vec();
+        huge.extend_from_slice(&[0; 16]);
+        assert_eq!(BincodeCodec::decode_list(&huge), None);
+        assert_eq!(BincodeCodec::decode_response_msg(&huge), None);
+        let rs = [Request::new(5, 6), Request::new(7, 8)];
+        let bytes = abi_api::to_vec(
+            &rs[..],
+            BincodeCodec::size_requests,
+            BincodeCodec::encode_requests,
+        )
+        .unwrap();
+        let mut back = vec![];
+        BincodeCodec::decode_requests(&bytes, |r| back.push(r)).unwrap();
+        assert_eq!(back, rs);
+        assert_eq!(BincodeCodec::decode_requests(&huge, |_| {}), None);
+    }
 
     #[test]
     fn two_i32s_encode_like_a_c_struct() {

@@ -13,9 +13,12 @@
 //! per call that the op frees) is shared by every memory-sharing ABI: see
 //! `abi_api::guest`. This crate only says how messages become bytes.
 
+use std::borrow::Cow;
+
 use abi_api::Codec;
 use bytemuck::{Pod, Zeroable};
 use cachesim::{Request, Stats};
+use payload::{HttpRequest, HttpResponse, Record, Shape};
 
 /// The micro scenario's `i32` arguments, as laid out in memory.
 #[repr(C)]
@@ -59,6 +62,53 @@ pub struct StatsPod {
     pub bytes: u64,
     /// Bytes of hits.
     pub byte_hits: u64,
+}
+
+/// The payload record, as laid out in memory (the padding byte explicit,
+/// so the struct is plain old data).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Pod, Zeroable)]
+pub struct RecordPod {
+    /// An identifier.
+    pub id: u64,
+    /// A coordinate.
+    pub x: f64,
+    /// Another.
+    pub y: f64,
+    /// A counter.
+    pub count: u32,
+    /// A port.
+    pub port: u16,
+    /// Flag bits.
+    pub flags: u8,
+    /// Padding to 32 bytes, always zero.
+    pub pad: u8,
+}
+
+/// Copies a slice of `Pod` values' bytes into `out`, if it fits.
+#[inline(always)]
+fn put_slice<T: Pod>(v: &[T], out: &mut [u8]) -> Option<usize> {
+    let bytes: &[u8] = bytemuck::cast_slice(v);
+    out.get_mut(..bytes.len())?.copy_from_slice(bytes);
+    Some(bytes.len())
+}
+
+/// Reads a slice of `Pod` values in place when `bytes` is aligned for
+/// them, copying otherwise (a guest may hand back any address).
+#[inline(always)]
+fn get_slice<T: Pod>(bytes: &[u8]) -> Option<Cow<'_, [T]>> {
+    if !bytes.len().is_multiple_of(size_of::<T>()) {
+        return None;
+    }
+    Some(match bytemuck::try_cast_slice(bytes) {
+        Ok(v) => Cow::Borrowed(v),
+        Err(_) => Cow::Owned(
+            bytes
+                .chunks_exact(size_of::<T>())
+                .map(bytemuck::pod_read_unaligned)
+                .collect(),
+        ),
+    })
 }
 
 /// Copies a `Pod` value's bytes into `out`, if it fits.
@@ -150,6 +200,121 @@ impl Codec for BytemuckCodec {
             }
         })
     }
+
+    #[inline(always)]
+    fn encode_requests(rs: &[Request], out: &mut [u8]) -> Option<usize> {
+        let n = rs.len() * size_of::<RequestPod>();
+        let out = out.get_mut(..n)?;
+        for (chunk, r) in out.chunks_exact_mut(size_of::<RequestPod>()).zip(rs) {
+            chunk.copy_from_slice(bytemuck::bytes_of(&RequestPod {
+                id: r.id,
+                size: r.size,
+            }));
+        }
+        Some(n)
+    }
+    #[inline(always)]
+    fn size_requests(rs: &[Request]) -> usize {
+        rs.len() * size_of::<RequestPod>()
+    }
+    #[inline(always)]
+    fn decode_requests(bytes: &[u8], mut each: impl FnMut(Request)) -> Option<()> {
+        for r in get_slice::<RequestPod>(bytes)?.iter() {
+            each(Request::new(r.id, r.size));
+        }
+        Some(())
+    }
+
+    fn carries(shape: Shape) -> Result<(), &'static str> {
+        match shape {
+            Shape::Record | Shape::String | Shape::List => Ok(()),
+            Shape::Nested => Err(
+                "a nested message (strings and lists inside a record) is not \
+                 plain old data: Bytemuck cannot lay it out in place",
+            ),
+        }
+    }
+
+    #[inline(always)]
+    fn encode_record(r: &Record, out: &mut [u8]) -> Option<usize> {
+        put(
+            &RecordPod {
+                id: r.id,
+                x: r.x,
+                y: r.y,
+                count: r.count,
+                port: r.port,
+                flags: r.flags,
+                pad: 0,
+            },
+            out,
+        )
+    }
+    #[inline(always)]
+    fn size_record(_: &Record) -> usize {
+        size_of::<RecordPod>()
+    }
+    #[inline(always)]
+    fn decode_record(bytes: &[u8]) -> Option<Record> {
+        // Unaligned read: the record may come from anywhere in guest memory.
+        (bytes.len() == size_of::<RecordPod>()).then(|| {
+            let r: RecordPod = bytemuck::pod_read_unaligned(bytes);
+            Record {
+                id: r.id,
+                x: r.x,
+                y: r.y,
+                count: r.count,
+                port: r.port,
+                flags: r.flags,
+            }
+        })
+    }
+
+    #[inline(always)]
+    fn encode_str(s: &str, out: &mut [u8]) -> Option<usize> {
+        put_slice(s.as_bytes(), out)
+    }
+    #[inline(always)]
+    fn size_str(s: &str) -> usize {
+        s.len()
+    }
+    #[inline(always)]
+    fn decode_str(bytes: &[u8]) -> Option<Cow<'_, str>> {
+        // Text is bytes here; checking they are UTF-8 is the decode.
+        std::str::from_utf8(bytes).ok().map(Cow::Borrowed)
+    }
+
+    #[inline(always)]
+    fn encode_list(xs: &[u32], out: &mut [u8]) -> Option<usize> {
+        put_slice(xs, out)
+    }
+    #[inline(always)]
+    fn size_list(xs: &[u32]) -> usize {
+        size_of_val(xs)
+    }
+    #[inline(always)]
+    fn decode_list(bytes: &[u8]) -> Option<Cow<'_, [u32]>> {
+        get_slice(bytes)
+    }
+
+    fn encode_request_msg(_: &HttpRequest, _: &mut [u8]) -> Option<usize> {
+        None
+    }
+    fn size_request_msg(_: &HttpRequest) -> usize {
+        0
+    }
+    fn decode_request_msg(_: &[u8]) -> Option<HttpRequest> {
+        None
+    }
+    fn encode_response_msg(_: &HttpResponse, _: &mut [u8]) -> Option<usize> {
+        None
+    }
+    fn size_response_msg(_: &HttpResponse) -> usize {
+        0
+    }
+    fn decode_response_msg(_: &[u8]) -> Option<HttpResponse> {
+        None
+    }
 }
 
 abi_api::codec_abi! {
@@ -193,6 +358,47 @@ mod tests {
         buf.copy_within(0..n, 1);
         assert_eq!(BytemuckCodec::decode_stats(&buf[1..n + 1]), Some(s));
         assert_eq!(BytemuckCodec::encode_mul_i32(1, 2, &mut buf[..4]), None);
+    }
+
+    #[test]
+    fn payloads_round_trip_in_place_or_copied() {
+        let r = payload::make_record(3);
+        let bytes =
+            abi_api::to_vec(&r, BytemuckCodec::size_record, BytemuckCodec::encode_record).unwrap();
+        assert_eq!(bytes.len(), 32);
+        assert_eq!(BytemuckCodec::decode_record(&bytes), Some(r));
+        assert_eq!(BytemuckCodec::decode_record(&bytes[1..]), None);
+        let xs = payload::make_list(1, 9);
+        let bytes = abi_api::to_vec(
+            &xs[..],
+            BytemuckCodec::size_list,
+            BytemuckCodec::encode_list,
+        )
+        .unwrap();
+        assert_eq!(
+            BytemuckCodec::decode_list(&bytes).unwrap().as_ref(),
+            &xs[..]
+        );
+        // Misaligned: copied, same values; a partial element: refused.
+        let mut shifted = vec![0u8; bytes.len() + 1];
+        shifted[1..].copy_from_slice(&bytes);
+        assert_eq!(
+            BytemuckCodec::decode_list(&shifted[1..]).unwrap().as_ref(),
+            &xs[..]
+        );
+        assert_eq!(BytemuckCodec::decode_list(&bytes[..5]), None);
+        assert_eq!(BytemuckCodec::decode_str(&[0xC3]), None);
+        assert!(BytemuckCodec::carries(Shape::Nested).is_err());
+        let rs = [Request::new(1, 2), Request::new(3, 4)];
+        let bytes = abi_api::to_vec(
+            &rs[..],
+            BytemuckCodec::size_requests,
+            BytemuckCodec::encode_requests,
+        )
+        .unwrap();
+        let mut back = vec![];
+        BytemuckCodec::decode_requests(&bytes, |r| back.push(r)).unwrap();
+        assert_eq!(back, rs);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 use abi_api::memory::{hit_result, init_result};
 use abi_api::{
     Abi, Caching, CoreLoader, Engine, Error, ErrorKind, Instance, Linkage, MicroVisitor, Multiply,
-    Result, Scenario, SimVisitor, Simulator,
+    PayloadVisitor, Result, Scenario, SimVisitor, Simulator,
 };
 use cachesim::{Policy, Request, Stats};
+use payload::{Direction, Exchange, Record, Shape};
 
 use crate::exports;
 
@@ -24,7 +25,9 @@ abi_api::factor_enum! {
 abi_api::factor_set! {
     /// The Pair ABI's own factors.
     pub struct PairFactors {
-        /// How the host keeps its handles.
+        /// How the host keeps its handles (the payload scenario has one
+        /// record export: owned handles).
+        #[only(Micro, Sim)]
         pub handles: Handles,
     }
 }
@@ -38,7 +41,7 @@ type I<E> = <E as Engine>::Instance;
 impl Abi for Pair {
     const ID: &'static str = "pair";
     const ABOUT: &'static str = "operands as direct wasm scalars (no memory traffic)";
-    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim];
+    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim, Scenario::Payload];
     type Factors = PairFactors;
 
     fn applies(caching: Caching, own: &PairFactors) -> bool {
@@ -70,6 +73,75 @@ impl Abi for Pair {
             Handles::Owned => visitor.visit(CoreLoader::new(engine, PairSim::<I<E>, L>::open)),
             Handles::Srs => visitor.visit(CoreLoader::new(engine, PairSimSrs::<I<E>, L>::open)),
         })
+    }
+
+    fn payload<E: Engine, L: Linkage, V: PayloadVisitor>(
+        engine: E,
+        own: PairFactors,
+        visitor: V,
+    ) -> Result<V::Output> {
+        match own.handles {
+            Handles::Owned => {
+                Ok(visitor.visit(CoreLoader::new(engine, PairPayload::<I<E>, L>::open)))
+            }
+            // Not a payload factor (`#[only(Micro, Sim)]`): never chosen.
+            Handles::Srs => Err(ErrorKind::Unsupported(
+                "the self-referential struct is measured in the micro and simulator scenarios"
+                    .into(),
+            )
+            .into()),
+        }
+    }
+}
+
+/// The payload scenario over Pair: the record's fields as scalar
+/// arguments, its digest as the scalar result. Nothing else fits in
+/// scalars, and a Rust guest returns one scalar (multi-value returns need
+/// the unstable `extern "wasm"` ABI), so Pair carries the record in only.
+pub struct PairPayload<I: Instance, L: Linkage> {
+    inst: I,
+    record_in: L::Func<I, (i64, f64, f64, i64), i64>,
+}
+
+impl<I: Instance, L: Linkage> PairPayload<I, L> {
+    /// Resolves the export as the linkage dictates.
+    pub fn open(mut inst: I) -> Result<Self> {
+        Ok(PairPayload {
+            record_in: L::resolve(
+                &mut inst,
+                abi_api::exports::payload(Shape::Record, Direction::In),
+            )?,
+            inst,
+        })
+    }
+}
+
+impl<I: Instance, L: Linkage> Exchange for PairPayload<I, L> {
+    type Error = Error;
+
+    fn carries(shape: Shape, direction: Direction) -> core::result::Result<(), &'static str> {
+        match (shape, direction) {
+            (Shape::Record, Direction::In) => Ok(()),
+            (Shape::Record, Direction::Out | Direction::Roundtrip) => Err(
+                "Pair returns one scalar: a Rust guest on wasm32 has no multi-value returns \
+                 (the `extern \"wasm\"` ABI is unstable)",
+            ),
+            (Shape::String | Shape::List | Shape::Nested, _) => {
+                Err("Pair passes scalars only: variable-length data needs memory")
+            }
+        }
+    }
+
+    #[cold]
+    fn unsupported(shape: Shape, direction: Direction) -> Error {
+        ErrorKind::Unsupported(format!("Pair does not carry {shape} {direction}")).into()
+    }
+
+    #[inline(always)]
+    fn record_in(&mut self, r: &Record) -> Result<u64> {
+        let small = i64::from(r.count) | (i64::from(r.port) << 32) | (i64::from(r.flags) << 48);
+        let args = (r.id as i64, r.x, r.y, small);
+        Ok(L::invoke(&mut self.inst, &self.record_in, args)? as u64)
     }
 }
 

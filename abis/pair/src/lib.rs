@@ -21,13 +21,15 @@ pub mod exports {
     // SIM_SEND: (id: i32, size: i32) -> i32 (1 hit, 0 miss);
     // SIM_STATS: (field: i32) -> i64, field 0..=3 = requests, hits, bytes,
     // byte_hits (four scalar calls, once per run).
+    // payload_record_in: (id: i64, x: f64, y: f64, small: i64) -> i64, the
+    // record's fields with count | port << 32 | flags << 48 in `small`.
 }
 
 #[cfg(not(target_family = "wasm"))]
 pub mod host;
 
 #[cfg(not(target_family = "wasm"))]
-pub use host::{Handles, Pair, PairFactors};
+pub use host::{Handles, Pair, PairFactors, PairPayload};
 
 /// Re-exports for the guest macro; not part of the API.
 #[cfg(feature = "guest")]
@@ -67,6 +69,22 @@ macro_rules! export_guest {
                 id as u32,
                 size as u32,
             ))
+        }
+
+        /// Pair ABI: the payload record in, its fields as scalars (the three
+        /// small ones packed in one i64: count | port << 32 | flags << 48);
+        /// its digest.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn payload_record_in(id: i64, x: f64, y: f64, small: i64) -> i64 {
+            let r = $crate::__abi_api::guest::payload::Record {
+                id: id as u64,
+                x,
+                y,
+                count: small as u32,
+                port: (small >> 32) as u16,
+                flags: (small >> 48) as u8,
+            };
+            $crate::__abi_api::guest::payload::digest_record(&r) as i64
         }
 
         /// Pair ABI: one counter (0 requests, 1 hits, 2 bytes, 3 byte hits).

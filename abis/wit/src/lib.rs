@@ -23,7 +23,7 @@
 //! its default build turns it on, and it changes what every synchronous
 //! call does). It carries a simulator batch as one `list<request>`.
 
-use abi_api::{Abi, Engine, Linkage, MicroVisitor, Result, Scenario, SimVisitor};
+use abi_api::{Abi, Engine, Linkage, MicroVisitor, PayloadVisitor, Result, Scenario, SimVisitor};
 
 #[cfg(feature = "wasmtime")]
 mod host;
@@ -68,7 +68,7 @@ impl Abi for Wit {
     const ID: &'static str = "wit";
     const ABOUT: &'static str =
         "the component model's canonical ABI (wit-bindgen guest, Wasmtime host)";
-    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim];
+    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim, Scenario::Payload];
     const BATCHES: bool = true;
     type Factors = WitFactors;
 
@@ -99,6 +99,20 @@ impl Abi for Wit {
             Err(no_components(engine.id()))
         }
     }
+
+    fn payload<E: Engine, L: Linkage, V: PayloadVisitor>(
+        engine: E,
+        own: WitFactors,
+        visitor: V,
+    ) -> Result<V::Output> {
+        #[cfg(feature = "wasmtime")]
+        return host::payload::<L, V>(engine.id(), own, visitor);
+        #[cfg(not(feature = "wasmtime"))]
+        {
+            let _ = (own, visitor);
+            Err(no_components(engine.id()))
+        }
+    }
 }
 
 /// Why a build without Wasmtime cannot run a WIT cell.
@@ -111,4 +125,4 @@ fn no_components(runtime: abi_api::RuntimeId) -> abi_api::Error {
 }
 
 #[cfg(feature = "wasmtime")]
-pub use host::{WitLoader, WitMicro, WitSim};
+pub use host::{WitLoader, WitMicro, WitPayload, WitSim};

@@ -8,13 +8,14 @@ use factor::{FactorInfo, FactorSet};
 use runtimes::RuntimeId;
 
 use crate::abis::AbiId;
-use crate::factors::{MicroLink, MicroWork, SimLink, SimWork};
+use crate::factors::{MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
 
 /// The factors every cell of `scenario` has (work, then link).
 pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
     let (work, link): (&[FactorInfo], &[FactorInfo]) = match scenario {
         Scenario::Micro => (MicroWork::INFO, MicroLink::INFO),
         Scenario::Sim => (SimWork::INFO, SimLink::INFO),
+        Scenario::Payload => (PayloadWork::INFO, &[]),
     };
     work.iter().chain(link).copied().collect()
 }
@@ -24,6 +25,9 @@ pub fn about(scenario: Scenario) -> &'static str {
     match scenario {
         Scenario::Micro => "the paper's multiply call, N calls per replicate",
         Scenario::Sim => "the web-proxy cache simulator, one call per request of a trace",
+        Scenario::Payload => {
+            "records, text, lists and HTTP-like messages, in, out and both ways, 16 B to 1 MiB"
+        }
     }
 }
 

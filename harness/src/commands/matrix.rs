@@ -15,7 +15,7 @@ use crate::abis::AbiId;
 use crate::children;
 use crate::cli::MatrixArgs;
 use crate::factors::HostProfile;
-use crate::fingerprint::{Fingerprint, rfc3339, stamp};
+use crate::fingerprint::{self, rfc3339, stamp};
 use crate::measure::Protocol;
 use crate::output::{
     self, ChildInfo, OnlyInfo, Record, RunInfo, RunOptions, Sink, Status, StatusCounts,
@@ -40,12 +40,15 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
     if !sim {
         refuse_sim_flags(a)?;
     }
-    let (calls, reps, warmup) = match (a.quick, sim) {
-        (true, false) => (2_000, 5, 0.01),
-        (false, false) => (100_000, 100, 0.2),
+    let (calls, reps, warmup) = match (a.quick, scenario) {
+        (true, Scenario::Micro) => (2_000, 5, 0.01),
+        (false, Scenario::Micro) => (100_000, 100, 0.2),
         // One warm-up replay of the trace.
-        (true, true) => (0, 3, 1e-9),
-        (false, true) => (0, 10, 1e-9),
+        (true, Scenario::Sim) => (0, 3, 1e-9),
+        (false, Scenario::Sim) => (0, 10, 1e-9),
+        // Calls shrink with the payload (scenario::payload::calls).
+        (true, Scenario::Payload) => (200, 3, 0.0),
+        (false, Scenario::Payload) => (100_000, 20, 0.05),
     };
     let calls = a.calls.unwrap_or(calls);
     let reps = a.reps.unwrap_or(reps);
@@ -200,7 +203,7 @@ fn sim_options(a: &MatrixArgs) -> Result<SimOptions, String> {
         "none".to_string()
     } else {
         (0..=10)
-            .map(|i| crate::size::format(1 << (20 + i)))
+            .map(|i| analysis::units::format_size(1 << (20 + i)))
             .collect::<Vec<_>>()
             .join(",")
     };
@@ -236,7 +239,9 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
     let (inputs, trace_source, protocol) = match opts.scenario {
-        Scenario::Micro => (Inputs::default(), serde_json::Value::Null, opts.protocol),
+        Scenario::Micro | Scenario::Payload => {
+            (Inputs::default(), serde_json::Value::Null, opts.protocol)
+        }
         Scenario::Sim => {
             let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
             let protocol = Protocol {
@@ -311,7 +316,8 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             .collect(),
         cells: plans.iter().map(|p| p.cells.len()).sum(),
         status_counts: None,
-        fingerprint: Fingerprint::take(),
+        merge: None,
+        fingerprint: fingerprint::take(),
     };
     let write_run = |sink: &Sink, info: &RunInfo| {
         sink.write_file("run.json", &info.to_json())
@@ -358,10 +364,12 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             .enumerate()
             .find_map(|(h, p)| Some((h, p.position(&r.cell)?)))
     });
+    let summaries = summaries(&records, &sink)?;
     match opts.format {
         Format::Table => {
             print!("{}", output::table(&refs, &columns));
             print!("{}", output::hit_ratios(&refs));
+            print!("{summaries}");
         }
         Format::Json => {
             for r in &refs {
@@ -388,4 +396,111 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The analyses a run's own rows allow at once: the payload cost model and
+/// its crossovers, the simulator's batch sweeps. Written beside the results
+/// (`cost-model.jsonl`, `crossovers.jsonl`, `batching.jsonl`) and returned
+/// as text for the table.
+fn summaries(records: &[Record], sink: &Sink) -> Result<String, Failure> {
+    use std::fmt::Write as _;
+    let write_jsonl = |name: &str, rows: Vec<serde_json::Value>| -> Result<(), Failure> {
+        let mut text = String::new();
+        for r in rows {
+            text.push_str(&r.to_string());
+            text.push('\n');
+        }
+        sink.write_file(name, text.as_bytes())
+            .map_err(|e| Failure::Run(anyhow::anyhow!("writing {name}: {e}")))
+    };
+    let mut out = String::new();
+    let fits = analysis::costmodel::fits(records);
+    if !fits.is_empty() {
+        let crossings = analysis::costmodel::crossovers(&fits);
+        write_jsonl("cost-model.jsonl", fits.iter().map(json).collect())?;
+        write_jsonl("crossovers.jsonl", crossings.iter().map(json).collect())?;
+        let _ = writeln!(
+            out,
+            "\ncost model t(n) = a + b·n (n = payload bytes; 95% CI, within-run)"
+        );
+        let _ = writeln!(
+            out,
+            "{:<44} {:<10} {:<10} {:>16} {:>20} {:>7}",
+            "runtime/abi", "shape", "direction", "a (ns)", "b (ns/KiB)", "R²"
+        );
+        for f in &fits {
+            let l = f.line;
+            let get = |k: &str| f.factors.get(k).map_or("-", String::as_str);
+            let _ = writeln!(
+                out,
+                "{:<44} {:<10} {:<10} {:>16} {:>20} {:>7.4}",
+                f.label(),
+                get("shape"),
+                get("direction"),
+                format!("{:.1} ±{:.1}", l.intercept, l.intercept_ci95),
+                format!("{:.2} ±{:.2}", l.slope * 1024.0, l.slope_ci95 * 1024.0),
+                l.r2
+            );
+        }
+        if !crossings.is_empty() {
+            let _ = writeln!(
+                out,
+                "\ncrossovers (the first ABI is cheaper below the size)"
+            );
+            for c in &crossings {
+                let get = |k: &str| c.work.get(k).map_or("-", String::as_str);
+                let _ = writeln!(
+                    out,
+                    "{:<10} {:<9} {:<40} < {:>10} B < {}{}",
+                    get("shape"),
+                    get("direction"),
+                    c.cheaper_below,
+                    format!("{:.0}", c.bytes),
+                    c.cheaper_above,
+                    if c.within_sweep {
+                        ""
+                    } else {
+                        "  (outside the sweep)"
+                    }
+                );
+            }
+        }
+    }
+    let knees = analysis::batching::knees(records);
+    if !knees.is_empty() {
+        write_jsonl("batching.jsonl", knees.iter().map(json).collect())?;
+        let _ = writeln!(
+            out,
+            "\nbatching: ns per request by batch; knee = smallest batch within {:.0}% of the largest",
+            analysis::batching::WITHIN * 100.0
+        );
+        for k in &knees {
+            let own: Vec<String> = k
+                .factors
+                .iter()
+                .filter(|(n, _)| !["host-profile", "cache-size"].contains(&n.as_str()))
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            let curve: Vec<String> = k
+                .points
+                .iter()
+                .map(|(b, ns)| format!("{b}:{ns:.0}"))
+                .collect();
+            let _ = writeln!(
+                out,
+                "{}/{} {}  [{}]  knee {}",
+                k.runtime,
+                k.abi,
+                own.join(" "),
+                curve.join(" "),
+                k.knee.map_or("-".to_string(), |b| b.to_string())
+            );
+        }
+    }
+    Ok(out)
+}
+
+/// A summary row as JSON.
+fn json<T: serde::Serialize>(row: &T) -> serde_json::Value {
+    serde_json::to_value(row).expect("summary rows serialise")
 }

@@ -9,7 +9,7 @@ mod run_info;
 mod table;
 
 pub use csv_file::CsvFile;
-pub use record::{Record, Status};
+pub use record::{Record, Status, record};
 pub use run_info::{ChildInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use table::{hit_ratios, render as table};
 

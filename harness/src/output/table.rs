@@ -120,7 +120,7 @@ pub fn hit_ratios(records: &[&Record]) -> String {
         }
         let s = key(r, "cache-size");
         if !sizes.iter().any(|(_, x)| *x == s) {
-            sizes.push((crate::size::parse(&s).unwrap_or(0), s));
+            sizes.push((analysis::units::parse_size(&s).unwrap_or(0), s));
         }
     }
     sizes.sort();

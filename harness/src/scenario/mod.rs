@@ -7,6 +7,7 @@
 
 pub mod chain;
 pub mod micro;
+pub mod payload;
 pub mod sim;
 
 use crate::cell::Cell;
@@ -81,5 +82,6 @@ pub fn run(cell: &Cell, protocol: &Protocol, inputs: &Inputs, tick: &mut dyn FnM
     match cell {
         Cell::Micro(spec) => micro::run(spec, protocol, tick),
         Cell::Sim(spec) => sim::run(spec, protocol, inputs, tick),
+        Cell::Payload(spec) => payload::run(spec, protocol, tick),
     }
 }

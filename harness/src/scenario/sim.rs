@@ -251,16 +251,23 @@ mod tests {
         );
         let natives = cells.iter().filter(|c| c.is_native()).count();
         assert_eq!(natives, Policy::ALL.len() * 2);
-        // Neither ABI batches: one link per caching value.
+        // Every caching value; every batch size for an ABI that batches
+        // (Bytemuck), batch 1 only for one that does not (Pair).
         let per_policy: usize = [AbiId::Pair, AbiId::Bytemuck]
             .iter()
             .map(|a| {
+                let batches = if a.info().batches {
+                    Batch::ALL.len()
+                } else {
+                    1
+                };
                 Caching::ALL
                     .iter()
-                    .map(|&c| a.choices(Scenario::Sim, c).len())
+                    .map(|&c| a.choices(Scenario::Sim, c).len() * batches)
                     .sum::<usize>()
             })
             .sum();
+        assert!(AbiId::Bytemuck.info().batches && !AbiId::Pair.info().batches);
         assert_eq!(cells.len() - natives, Policy::ALL.len() * per_policy);
         for c in cells.iter().filter(|c| !c.is_native()) {
             let Cell::Sim(s) = c else { panic!() };

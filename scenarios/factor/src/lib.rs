@@ -371,6 +371,10 @@ factor_enum! {
         /// The paper's macro-benchmark: a cache simulator whose policy runs
         /// in the guest, one call per request.
         Sim = "sim",
+        /// Records, text, lists and HTTP-like messages, in, out and both
+        /// ways, 16 B to 1 MiB: the paper's open question on complex and
+        /// variable-length data.
+        Payload = "payload",
     }
 }
 

@@ -1,0 +1,357 @@
+//! The micro-benchmark's claims (the paper's §4 and its conclusion's
+//! prediction).
+
+use std::collections::BTreeMap;
+
+use super::{
+    ACROSS_ABIS, Def, Outcome, PAPER_ABIS, host, in_profile, is, key, pairs, pct, ratio_words,
+    ratios, runtimes, scope, spread, x,
+};
+use crate::cells::{Cell, Cells};
+
+/// The claims, in the paper's order.
+pub(super) const CLAIMS: &[Def] = &[
+    Def {
+        id: "release-10x-debug",
+        source: "§4",
+        paper: "Release mode improves execution time by about an order of magnitude over Debug.",
+        tolerance: "the median debug/release time over cells measured both ways rounds to 10× \
+                    on a log scale: between 10^0.5 ≈ 3.2× and 10^1.5 ≈ 31.6×",
+        check: release_debug,
+    },
+    Def {
+        id: "hotload-slower-debug",
+        source: "§4",
+        paper: "In Debug there is a large difference between Preload and Hotload.",
+        tolerance: "median hotload/preload time of debug-host micro cells at least 1.5×",
+        check: |c| hotload(c, "debug"),
+    },
+    Def {
+        id: "preload-eq-hotload-release",
+        source: "§4",
+        paper: "In Release, Preload and Hotload perform almost equally.",
+        tolerance: "median hotload/preload time of release-host micro cells at most 1.10×",
+        check: |c| hotload(c, "release"),
+    },
+    Def {
+        id: "pair-fastest-micro",
+        source: "§4.1",
+        paper: "Pair is the fastest ABI.",
+        tolerance: "in every group of micro cells equal but for the ABI, Pair's time is at most \
+                    1.05× the fastest of Bytemuck and Bincode",
+        check: |c| pair_fastest(c, "micro"),
+    },
+    Def {
+        id: "bincode-eq-dynamic-bytemuck",
+        source: "§4.1",
+        paper: "Bincode and dynamic Bytemuck perform about the same (negligible difference).",
+        tolerance: "dynamic Bincode / dynamic Bytemuck within 0.90–1.10× in every pair of \
+                    otherwise equal micro cells",
+        check: |c| within(c, ("bincode", "dynamic"), ("bytemuck", "dynamic"), 0.10),
+    },
+    Def {
+        id: "static-bytemuck-between",
+        source: "§4.1",
+        paper: "Static Bytemuck is faster than Bincode but slower than Pair.",
+        tolerance: "Pair ≤ 1.05 × static Bytemuck and static Bytemuck ≤ 1.05 × (dynamic) \
+                    Bincode in every group of otherwise equal micro cells",
+        check: static_between,
+    },
+    Def {
+        id: "static-memory-faster",
+        source: "§4.2",
+        paper: "Static memory allocation substantially improves Bytemuck's performance.",
+        tolerance: "static Bytemuck at most 0.95× dynamic Bytemuck in every pair of otherwise \
+                    equal micro cells",
+        check: static_memory,
+    },
+    Def {
+        id: "caching-up-to-15",
+        source: "§4.3",
+        paper: "Caching references improves execution time by up to 15%.",
+        tolerance: "over micro cells of the paper's ABIs, the largest gain 1 − cached/uncached \
+                    is at most 20% (15% + 5 points) and the median gain is positive",
+        check: caching_15,
+    },
+    Def {
+        id: "srs-eq-caching",
+        source: "§4.3",
+        paper: "The self-referential struct performs as well as simple caching.",
+        tolerance: "Pair with SRS handles / Pair with owned handles within 0.90–1.10× in every \
+                    pair of otherwise equal micro cells",
+        check: srs,
+    },
+    Def {
+        id: "bincode-static-eq-bytemuck",
+        source: "§6",
+        paper: "Without the extra allocation call, Bincode could be as fast as Bytemuck.",
+        tolerance: "static (reusable-buffer) Bincode / static Bytemuck within 0.90–1.10× in \
+                    every pair of otherwise equal micro cells",
+        check: |c| within(c, ("bincode", "static"), ("bytemuck", "static"), 0.10),
+    },
+];
+
+fn release_debug(cells: &Cells) -> Outcome {
+    let all: Vec<&Cell> = cells
+        .cells
+        .iter()
+        .filter(|c| c.estimate.is_some())
+        .collect();
+    let p = pairs(
+        &all,
+        |c| c.is("host-profile", "debug"),
+        |c| c.is("host-profile", "release"),
+        &["host-profile"],
+    );
+    let Some(s) = spread(&ratios(&p)) else {
+        return Outcome::none("no cell measured with both a release and a debug host");
+    };
+    let ok = (10f64.powf(0.5)..10f64.powf(1.5)).contains(&s.median);
+    Outcome::of(
+        ok,
+        format!("debug/release time: {}", ratio_words(s, "cells")),
+    )
+}
+
+fn hotload(cells: &Cells, profile: &str) -> Outcome {
+    let all = in_profile(cells, "micro", profile);
+    let p = pairs(
+        &all,
+        |c| c.is("loading", "hotload"),
+        |c| c.is("loading", "preload"),
+        &["loading"],
+    );
+    let Some(s) = spread(&ratios(&p)) else {
+        return Outcome::none(format!(
+            "no {profile}-host micro cells measured both preloaded and hotloaded"
+        ));
+    };
+    let ok = if profile == "debug" {
+        s.median >= 1.5
+    } else {
+        s.median <= 1.10
+    };
+    Outcome::of(
+        ok,
+        format!(
+            "hotload/preload time ({profile} host): {}",
+            ratio_words(s, "pairs")
+        ),
+    )
+}
+
+/// Cells of the paper's ABIs, grouped by everything but the ABI.
+fn abi_groups<'a>(cells: &[&'a Cell]) -> BTreeMap<String, Vec<&'a Cell>> {
+    let mut groups: BTreeMap<String, Vec<&Cell>> = BTreeMap::new();
+    for c in cells {
+        if PAPER_ABIS.iter().any(|a| is(c, a, None)) {
+            groups.entry(key(c, ACROSS_ABIS)).or_default().push(c);
+        }
+    }
+    groups
+}
+
+fn fastest<'a: 'b, 'b>(cells: impl Iterator<Item = &'b &'a Cell>) -> Option<&'a Cell> {
+    cells
+        .filter(|c| c.mean().is_some())
+        .min_by(|a, b| a.mean().unwrap().total_cmp(&b.mean().unwrap()))
+        .copied()
+}
+
+/// Pair fastest among the paper's ABIs in every group (micro or sim).
+pub(super) fn pair_fastest(cells: &Cells, scenario: &str) -> Outcome {
+    let (all, profile) = scope(cells, scenario);
+    let mut total = 0;
+    let mut slower = 0;
+    let mut nearest: Option<(f64, &Cell)> = None;
+    for group in abi_groups(&all).values() {
+        let Some(pair) = fastest(group.iter().filter(|c| c.abi == "pair")) else {
+            continue;
+        };
+        let Some(other) = fastest(group.iter().filter(|c| c.abi != "pair")) else {
+            continue;
+        };
+        total += 1;
+        let r = other.mean().unwrap() / pair.mean().unwrap();
+        if r * 1.05 < 1.0 {
+            slower += 1;
+        }
+        if nearest.is_none_or(|(n, _)| r < n) {
+            nearest = Some((r, other));
+        }
+    }
+    let Some((r, other)) = nearest else {
+        return Outcome::none(format!(
+            "no {scenario} cells of Pair and Bytemuck or Bincode with otherwise equal factors"
+        ));
+    };
+    let who = other.label(&["host-profile"]);
+    if slower == 0 {
+        Outcome::of(
+            true,
+            format!(
+                "Pair fastest (within 5%) in {total} of {total} groups{}; the nearest other \
+                 ABI takes {} Pair's time ({who})",
+                host(&profile),
+                x(r)
+            ),
+        )
+    } else {
+        Outcome::of(
+            false,
+            format!(
+                "another ABI beats Pair by more than 5% in {slower} of {total} groups{}; \
+                 furthest: {who} at {} Pair's time",
+                host(&profile),
+                x(r)
+            ),
+        )
+    }
+}
+
+/// `a` / `b` within 1 ± `tol` in every pair of otherwise equal micro cells.
+fn within(cells: &Cells, a: (&str, &str), b: (&str, &str), tol: f64) -> Outcome {
+    let (all, profile) = scope(cells, "micro");
+    let p = pairs(
+        &all,
+        |c| is(c, a.0, Some(a.1)),
+        |c| is(c, b.0, Some(b.1)),
+        ACROSS_ABIS,
+    );
+    let Some(s) = spread(&ratios(&p)) else {
+        return Outcome::none(format!(
+            "no micro cells of {} {} and {} {} with otherwise equal factors",
+            a.1, a.0, b.1, b.0
+        ));
+    };
+    let ok = s.min >= 1.0 - tol && s.max <= 1.0 + tol;
+    Outcome::of(
+        ok,
+        format!(
+            "{} {} / {} {} time{}: {}",
+            a.1,
+            a.0,
+            b.1,
+            b.0,
+            host(&profile),
+            ratio_words(s, "pairs")
+        ),
+    )
+}
+
+fn static_between(cells: &Cells) -> Outcome {
+    let (all, profile) = scope(cells, "micro");
+    let mut total = 0;
+    let mut held = 0;
+    let mut example = None;
+    for group in abi_groups(&all).values() {
+        let find =
+            |abi: &str, memory: Option<&str>| fastest(group.iter().filter(|c| is(c, abi, memory)));
+        let (Some(p), Some(b), Some(c)) = (
+            find("pair", None),
+            find("bytemuck", Some("static")),
+            find("bincode", Some("dynamic")),
+        ) else {
+            continue;
+        };
+        let (p, b, c) = (p.mean().unwrap(), b.mean().unwrap(), c.mean().unwrap());
+        total += 1;
+        if p <= 1.05 * b && b <= 1.05 * c {
+            held += 1;
+        }
+        if example.is_none() {
+            let rt = group[0].runtime.clone();
+            example = Some(format!(
+                "{} < {} < {} ns on {rt}",
+                crate::units::ns(p),
+                crate::units::ns(b),
+                crate::units::ns(c)
+            ));
+        }
+    }
+    if total == 0 {
+        return Outcome::none("no micro group with Pair, static Bytemuck and dynamic Bincode");
+    }
+    Outcome::of(
+        held == total,
+        format!(
+            "Pair ≤ static Bytemuck ≤ dynamic Bincode in {held} of {total} groups{} (first: {})",
+            host(&profile),
+            example.unwrap_or_default()
+        ),
+    )
+}
+
+fn static_memory(cells: &Cells) -> Outcome {
+    let (all, profile) = scope(cells, "micro");
+    let p = pairs(
+        &all,
+        |c| is(c, "bytemuck", Some("static")),
+        |c| is(c, "bytemuck", Some("dynamic")),
+        &["memory"],
+    );
+    let Some(s) = spread(&ratios(&p)) else {
+        return Outcome::none("no micro cells of Bytemuck with both memory modes");
+    };
+    Outcome::of(
+        s.max <= 0.95,
+        format!(
+            "static/dynamic Bytemuck time{}: {}",
+            host(&profile),
+            ratio_words(s, "pairs")
+        ),
+    )
+}
+
+/// The gains 1 − cached/uncached of the paper's ABIs in `cells`.
+pub(super) fn caching_gains(cells: &[&Cell]) -> Vec<f64> {
+    let paper = |c: &Cell| PAPER_ABIS.iter().any(|a| is(c, a, None));
+    let p = pairs(
+        cells,
+        |c| paper(c) && c.is("caching", "cached"),
+        |c| paper(c) && c.is("caching", "uncached"),
+        &["caching", "handles"],
+    );
+    ratios(&p).into_iter().map(|r| 1.0 - r).collect()
+}
+
+fn caching_15(cells: &Cells) -> Outcome {
+    let (all, profile) = scope(cells, "micro");
+    let Some(s) = spread(&caching_gains(&all)) else {
+        return Outcome::none("no micro cells measured both cached and uncached");
+    };
+    let rts = runtimes(all.iter().copied().filter(|c| !c.is_native()));
+    Outcome::of(
+        s.max <= 0.20 && s.median > 0.0,
+        format!(
+            "gain 1 − cached/uncached{}: median {} ({} to {}, {} pairs on {})",
+            host(&profile),
+            pct(s.median),
+            pct(s.min),
+            pct(s.max),
+            s.n,
+            rts.join(", ")
+        ),
+    )
+}
+
+fn srs(cells: &Cells) -> Outcome {
+    let (all, profile) = scope(cells, "micro");
+    let p = pairs(
+        &all,
+        |c| c.abi == "pair" && c.is("handles", "srs"),
+        |c| c.abi == "pair" && c.is("handles", "owned"),
+        &["handles"],
+    );
+    let Some(s) = spread(&ratios(&p)) else {
+        return Outcome::none("no Pair micro cells with both SRS and owned handles");
+    };
+    Outcome::of(
+        s.min >= 0.9 && s.max <= 1.1,
+        format!(
+            "SRS/owned Pair time{}: {}",
+            host(&profile),
+            ratio_words(s, "pairs")
+        ),
+    )
+}

@@ -1,0 +1,230 @@
+//! The result files' rows, as other tools read them: one [`Record`] per
+//! line of `results.jsonl`, and [`RunInfo`] in `run.json` (every field is
+//! documented in docs/results.md). Fields are added, never renamed, so
+//! earlier runs still load (a field a run predates reads as its default).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// How a cell ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Measured and checked against native.
+    Ok,
+    /// Ran and failed; `error` says how.
+    Error,
+    /// Cannot run in this build or on this runtime; `error` says why.
+    Unsupported,
+}
+
+/// One cell's results. Times are seconds per replicate of `calls` calls.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Scenario id (`micro`).
+    pub scenario: String,
+    /// Runtime id, or `native`.
+    pub runtime: String,
+    /// ABI id, or `native`.
+    pub abi: String,
+    /// Every factor of the cell, name → value.
+    pub factors: BTreeMap<String, String>,
+    /// `ok`, `error` or `unsupported`.
+    pub status: Status,
+    /// The reason for `error` and `unsupported`; null when ok.
+    pub error: Option<String>,
+    /// The kind of failure of an `error` cell (`trap`, `out-of-bounds`,
+    /// `wrong-result`...; see docs/results.md); null otherwise.
+    #[serde(default)]
+    pub error_class: Option<String>,
+    /// Calls per replicate.
+    pub calls: u64,
+    /// Timed replicates asked for.
+    pub reps: u32,
+    /// Mean replicate time.
+    pub mean_s: Option<f64>,
+    /// Sample standard deviation of the replicate times.
+    pub sd_s: Option<f64>,
+    /// Lower bound of the mean's 95% confidence interval (Student t).
+    pub ci95_low_s: Option<f64>,
+    /// Upper bound of the mean's 95% confidence interval.
+    pub ci95_high_s: Option<f64>,
+    /// Median replicate time.
+    pub median_s: Option<f64>,
+    /// Fastest replicate.
+    pub min_s: Option<f64>,
+    /// Slowest replicate.
+    pub max_s: Option<f64>,
+    /// Mean time per call, nanoseconds.
+    pub ns_per_call: Option<f64>,
+    /// `mean_s` over the mean of the native cell with the same scenario
+    /// and operand-level factors, measured in the same run.
+    pub ratio_to_native: Option<f64>,
+    /// Every timed replicate, in the order they ran.
+    pub replicate_s: Vec<f64>,
+    /// Untimed warm-up replicates run first.
+    pub warmup_reps: u32,
+    /// Compiling the guest, timed once at set-up (null for native).
+    pub compile_s: Option<f64>,
+    /// Instantiating the guest, timed once at set-up (null for native).
+    pub instantiate_s: Option<f64>,
+    /// Position of the cell in the run's execution order (0-based).
+    pub run_index: usize,
+    /// Sim cells: requests that hit (equal to native's, or the cell fails).
+    pub hits: Option<u64>,
+    /// Sim cells: bytes of the requests that hit.
+    pub byte_hits: Option<u64>,
+    /// Sim cells: hits per request.
+    pub object_hit_ratio: Option<f64>,
+    /// Sim cells: hit bytes per requested byte.
+    pub byte_hit_ratio: Option<f64>,
+    /// The cell's stable id (scenario, runtime, ABI and every factor):
+    /// what identifies a row across files, children and runs.
+    #[serde(default)]
+    pub cell: String,
+}
+
+/// The contents of `run.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunInfo {
+    /// `abilab harness <version>`.
+    pub tool: String,
+    /// The command line, as typed.
+    pub command: Vec<String>,
+    /// When the run started (RFC 3339, UTC).
+    pub started: String,
+    /// When it finished; null while running.
+    pub finished: Option<String>,
+    /// The validated options.
+    pub options: RunOptions,
+    /// The host profiles its cells ran in.
+    pub host_profiles: Vec<String>,
+    /// The child processes that ran the other host profiles.
+    pub children: Vec<ChildInfo>,
+    /// Cells planned, over every host profile.
+    pub cells: usize,
+    /// Cells per status at the end; null while running.
+    pub status_counts: Option<StatusCounts>,
+    /// The binary and the machine.
+    #[serde(flatten)]
+    pub fingerprint: Fingerprint,
+    /// Set when this result set was merged from shard folders
+    /// (`harness merge`); absent in a run written by one harness. Says
+    /// which shards, and which fingerprint fields differed between them
+    /// (only possible with `--allow-mixed`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub merge: Option<MergeInfo>,
+}
+
+/// How a merged result set was put together (`RunInfo::merge`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MergeInfo {
+    /// The shard folders, in the order their rows were appended.
+    pub sources: Vec<String>,
+    /// The environment fields whose values differed between shards, each
+    /// as `field: value (shard), value (shard)`; empty when every shard
+    /// ran on the same machine, binary and versions. Cells of a mixed
+    /// set are not comparable with each other without care.
+    pub mixed: Vec<String>,
+}
+
+/// The options of a run, as `run.json` records them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunOptions {
+    /// Scenario id.
+    pub scenario: String,
+    /// Runtime ids.
+    pub runtimes: Vec<String>,
+    /// ABI ids.
+    pub abis: Vec<String>,
+    /// Calls (requests for the simulator) per replicate.
+    pub calls: u64,
+    /// Replicates per cell.
+    pub reps: u32,
+    /// Minimum warm-up, seconds.
+    pub warmup_s: f64,
+    /// The simulator's trace: generator settings or a file (null for micro).
+    pub trace: serde_json::Value,
+    /// Cache sizes of the sandboxed sim cells.
+    pub cache_sizes: Vec<String>,
+    /// Extra sizes of the native sim cells.
+    pub sweep: Vec<String>,
+    /// `shuffled` or `fixed`.
+    pub order: String,
+    /// Shuffle seed.
+    pub seed: u64,
+    /// `--only` restrictions.
+    pub only: Vec<OnlyInfo>,
+}
+
+/// One `--only` restriction.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnlyInfo {
+    /// The factor.
+    pub factor: String,
+    /// Its values kept.
+    pub values: Vec<String>,
+}
+
+/// A child process that ran another host profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ChildInfo {
+    /// Its host profile.
+    pub host_profile: String,
+    /// Its binary.
+    pub binary: std::path::PathBuf,
+}
+
+/// Cells per status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusCounts {
+    /// Measured.
+    pub ok: usize,
+    /// Failed.
+    pub error: usize,
+    /// Could not run.
+    pub unsupported: usize,
+}
+
+impl RunInfo {
+    /// The file's bytes.
+    pub fn to_json(&self) -> Vec<u8> {
+        let mut v = serde_json::to_vec_pretty(self).expect("run.json serialises");
+        v.push(b'\n');
+        v
+    }
+}
+
+/// The binary and the machine.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Fingerprint {
+    /// `git rev-parse HEAD` when the binary was built.
+    pub git_commit: String,
+    /// Whether tracked files differed from that commit.
+    pub git_dirty: bool,
+    /// `rustc -V` of the compiler that built it.
+    pub rustc: String,
+    /// The cargo profile directory the binary was built into.
+    pub cargo_profile: String,
+    /// Its opt-level.
+    pub opt_level: String,
+    /// Host profile of the cells (`release`, `debug` or `dev`).
+    pub host_profile: String,
+    /// name → version of the runtime and ABI crates, from Cargo.lock.
+    pub crate_versions: BTreeMap<String, String>,
+    /// Runtime backends compiled in.
+    pub features: Vec<String>,
+    /// CPU model name from /proc/cpuinfo.
+    pub cpu_model: String,
+    /// Logical CPUs available to the process.
+    pub cores: usize,
+    /// CPU frequency governor, when the kernel exposes it.
+    pub cpu_governor: Option<String>,
+    /// Kernel name and release.
+    pub os: String,
+    /// Physical memory, bytes.
+    pub memory_bytes: Option<u64>,
+    /// Variables from a fixed list that were set.
+    pub env: BTreeMap<String, String>,
+}

@@ -1,0 +1,353 @@
+//! Figures: a small description of a chart ([`Figure`]: grouped
+//! horizontal bars or lines in panels, always with 95% CI whiskers), and
+//! one renderer that draws it with plotters as SVG text or a PNG file
+//! (criterion's split: what to plot is decided elsewhere, in
+//! [`crate::charts`], and never touches plotters).
+//!
+//! Bars are horizontal: category labels such as
+//! `wasmtime/bytemuck caching=uncached memory=dynamic` stay readable on the
+//! left, however many there are. Text needs a font: [`use_font`] loads one
+//! at run time (DejaVu Sans by default, [`DEFAULT_FONT`]); rendering
+//! without one loads the default or fails with a one-line error.
+
+mod bars;
+mod font;
+mod layout;
+mod lines;
+
+use std::path::{Path, PathBuf};
+
+pub use font::{DEFAULT_FONT, use_font};
+
+/// A chart with a title, ready to render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Figure {
+    /// File stem (`micro-wasmtime-linear`): the figure is written as
+    /// `<name>.svg` and `<name>.png`.
+    pub name: String,
+    /// Title drawn at the top.
+    pub title: String,
+    /// One line under the title: what is held fixed, what the whiskers are.
+    pub subtitle: String,
+    /// The chart.
+    pub chart: Chart,
+}
+
+/// The kinds of chart.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Chart {
+    /// Grouped horizontal bars.
+    Bars(Bars),
+    /// Lines over a logarithmic x axis, in side-by-side panels.
+    Lines(Lines),
+}
+
+/// Grouped horizontal bars: one group per category, one bar per series
+/// present in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bars {
+    /// Value axis label, with its unit.
+    pub value_label: String,
+    /// Logarithmic value axis.
+    pub log: bool,
+    /// Series names, in legend order; a series named `native` is grey.
+    pub series: Vec<String>,
+    /// Categories, top to bottom.
+    pub categories: Vec<Category>,
+}
+
+/// One group of bars.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Category {
+    /// Label left of the group.
+    pub label: String,
+    /// Its bars, top to bottom.
+    pub bars: Vec<Bar>,
+}
+
+/// One bar with its whisker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bar {
+    /// Index into [`Bars::series`].
+    pub series: usize,
+    /// Bar length.
+    pub value: f64,
+    /// Whisker start (95% CI low).
+    pub low: f64,
+    /// Whisker end (95% CI high).
+    pub high: f64,
+}
+
+/// How x values are labelled. The x axis is logarithmic (base 2).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum XScale {
+    /// Byte sizes (`4MiB`).
+    Bytes,
+    /// Counts (`256`).
+    Count,
+}
+
+/// Lines in one or more panels sharing a legend.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lines {
+    /// x axis label, with its unit.
+    pub x_label: String,
+    /// How x ticks are written.
+    pub x_scale: XScale,
+    /// y axis label, with its unit.
+    pub y_label: String,
+    /// Logarithmic y axis.
+    pub y_log: bool,
+    /// Fixed y range (e.g. 0..1 for ratios); else fitted to the data.
+    pub y_range: Option<(f64, f64)>,
+    /// Series names, in legend order.
+    pub series: Vec<String>,
+    /// Panels, left to right.
+    pub panels: Vec<Panel>,
+}
+
+/// One panel of a [`Lines`] chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Panel {
+    /// Caption above the panel.
+    pub title: String,
+    /// Its lines.
+    pub lines: Vec<Curve>,
+}
+
+/// One series in one panel.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Curve {
+    /// Index into [`Lines::series`].
+    pub series: usize,
+    /// Measured points, by x.
+    pub points: Vec<Point>,
+    /// A fitted straight line `y = a + b·x` drawn dashed over the points.
+    pub fit: Option<crate::fit::Line>,
+}
+
+/// A measured point with its whisker.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Point {
+    /// x (> 0).
+    pub x: f64,
+    /// y.
+    pub y: f64,
+    /// 95% CI low.
+    pub low: f64,
+    /// 95% CI high.
+    pub high: f64,
+}
+
+/// Why a figure could not be drawn.
+#[derive(Debug, thiserror::Error)]
+pub enum FigureError {
+    /// The font could not be read or parsed.
+    #[error("font {}: {message} (install fonts-dejavu-core, or give another TrueType font)", path.display())]
+    Font {
+        /// The font file.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// plotters failed.
+    #[error("drawing {figure}: {message}")]
+    Draw {
+        /// The figure's name.
+        figure: String,
+        /// plotters' message.
+        message: String,
+    },
+    /// A file could not be written.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+}
+
+impl Figure {
+    /// The figure as SVG text.
+    pub fn svg(&self) -> Result<String, FigureError> {
+        font::ensure()?;
+        let size = layout::size(self);
+        let mut text = String::new();
+        {
+            let root = plotters::prelude::SVGBackend::with_string(&mut text, size);
+            self.draw(root)?;
+        }
+        Ok(text)
+    }
+
+    /// Writes the figure as a PNG file.
+    pub fn png(&self, path: &Path) -> Result<(), FigureError> {
+        font::ensure()?;
+        let size = layout::size(self);
+        let root = plotters::prelude::BitMapBackend::new(path, size);
+        self.draw(root)
+    }
+
+    /// Writes `<name>.svg` and `<name>.png` into `dir` (each complete or
+    /// absent: written aside, then renamed) and returns the SVG text.
+    pub fn write(&self, dir: &Path) -> Result<String, FigureError> {
+        let svg = self.svg()?;
+        let io = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| FigureError::Io { path, source }
+        };
+        let svg_path = dir.join(format!("{}.svg", self.name));
+        let tmp = dir.join(format!(".{}.svg.tmp", self.name));
+        std::fs::write(&tmp, &svg).map_err(io(&tmp))?;
+        std::fs::rename(&tmp, &svg_path).map_err(io(&svg_path))?;
+        let png_path = dir.join(format!("{}.png", self.name));
+        // The encoder picks the format from the extension.
+        let tmp = dir.join(format!(".tmp-{}.png", self.name));
+        let drawn = self.png(&tmp);
+        if drawn.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        drawn?;
+        std::fs::rename(&tmp, &png_path).map_err(io(&png_path))?;
+        Ok(svg)
+    }
+
+    fn draw<DB: plotters::prelude::DrawingBackend>(&self, backend: DB) -> Result<(), FigureError> {
+        use plotters::prelude::IntoDrawingArea;
+        let root = backend.into_drawing_area();
+        let err = |e: String| FigureError::Draw {
+            figure: self.name.clone(),
+            message: e,
+        };
+        match &self.chart {
+            Chart::Bars(b) => bars::draw(&root, self, b).map_err(err)?,
+            Chart::Lines(l) => lines::draw(&root, self, l).map_err(err)?,
+        }
+        root.present().map_err(|e| err(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// Whether `bytes` are a PNG with a plausible IHDR; returns its size.
+    pub fn png_size(bytes: &[u8]) -> Option<(u32, u32)> {
+        let sig = b"\x89PNG\r\n\x1a\n";
+        if bytes.len() < 33 || &bytes[..8] != sig || &bytes[12..16] != b"IHDR" {
+            return None;
+        }
+        let w = u32::from_be_bytes(bytes[16..20].try_into().ok()?);
+        let h = u32::from_be_bytes(bytes[20..24].try_into().ok()?);
+        Some((w, h))
+    }
+
+    /// A well-formed SVG document (prolog or root element first, closed).
+    pub fn is_svg(text: &str) -> bool {
+        let t = text.trim_start();
+        (t.starts_with("<svg") || t.starts_with("<?xml")) && text.trim_end().ends_with("</svg>")
+    }
+
+    fn bars(log: bool) -> Figure {
+        Figure {
+            name: "t".into(),
+            title: "A title".into(),
+            subtitle: "held fixed: x".into(),
+            chart: Chart::Bars(Bars {
+                value_label: "ns per call".into(),
+                log,
+                series: vec!["cached".into(), "native".into()],
+                categories: vec![
+                    Category {
+                        label: "pair <&>".into(),
+                        bars: vec![Bar {
+                            series: 0,
+                            value: 38.0,
+                            low: 37.0,
+                            high: 39.0,
+                        }],
+                    },
+                    Category {
+                        label: "native".into(),
+                        bars: vec![Bar {
+                            series: 1,
+                            value: 0.5,
+                            low: 0.4,
+                            high: 0.6,
+                        }],
+                    },
+                ],
+            }),
+        }
+    }
+
+    #[test]
+    fn bars_render_as_svg_and_png_with_their_labels() {
+        let tmp = tempfile::tempdir().unwrap();
+        for log in [false, true] {
+            let f = bars(log);
+            let svg = f.write(tmp.path()).unwrap();
+            assert!(is_svg(&svg));
+            assert!(svg.contains("ns per call") && svg.contains("A title"));
+            assert!(svg.contains("pair &lt;&amp;&gt;"), "labels are escaped");
+            let png = std::fs::read(tmp.path().join("t.png")).unwrap();
+            assert_eq!(png_size(&png), Some(layout::size(&f)));
+        }
+        let names: Vec<String> = std::fs::read_dir(tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
+    }
+
+    #[test]
+    fn lines_render_with_fits_and_fixed_ranges() {
+        let curve = |series, fit| Curve {
+            series,
+            points: [1u64 << 20, 4 << 20, 16 << 20]
+                .iter()
+                .enumerate()
+                .map(|(i, &x)| Point {
+                    x: x as f64,
+                    y: 0.2 * i as f64 + 0.1,
+                    low: 0.05,
+                    high: 0.15 + 0.2 * i as f64,
+                })
+                .collect(),
+            fit,
+        };
+        let f = Figure {
+            name: "l".into(),
+            title: "Lines".into(),
+            subtitle: String::new(),
+            chart: Chart::Lines(Lines {
+                x_label: "cache size".into(),
+                x_scale: XScale::Bytes,
+                y_label: "hit ratio".into(),
+                y_log: false,
+                y_range: Some((0.0, 1.0)),
+                series: vec!["fifo".into(), "lru".into()],
+                panels: vec![
+                    Panel {
+                        title: "object".into(),
+                        lines: vec![curve(0, None), curve(1, None)],
+                    },
+                    Panel {
+                        title: "byte".into(),
+                        lines: vec![curve(0, crate::fit::fit(&[(1.0, 1.0), (2.0, 2.0)]))],
+                    },
+                ],
+            }),
+        };
+        let svg = f.svg().unwrap();
+        assert!(
+            is_svg(&svg) && svg.contains("cache size") && svg.contains("4MiB"),
+            "{svg}"
+        );
+        let tmp = tempfile::tempdir().unwrap();
+        f.write(tmp.path()).unwrap();
+        let png = std::fs::read(tmp.path().join("l.png")).unwrap();
+        assert_eq!(png_size(&png), Some(layout::size(&f)));
+    }
+}

@@ -1,0 +1,172 @@
+//! Choosing which cells a figure, table or claim looks at: the orders axis
+//! values are shown in, and the value a factor is held at when a view
+//! shows other factors (the paper's main configuration when present:
+//! release host, `i32`, typed, preloaded, owned handles, scalar WIT args,
+//! concurrency off, one request per call).
+
+use std::cmp::Ordering;
+
+use crate::cells::Cell;
+use crate::units::value_cmp;
+
+/// Runtimes in the order tables and legends show them.
+pub const RUNTIMES: &[&str] = &[
+    "native",
+    "wasmer-cranelift",
+    "wasmer-singlepass",
+    "wasmer-llvm",
+    "wasmtime",
+];
+
+/// ABIs in the order tables and legends show them.
+pub const ABIS: &[&str] = &[
+    "native", "pair", "bytemuck", "bincode", "protobuf", "postcard", "rkyv", "wit",
+];
+
+/// Cache policies in the paper's order.
+pub const POLICIES: &[&str] = &["fifo", "lru", "lfu", "gds"];
+
+/// The value a factor is held at, best first, when a view holds it fixed.
+pub const PREFERRED: &[(&str, &[&str])] = &[
+    ("host-profile", &["release", "dev", "debug"]),
+    ("operand", &["i32", "f32"]),
+    ("caching", &["cached", "uncached"]),
+    ("call", &["typed", "untyped"]),
+    ("loading", &["preload", "hotload"]),
+    ("handles", &["owned", "srs"]),
+    ("memory", &["static", "dynamic"]),
+    ("args", &["scalars", "record"]),
+    ("concurrency", &["off", "on"]),
+    ("batch", &["1", "256"]),
+    ("policy", POLICIES),
+];
+
+/// Position of `v` in `order` (unknown values last).
+fn rank(order: &[&str], v: &str) -> usize {
+    order.iter().position(|o| *o == v).unwrap_or(order.len())
+}
+
+/// Orders values of the axis whose known order is `order`.
+pub fn by(order: &[&str], a: &str, b: &str) -> Ordering {
+    rank(order, a)
+        .cmp(&rank(order, b))
+        .then_with(|| value_cmp(a, b))
+}
+
+/// Orders cells: runtime, ABI, then every factor's value.
+pub fn cell_order(a: &Cell, b: &Cell) -> Ordering {
+    by(RUNTIMES, &a.runtime, &b.runtime)
+        .then_with(|| by(ABIS, &a.abi, &b.abi))
+        .then_with(|| {
+            let keys = crate::identity::ordered_factors(a.factors.keys().chain(b.factors.keys()));
+            for k in keys {
+                let order = PREFERRED
+                    .iter()
+                    .find(|(n, _)| *n == k)
+                    .map_or(&[][..], |(_, o)| *o);
+                let ord = match (a.factor(k), b.factor(k)) {
+                    (Some(x), Some(y)) => by(order, x, y),
+                    (None, Some(_)) => Ordering::Less,
+                    (Some(_), None) => Ordering::Greater,
+                    (None, None) => Ordering::Equal,
+                };
+                if ord.is_ne() {
+                    return ord;
+                }
+            }
+            Ordering::Equal
+        })
+}
+
+/// The value `factor` is held at among `cells`: the most preferred value
+/// present, else the first in natural order; `None` if no cell has it.
+pub fn preferred<'a>(cells: impl IntoIterator<Item = &'a Cell>, factor: &str) -> Option<String> {
+    let values = crate::cells::Cells::values(cells, factor);
+    let order = PREFERRED
+        .iter()
+        .find(|(n, _)| *n == factor)
+        .map_or(&[][..], |(_, o)| *o);
+    order
+        .iter()
+        .find(|p| values.iter().any(|v| v == *p))
+        .map(|p| p.to_string())
+        .or_else(|| values.first().cloned())
+}
+
+/// Keeps the cells whose `factors` are at their preferred value (a cell
+/// without the factor stays: the native baseline has no `caching`).
+/// Returns the kept cells and the `name=value` pairs held.
+pub fn hold<'a>(cells: Vec<&'a Cell>, factors: &[&str]) -> (Vec<&'a Cell>, Vec<String>) {
+    let mut kept = cells;
+    let mut held = Vec::new();
+    for f in factors {
+        // Natives do not choose a sandboxed factor's value.
+        let chosen = preferred(kept.iter().copied().filter(|c| !c.is_native()), f)
+            .or_else(|| preferred(kept.iter().copied(), f));
+        if let Some(v) = chosen {
+            kept.retain(|c| c.factor(f).is_none_or(|x| x == v));
+            held.push(format!("{f}={v}"));
+        }
+    }
+    (kept, held)
+}
+
+/// Sorts values in the axis order `order` (unknown values last,
+/// naturally) and drops repeats.
+pub fn sorted(mut v: Vec<String>, order: &[&str]) -> Vec<String> {
+    v.sort_by(|a, b| by(order, a, b));
+    v.dedup();
+    v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cells::Cells;
+    use crate::load::Run;
+    use crate::testutil::{info, row};
+
+    #[test]
+    fn holding_picks_the_papers_configuration_and_keeps_natives() {
+        let f = |c: &'static str, h: &'static str| {
+            vec![("host-profile", h), ("operand", "i32"), ("caching", c)]
+        };
+        let records = vec![
+            row(
+                "micro",
+                "native",
+                "native",
+                &[("host-profile", "debug"), ("operand", "i32")],
+                1.0,
+            ),
+            row(
+                "micro",
+                "native",
+                "native",
+                &[("host-profile", "release"), ("operand", "i32")],
+                1.0,
+            ),
+            row("micro", "wasmtime", "pair", &f("uncached", "release"), 1.0),
+            row("micro", "wasmtime", "pair", &f("cached", "release"), 1.0),
+            row("micro", "wasmtime", "pair", &f("cached", "debug"), 1.0),
+        ];
+        let cells = Cells::build(&[Run {
+            dir: "x".into(),
+            info: info("micro"),
+            records,
+        }]);
+        let all: Vec<&Cell> = cells.cells.iter().collect();
+        let (kept, held) = hold(all, &["host-profile", "caching"]);
+        assert_eq!(held, ["host-profile=release", "caching=cached"]);
+        let ids: Vec<&str> = kept.iter().map(|c| c.runtime.as_str()).collect();
+        assert_eq!(ids, ["native", "wasmtime"]);
+        assert_eq!(
+            by(RUNTIMES, "wasmtime", "wasmer-cranelift"),
+            Ordering::Greater
+        );
+        assert_eq!(
+            sorted(vec!["lru".into(), "gds".into(), "fifo".into()], POLICIES),
+            ["fifo", "lru", "gds"]
+        );
+    }
+}

@@ -1,0 +1,391 @@
+//! Synthetic runs for the tests: rows built from the data types and
+//! summarised exactly as the harness does, written to temporary folders.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::data::{Fingerprint, Record, RunInfo, RunOptions, Status, StatusCounts};
+use crate::stats::Summary;
+
+/// Calls per replicate of every synthetic row.
+pub const CALLS: u64 = 1000;
+
+/// An ok row whose 10 replicates average `ns` per call (±0.45% spread,
+/// symmetric, so the mean is `ns` exactly up to rounding).
+pub fn row(scenario: &str, runtime: &str, abi: &str, factors: &[(&str, &str)], ns: f64) -> Record {
+    let per_rep = ns * CALLS as f64 * 1e-9;
+    let replicates: Vec<f64> = (0..10)
+        .map(|i| per_rep * (1.0 + (i as f64 - 4.5) * 0.001))
+        .collect();
+    row_with(scenario, runtime, abi, factors, replicates)
+}
+
+/// An ok row with these replicate times (seconds per `CALLS` calls).
+pub fn row_with(
+    scenario: &str,
+    runtime: &str,
+    abi: &str,
+    factors: &[(&str, &str)],
+    replicates: Vec<f64>,
+) -> Record {
+    let s = Summary::of(&replicates).expect("two or more replicates");
+    let mut r = Record {
+        scenario: scenario.into(),
+        runtime: runtime.into(),
+        abi: abi.into(),
+        factors: factors
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        status: Status::Ok,
+        error: None,
+        error_class: None,
+        calls: CALLS,
+        reps: replicates.len() as u32,
+        mean_s: Some(s.mean),
+        sd_s: Some(s.sd),
+        ci95_low_s: Some(s.ci95_low),
+        ci95_high_s: Some(s.ci95_high),
+        median_s: Some(s.median),
+        min_s: Some(s.min),
+        max_s: Some(s.max),
+        ns_per_call: Some(s.mean / CALLS as f64 * 1e9),
+        ratio_to_native: None,
+        replicate_s: replicates,
+        warmup_reps: 1,
+        compile_s: None,
+        instantiate_s: None,
+        run_index: 0,
+        hits: None,
+        byte_hits: None,
+        object_hit_ratio: None,
+        byte_hit_ratio: None,
+        cell: String::new(),
+    };
+    r.cell = crate::identity::derive(&r);
+    r
+}
+
+/// A row that could not run.
+pub fn unsupported(scenario: &str, runtime: &str, abi: &str, factors: &[(&str, &str)]) -> Record {
+    let mut r = row(scenario, runtime, abi, factors, 1.0);
+    r.status = Status::Unsupported;
+    r.error = Some(format!("{runtime} cannot host {abi}"));
+    for f in [
+        &mut r.mean_s,
+        &mut r.sd_s,
+        &mut r.ci95_low_s,
+        &mut r.ci95_high_s,
+        &mut r.median_s,
+        &mut r.min_s,
+        &mut r.max_s,
+        &mut r.ns_per_call,
+    ] {
+        *f = None;
+    }
+    r.replicate_s.clear();
+    r
+}
+
+/// The environment of a synthetic run.
+pub fn info(scenario: &str) -> RunInfo {
+    RunInfo {
+        tool: "abilab harness 0.1.0".into(),
+        command: vec!["harness".into(), "matrix".into()],
+        started: "2025-01-01T00:00:00Z".into(),
+        finished: Some("2025-01-01T00:01:00Z".into()),
+        options: RunOptions {
+            scenario: scenario.into(),
+            runtimes: vec!["wasmer-cranelift".into()],
+            abis: vec!["pair".into()],
+            calls: CALLS,
+            reps: 10,
+            warmup_s: 0.0,
+            trace: serde_json::Value::Null,
+            cache_sizes: vec![],
+            sweep: vec![],
+            order: "shuffled".into(),
+            seed: 1,
+            only: vec![],
+        },
+        host_profiles: vec!["release".into()],
+        children: vec![],
+        cells: 0,
+        status_counts: None,
+        fingerprint: Fingerprint {
+            git_commit: "abc123".into(),
+            git_dirty: false,
+            rustc: "rustc 1.95.0".into(),
+            cargo_profile: "release".into(),
+            opt_level: "3".into(),
+            host_profile: "release".into(),
+            crate_versions: BTreeMap::from([("wasmer".into(), "7.4.2".into())]),
+            features: vec!["wasmer-cranelift".into()],
+            cpu_model: "Test CPU".into(),
+            cores: 2,
+            cpu_governor: None,
+            os: "Linux".into(),
+            memory_bytes: None,
+            env: BTreeMap::new(),
+        },
+        merge: None,
+    }
+}
+
+/// Writes `results.jsonl` and `run.json` into `dir` (created), numbering
+/// the rows in order and counting their statuses.
+pub fn write_run(dir: &Path, info: &RunInfo, rows: &[Record]) {
+    std::fs::create_dir_all(dir).unwrap();
+    let mut info = info.clone();
+    info.cells = rows.len();
+    let count = |s: Status| rows.iter().filter(|r| r.status == s).count();
+    info.status_counts = Some(StatusCounts {
+        ok: count(Status::Ok),
+        error: count(Status::Error),
+        unsupported: count(Status::Unsupported),
+    });
+    std::fs::write(dir.join("run.json"), info.to_json()).unwrap();
+    let mut text = String::new();
+    for (i, r) in rows.iter().enumerate() {
+        let mut r = r.clone();
+        r.run_index = i;
+        text.push_str(&serde_json::to_string(&r).unwrap());
+        text.push('\n');
+    }
+    std::fs::write(dir.join("results.jsonl"), text).unwrap();
+}
+
+/// The shared factors of a micro cell in the paper's main configuration
+/// (release host, `i32`), plus `extra`.
+pub fn micro_factors<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![("host-profile", "release"), ("operand", "i32")];
+    f.extend_from_slice(extra);
+    f
+}
+
+/// A small micro run on one runtime: native, Pair (cached and uncached),
+/// Bytemuck and Bincode static and dynamic, cached and uncached, typed
+/// preloaded calls, with `ns(abi, memory, caching)` per call.
+pub fn micro_rows(runtime: &str, ns: impl Fn(&str, &str, &str) -> f64) -> Vec<Record> {
+    let mut rows = vec![row(
+        "micro",
+        "native",
+        "native",
+        &micro_factors(&[]),
+        ns("native", "", ""),
+    )];
+    for caching in ["cached", "uncached"] {
+        let link = [
+            ("caching", caching),
+            ("call", "typed"),
+            ("loading", "preload"),
+        ];
+        let mut f = micro_factors(&link);
+        if caching == "cached" {
+            f.push(("handles", "owned"));
+        }
+        rows.push(row("micro", runtime, "pair", &f, ns("pair", "", caching)));
+        for abi in ["bytemuck", "bincode"] {
+            for memory in ["static", "dynamic"] {
+                let mut f = micro_factors(&link);
+                f.push(("memory", memory));
+                rows.push(row("micro", runtime, abi, &f, ns(abi, memory, caching)));
+            }
+        }
+    }
+    rows
+}
+
+/// The paper's micro ordering, roughly as measured on Wasmer Cranelift.
+pub fn paper_like_micro(abi: &str, memory: &str, caching: &str) -> f64 {
+    let base = match (abi, memory) {
+        ("native", _) => return 0.56,
+        ("pair", _) => 38.0,
+        ("bytemuck", "static") => 43.0,
+        ("bincode", "static") => 42.0,
+        ("bytemuck", _) => 80.0,
+        _ => 82.0,
+    };
+    if caching == "uncached" {
+        base * 1.1
+    } else {
+        base
+    }
+}
+
+/// Native simulator cost per request of each policy, ns.
+pub fn native_sim_ns(policy: &str) -> f64 {
+    match policy {
+        "fifo" => 25.0,
+        "lru" => 28.0,
+        "lfu" => 38.0,
+        _ => 87.0,
+    }
+}
+
+/// A sim run on `runtime`: native cells over a sweep of three sizes (with
+/// hit ratios rising to a plateau), and at 4MiB Pair, Bytemuck and Bincode
+/// (static and dynamic) cached and uncached, each `slowdown(abi, memory,
+/// caching)` times native; on wasmtime also WIT with batch 1 and 256.
+pub fn sim_rows(runtime: &str, slowdown: impl Fn(&str, &str, &str) -> f64) -> Vec<Record> {
+    let mut rows = Vec::new();
+    let sizes = [
+        ("1MiB", 0.1),
+        ("4MiB", 0.2),
+        ("16MiB", 0.4),
+        ("64MiB", 0.6),
+        ("256MiB", 0.601),
+    ];
+    for (k, policy) in ["fifo", "lru", "lfu", "gds"].into_iter().enumerate() {
+        let native = native_sim_ns(policy);
+        for (size, hit) in sizes {
+            let hit = hit * (1.0 + 0.15 * k as f64);
+            let f = [
+                ("host-profile", "release"),
+                ("policy", policy),
+                ("cache-size", size),
+            ];
+            let mut r = row("sim", "native", "native", &f, native);
+            r.hits = Some((hit * CALLS as f64) as u64);
+            r.object_hit_ratio = Some(hit);
+            r.byte_hit_ratio = Some(hit * 0.8);
+            rows.push(r);
+        }
+        let base = [
+            ("host-profile", "release"),
+            ("policy", policy),
+            ("cache-size", "4MiB"),
+        ];
+        for caching in ["cached", "uncached"] {
+            let mut f = base.to_vec();
+            f.push(("caching", caching));
+            rows.push(row(
+                "sim",
+                runtime,
+                "pair",
+                &f,
+                native * slowdown("pair", "", caching),
+            ));
+            for abi in ["bytemuck", "bincode"] {
+                for memory in ["static", "dynamic"] {
+                    let mut f = f.clone();
+                    f.push(("memory", memory));
+                    rows.push(row(
+                        "sim",
+                        runtime,
+                        abi,
+                        &f,
+                        native * slowdown(abi, memory, caching),
+                    ));
+                }
+            }
+            if runtime == "wasmtime" {
+                for batch in ["1", "256"] {
+                    let mut f = base.to_vec();
+                    f.extend([
+                        ("caching", caching),
+                        ("batch", batch),
+                        ("concurrency", "off"),
+                    ]);
+                    let s =
+                        if batch == "1" { 7.0 } else { 2.7 } * slowdown("pair", "", caching) / 6.0;
+                    rows.push(row("sim", runtime, "wit", &f, native * s));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Slowdowns in the paper's 5-10× range (uncached 1.2× dearer).
+pub fn paper_like_sim(abi: &str, memory: &str, caching: &str) -> f64 {
+    let s = match (abi, memory) {
+        ("pair", _) => 6.0,
+        ("bytemuck", "static") => 7.0,
+        ("bincode", "static") => 7.1,
+        _ => 8.5,
+    };
+    if caching == "uncached" { s * 1.1 } else { s }
+}
+
+/// Payload cells on `runtime`: strings and lists sent in at four sizes
+/// through Bytemuck and Bincode (static), cost `fixed + per_byte × size`
+/// (lists twice as dear per byte), the native baseline, and a fixed-size
+/// record (no sweep).
+pub fn payload_rows(runtime: &str) -> Vec<Record> {
+    let mut rows = Vec::new();
+    for (shape, scale) in [("string", 1.0), ("list", 2.0)] {
+        for size in ["16B", "256B", "4KiB", "64KiB"] {
+            let bytes = crate::units::parse_size(size).unwrap() as f64;
+            let f = [
+                ("host-profile", "release"),
+                ("shape", shape),
+                ("direction", "in"),
+                ("size", size),
+            ];
+            rows.push(row(
+                "payload",
+                "native",
+                "native",
+                &f,
+                1.0 + 0.01 * scale * bytes,
+            ));
+            for (abi, fixed, per_byte) in [("bytemuck", 40.0, 0.05), ("bincode", 45.0, 0.2)] {
+                let mut f = f.to_vec();
+                f.push(("memory", "static"));
+                rows.push(row(
+                    "payload",
+                    runtime,
+                    abi,
+                    &f,
+                    fixed + per_byte * scale * bytes,
+                ));
+            }
+        }
+    }
+    let f = [
+        ("host-profile", "release"),
+        ("shape", "record"),
+        ("direction", "in"),
+        ("size", "fixed"),
+    ];
+    rows.push(row("payload", "native", "native", &f, 2.0));
+    rows.push(row(
+        "payload",
+        runtime,
+        "bytemuck",
+        &[f.as_slice(), &[("memory", "static")]].concat(),
+        41.0,
+    ));
+    rows
+}
+
+/// The same cells as a debug host, `factor` times slower.
+pub fn as_debug(rows: &[Record], factor: f64) -> Vec<Record> {
+    rows.iter()
+        .filter(|r| r.status == Status::Ok)
+        .map(|r| {
+            let factors: Vec<(&str, &str)> = r
+                .factors
+                .iter()
+                .map(|(k, v)| {
+                    (
+                        k.as_str(),
+                        if k == "host-profile" {
+                            "debug"
+                        } else {
+                            v.as_str()
+                        },
+                    )
+                })
+                .collect();
+            row(
+                &r.scenario,
+                &r.runtime,
+                &r.abi,
+                &factors,
+                r.ns_per_call.unwrap() * factor,
+            )
+        })
+        .collect()
+}

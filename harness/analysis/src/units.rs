@@ -1,0 +1,224 @@
+//! Units as they appear in factor values and in printed numbers: byte
+//! sizes (`4MiB`, the spelling of the `cache-size` and `size` factors),
+//! and the fixed precision every table and axis uses, so a number in
+//! report.md reads back to the row it came from.
+
+/// Parses a byte size as factor values and the command line spell it:
+/// `4MiB`, `1GiB`, `64B`, `3KB`, `65536` (binary and decimal suffixes,
+/// case-insensitive, optional `B`). The error is a one-line reason.
+pub fn parse_size_checked(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    if num.is_empty() {
+        return Err(format!("size `{s}` does not start with a number"));
+    }
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kib" => 1 << 10,
+        "mib" => 1 << 20,
+        "gib" => 1 << 30,
+        "kb" => 1_000,
+        "mb" => 1_000_000,
+        "gb" => 1_000_000_000,
+        other => {
+            return Err(format!(
+                "size `{s}`: unknown unit `{other}` (use B, KiB, MiB, GiB, KB, MB or GB)"
+            ));
+        }
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("size `{s}` is too large"))
+}
+
+/// [`parse_size_checked`] without the reason: `None` for anything that is
+/// not a size; the caller decides whether that matters.
+pub fn parse_size(s: &str) -> Option<u64> {
+    parse_size_checked(s).ok()
+}
+
+/// The shortest exact spelling of a byte count (`4MiB`, `1536KiB`, `100B`),
+/// the harness's own: axis labels then match the factor values.
+pub fn format_size(bytes: u64) -> String {
+    for (unit, m) in [("GiB", 1u64 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)] {
+        if bytes >= m && bytes.is_multiple_of(m) {
+            return format!("{}{unit}", bytes / m);
+        }
+    }
+    format!("{bytes}B")
+}
+
+/// Nanoseconds with three significant digits at most and at least one
+/// decimal below 100 (`0.562`, `38.1`, `240`, `1922`): the precision the
+/// measurements support, used in every table.
+pub fn ns(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let a = x.abs();
+    if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else if a >= 1.0 {
+        format!("{x:.2}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+/// A ratio such as a slowdown: two decimals (`3.93`).
+pub fn ratio(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.2}")
+    } else {
+        "-".into()
+    }
+}
+
+/// A fraction as a signed percentage with one decimal (`+12.5%`).
+pub fn percent(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:+.1}%", x * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
+/// An axis tick: as few digits as the value needs.
+pub fn tick(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 {
+        "0".into()
+    } else if a >= 10.0 || (a - a.round()).abs() < 1e-9 {
+        format!("{x:.0}")
+    } else if a >= 1.0 {
+        format!("{x:.1}")
+    } else if a >= 0.01 {
+        let s = format!("{x:.2}");
+        s.trim_end_matches('0').to_string()
+    } else {
+        format!("{x:.1e}")
+    }
+}
+
+/// Orders names with embedded numbers naturally (`run-2` before `run-10`,
+/// `1` before `256`): folders of sub-runs and factor values sort as a
+/// person expects.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, sa), (db, sb)) in ca.iter().zip(&cb) {
+        let ord = if *da && *db {
+            let (ta, tb) = (sa.trim_start_matches('0'), sb.trim_start_matches('0'));
+            ta.len().cmp(&tb.len()).then_with(|| ta.cmp(tb))
+        } else {
+            sa.cmp(sb)
+        };
+        if ord.is_ne() {
+            return ord;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
+}
+
+/// Orders factor values: sizes by bytes, numbers by value, the rest
+/// naturally.
+pub fn value_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    match (parse_size(a), parse_size(b)) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => natural_cmp(a, b),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::cmp::Ordering;
+
+    #[test]
+    fn sizes_parse_and_format_like_the_harness() {
+        assert_eq!(parse_size("4MiB"), Some(4 << 20));
+        assert_eq!(parse_size("1GiB"), Some(1 << 30));
+        assert_eq!(parse_size("64B"), Some(64));
+        assert_eq!(parse_size("3KB"), Some(3000));
+        assert_eq!(parse_size("65536"), Some(65536));
+        assert_eq!(parse_size("fifo"), None);
+        assert_eq!(parse_size(""), None);
+        assert_eq!(format_size(4 << 20), "4MiB");
+        assert_eq!(format_size(1536 << 10), "1536KiB");
+        assert_eq!(format_size(100), "100B");
+    }
+
+    #[test]
+    fn numbers_keep_three_significant_digits() {
+        assert_eq!(ns(0.5623), "0.562");
+        assert_eq!(ns(38.14), "38.1");
+        assert_eq!(ns(240.4), "240");
+        assert_eq!(ns(1922.3), "1922");
+        assert_eq!(ns(7.504), "7.50");
+        assert_eq!(percent(0.125), "+12.5%");
+        assert_eq!(percent(-0.5), "-50.0%");
+        assert_eq!(tick(0.25), "0.25");
+        assert_eq!(tick(20.0), "20");
+    }
+
+    #[test]
+    fn natural_order_reads_numbers() {
+        assert_eq!(natural_cmp("run-2", "run-10"), Ordering::Less);
+        assert_eq!(natural_cmp("run-10", "run-9"), Ordering::Greater);
+        assert_eq!(value_cmp("4MiB", "1GiB"), Ordering::Less);
+        assert_eq!(value_cmp("256", "1"), Ordering::Greater);
+        assert_eq!(value_cmp("fifo", "lru"), Ordering::Less);
+    }
+
+    #[test]
+    fn parses_every_unit() {
+        assert_eq!(parse_size_checked("4MiB"), Ok(4 << 20));
+        assert_eq!(parse_size_checked("4 mib"), Ok(4 << 20));
+        assert_eq!(parse_size_checked("1GiB"), Ok(1 << 30));
+        assert_eq!(parse_size_checked("3KB"), Ok(3000));
+        assert_eq!(parse_size_checked("2GB"), Ok(2_000_000_000));
+        assert_eq!(parse_size_checked("65536"), Ok(65536));
+        assert_eq!(parse_size_checked("10B"), Ok(10));
+        assert!(parse_size_checked("MiB").is_err());
+        assert!(
+            parse_size_checked("4TiB")
+                .unwrap_err()
+                .contains("unknown unit")
+        );
+        assert!(parse_size_checked("-4").is_err());
+        assert!(
+            parse_size_checked("99999999999999999999GiB")
+                .unwrap_err()
+                .contains("too large")
+        );
+    }
+
+    #[test]
+    fn formats_round_trip() {
+        for b in [1u64 << 20, 4 << 20, 1 << 30, 1500, 3 << 10, 0] {
+            assert_eq!(
+                parse_size_checked(&format_size(b)),
+                Ok(b),
+                "{}",
+                format_size(b)
+            );
+        }
+        assert_eq!(format_size(4 << 20), "4MiB");
+        assert_eq!(format_size(1536 << 10), "1536KiB");
+    }
+}
