@@ -8,7 +8,20 @@ use clap::{Args, Parser, Subcommand};
 /// Measures what it costs to call into a WebAssembly sandbox, across
 /// runtimes and ABIs.
 #[derive(Debug, Parser)]
-#[command(name = "harness", version, propagate_version = true)]
+#[command(
+    name = "harness",
+    version,
+    propagate_version = true,
+    after_help = "Examples:
+  harness list
+  harness matrix --scenario micro --quick
+  harness matrix --scenario payload --runtime all --abi all
+  harness report results/<run>
+  harness compare results/<before> results/<after>
+
+Exit codes: 0 success; 1 a cell failed (or the run broke); 2 bad input, nothing written;
+3 `compare` found a regression."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
@@ -19,6 +32,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// List the runtimes compiled in, the ABIs, scenarios and factors.
+    #[command(after_help = "Example:\n  harness list")]
     List,
     /// Run a matrix of cells (runtime × ABI × factors, plus native) and
     /// write results.jsonl, results.csv and run.json.
@@ -29,10 +43,30 @@ pub enum Command {
     /// Make traces for the simulator.
     #[command(subcommand)]
     Trace(TraceCommand),
+    /// Write report.md, report.html and figures from recorded runs.
+    Report(Box<crate::commands::report::ReportArgs>),
+    /// Compare two result sets cell by cell; exit 3 on a regression.
+    Compare(Box<crate::commands::compare::CompareArgs>),
+    /// Merge the shards of one matrix (`matrix --shard`) into one run.
+    Merge(Box<crate::commands::merge::MergeArgs>),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    #[command(after_help = "Example:\n  harness completions bash > /etc/bash_completion.d/harness")]
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `harness matrix` arguments, before validation.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness matrix --scenario micro --quick                       # a smoke run, seconds
+  harness matrix --scenario micro --runtime all --abi all       # the paper's Table 1 everywhere
+  harness matrix --abi pair,bytemuck --only caching=cached --only operand=i32
+  harness matrix --scenario sim --runtime wasmtime --only batch=1,256
+  harness matrix --scenario payload --only shape=string --only direction=in
+  harness matrix --host-profile release,debug                   # Release vs Debug host
+  harness matrix --runtime all --shard auto --out results/shard-$SLURM_ARRAY_TASK_ID")]
 pub struct MatrixArgs {
     /// Runtimes: comma-separated ids, or `all`.
     #[arg(long, value_name = "NAMES|all", default_value = "wasmer-cranelift")]
@@ -74,6 +108,14 @@ pub struct MatrixArgs {
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,
+    /// Run only shard I of N of the plan (every N-th cell from the I-th),
+    /// or `auto` from a Slurm job array or a Kubernetes Indexed Job
+    /// (docs/cluster.md); merge the shards with `harness merge`.
+    #[arg(long, value_name = "I/N|auto")]
+    pub shard: Option<String>,
+    /// Do not write the report (report.md, report.html, figures) at the end.
+    #[arg(long)]
+    pub no_report: bool,
     /// Host builds to run the matrix in: `release`, `debug` (all at
     /// opt-level 0), `dev`; others than this binary's run as child
     /// processes and their cells are merged in [default: this binary's].
@@ -110,6 +152,10 @@ pub struct MatrixArgs {
 
 /// `harness sim` arguments.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness trace generate --out trace.bin
+  harness sim --trace trace.bin --policy all --cache-size 1MiB,4MiB,64MiB
+  harness sim --trace trace.bin --runtime native,wasmtime --abi pair --json")]
 pub struct SimArgs {
     /// The trace to replay.
     #[arg(long, value_name = "FILE")]
@@ -146,6 +192,9 @@ pub enum TraceCommand {
 
 /// `harness trace generate` arguments.
 #[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness trace generate --out trace.bin                  # 1,000,000 requests, binary
+  harness trace generate --requests 50000 --objects 2000 --seed 7 --out small.txt")]
 pub struct GenerateArgs {
     /// Requests in the trace.
     #[arg(long, default_value_t = 1_000_000)]

@@ -21,5 +21,6 @@ pub mod output;
 pub mod plan;
 pub mod run;
 pub mod scenario;
+pub mod shard;
 pub use analysis::stats;
 pub mod workload;

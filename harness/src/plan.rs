@@ -84,6 +84,10 @@ pub struct Options {
     pub host_profiles: Vec<HostProfile>,
     /// The simulator's trace and cache sizes (sim runs).
     pub sim: SimOptions,
+    /// The shard of the plan this process runs, if split.
+    pub shard: Option<crate::shard::Shard>,
+    /// Whether to write the report at the end.
+    pub report: bool,
 }
 
 /// What a sim run simulates.
@@ -123,7 +127,18 @@ impl Plan {
             ),
             Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
         };
-        Plan::from_cells(cells, &opts.only, opts.order, opts.seed)
+        let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
+        if let Some(shard) = opts.shard {
+            let kept: Vec<Cell> = plan
+                .cells
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| shard.keeps(*i))
+                .map(|(_, c)| c)
+                .collect();
+            plan = Plan::from_cells(kept, &[], opts.order, opts.seed);
+        }
+        plan
     }
 
     /// Filters `cells` by `only` and orders them.

@@ -51,6 +51,9 @@ pub fn execute(
 pub struct Progress {
     bar: Option<ProgressBar>,
     lines: bool,
+    /// Cells that could not run, per reason: summarised at the end rather
+    /// than one line each.
+    unsupported: std::cell::RefCell<Vec<(String, usize)>>,
 }
 
 impl Progress {
@@ -71,6 +74,7 @@ impl Progress {
         Progress {
             bar,
             lines: !quiet && !terminal,
+            unsupported: Default::default(),
         }
     }
 
@@ -87,6 +91,15 @@ impl Progress {
     }
 
     fn finish(&self, i: usize, n: usize, label: &str, r: &Record) {
+        if r.status == Status::Unsupported {
+            let reason = r.error.clone().unwrap_or_default();
+            let mut seen = self.unsupported.borrow_mut();
+            match seen.iter_mut().find(|(why, _)| *why == reason) {
+                Some((_, count)) => *count += 1,
+                None => seen.push((reason, 1)),
+            }
+            return;
+        }
         if !self.lines {
             return;
         }
@@ -102,10 +115,15 @@ impl Progress {
         eprintln!("[{}/{n}] {label}: {what}", i + 1);
     }
 
-    /// Removes the bar.
+    /// Removes the bar and says, once per reason, which cells could not run.
     pub fn done(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+        if self.bar.is_some() || self.lines {
+            for (reason, count) in self.unsupported.borrow().iter() {
+                eprintln!("{count} cells unsupported: {reason}");
+            }
         }
     }
 }

@@ -381,3 +381,217 @@ fn other_host_profiles_run_in_a_child_and_merge() {
     assert_eq!(run["host_profiles"], serde_json::json!(["dev", "debug"]));
     assert_eq!(run["status_counts"]["ok"], 10);
 }
+
+/// A quick Pair-only micro run into `out` (a few seconds), with extra args.
+fn small_run(out: &Path, extra: &[&str]) {
+    harness()
+        .args([
+            "matrix",
+            "--quick",
+            "--quiet",
+            "--abi",
+            "pair",
+            "--reps",
+            "3",
+            "--only",
+            "loading=preload",
+        ])
+        .args(extra)
+        .arg("--out")
+        .arg(out)
+        .assert()
+        .success();
+}
+
+#[test]
+fn a_matrix_ends_with_its_report_and_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    small_run(&out, &[]);
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(md.contains("claim") || md.contains("Claim"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<svg"), "the HTML report inlines its figures");
+    let figures: Vec<_> = std::fs::read_dir(out.join("figures"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert!(
+        figures
+            .iter()
+            .any(|p| p.extension().is_some_and(|e| e == "svg"))
+    );
+    for png in figures
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "png"))
+    {
+        assert_eq!(
+            &std::fs::read(png).unwrap()[..8],
+            b"\x89PNG\r\n\x1a\n",
+            "{png:?}"
+        );
+    }
+    // `harness report` redoes it from the files alone.
+    let again = tmp.path().join("again");
+    harness()
+        .args(["report"])
+        .arg(&out)
+        .arg("--out")
+        .arg(&again)
+        .assert()
+        .success();
+    assert!(again.join("report.md").exists());
+}
+
+/// Rewrites every replicate time of `dir`'s rows (in place) with `f`.
+fn scale_rows(dir: &Path, f: impl Fn(f64) -> f64) {
+    let path = dir.join("results.jsonl");
+    let text: Vec<String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut v: Value = serde_json::from_str(l).unwrap();
+            if let Some(reps) = v["replicate_s"].as_array_mut() {
+                for x in reps {
+                    *x = serde_json::json!(f(x.as_f64().unwrap()));
+                }
+            }
+            for k in [
+                "mean_s",
+                "median_s",
+                "min_s",
+                "max_s",
+                "ci95_low_s",
+                "ci95_high_s",
+                "ns_per_call",
+            ] {
+                if let Some(x) = v[k].as_f64() {
+                    v[k] = serde_json::json!(f(x));
+                }
+            }
+            v.to_string()
+        })
+        .collect();
+    std::fs::write(&path, text.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn compare_flags_a_regression_and_passes_identical_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let base = tmp.path().join("base");
+    small_run(&base, &["--no-report"]);
+    let copy = |name: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir(&dir).unwrap();
+        for f in ["results.jsonl", "results.csv", "run.json"] {
+            std::fs::copy(base.join(f), dir.join(f)).unwrap();
+        }
+        dir
+    };
+    let same = copy("same");
+    harness()
+        .arg("compare")
+        .arg(&base)
+        .arg(&same)
+        .assert()
+        .code(0);
+    let slow = copy("slow");
+    scale_rows(&slow, |x| x * 2.0);
+    let assert = harness()
+        .arg("compare")
+        .arg(&base)
+        .arg(&slow)
+        .assert()
+        .code(3);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(stdout.contains("REGRESSION"), "{stdout}");
+    // Bad input: one line, exit 2.
+    let assert = harness()
+        .arg("compare")
+        .arg(&base)
+        .arg(tmp.path().join("nope"))
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+#[test]
+fn shards_merge_into_the_unsharded_cell_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    let whole = tmp.path().join("whole");
+    small_run(&whole, &["--no-report"]);
+    let n = 4;
+    let mut shards = Vec::new();
+    for i in 1..=n {
+        let dir = tmp.path().join(format!("shard-{i}"));
+        small_run(&dir, &["--no-report", "--shard", &format!("{i}/{n}")]);
+        shards.push(dir);
+    }
+    let merged = tmp.path().join("merged");
+    harness()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&merged)
+        .assert()
+        .success();
+    let cells = |dir: &Path| {
+        let mut c: Vec<String> = rows(dir)
+            .iter()
+            .map(|r| r["cell"].as_str().unwrap().to_string())
+            .collect();
+        c.sort();
+        c
+    };
+    assert_eq!(cells(&merged), cells(&whole));
+    assert!(merged.join("results.csv").exists() && merged.join("run.json").exists());
+    // A shard from another machine is refused unless --allow-mixed.
+    let run_json = shards[0].join("run.json");
+    let mut info: Value = serde_json::from_slice(&std::fs::read(&run_json).unwrap()).unwrap();
+    info["cpu_model"] = "Another CPU".into();
+    std::fs::write(&run_json, info.to_string()).unwrap();
+    let refused = tmp.path().join("refused");
+    let assert = harness()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(&refused)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("differs"), "{stderr}");
+    assert!(!refused.exists());
+    let mixed = tmp.path().join("mixed");
+    harness()
+        .arg("merge")
+        .args(&shards)
+        .args(["--allow-mixed", "--out"])
+        .arg(&mixed)
+        .assert()
+        .success();
+    let info: Value =
+        serde_json::from_slice(&std::fs::read(mixed.join("run.json")).unwrap()).unwrap();
+    assert!(
+        !info["merge"]["mixed"].as_array().unwrap().is_empty(),
+        "{info}"
+    );
+}
+
+#[test]
+fn completions_and_help_have_examples() {
+    let assert = harness().args(["completions", "bash"]).assert().success();
+    let script = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(script.contains("harness") && script.contains("matrix"));
+    for sub in ["matrix", "sim", "report", "compare", "merge", "list"] {
+        let assert = harness().args([sub, "--help"]).assert().success();
+        let help = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+        assert!(
+            help.contains("Example"),
+            "{sub} --help has no example:\n{help}"
+        );
+    }
+    let assert = harness().arg("--help").assert().success();
+    let help = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(help.contains("Exit codes"), "{help}");
+}

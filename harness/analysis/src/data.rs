@@ -154,6 +154,9 @@ pub struct RunOptions {
     pub order: String,
     /// Shuffle seed.
     pub seed: u64,
+    /// The shard of the plan this run was (`I/N`), if split.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shard: Option<String>,
     /// `--only` restrictions.
     pub only: Vec<OnlyInfo>,
 }

@@ -106,6 +106,7 @@ pub fn info(scenario: &str) -> RunInfo {
             sweep: vec![],
             order: "shuffled".into(),
             seed: 1,
+            shard: None,
             only: vec![],
         },
         host_profiles: vec!["release".into()],

@@ -91,6 +91,13 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         quiet: a.quiet,
         sim: sim_options(a).map_err(usage)?,
         host_profiles,
+        report: !a.no_report,
+        shard: match &a.shard {
+            None => None,
+            Some(s) => {
+                Some(crate::shard::Shard::parse(s, |k| std::env::var(k).ok()).map_err(usage)?)
+            }
+        },
     })
 }
 
@@ -265,9 +272,14 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .zip(&opts.host_profiles)
         .find(|(_, p)| **p == own)
         .map_or(&plans[0], |(plan, _)| plan);
-    if !plan.has_sandboxed() {
+    if !plan.has_sandboxed() && opts.shard.is_none() {
         return Err(Failure::Usage(
             "no sandboxed cell matches the options (check --runtime, --abi and --only)".into(),
+        ));
+    }
+    if plan.cells.is_empty() {
+        return Err(Failure::Usage(
+            "this shard has no cell (more shards than cells?)".into(),
         ));
     }
     // Other host profiles: find or build their harness before writing anything.
@@ -297,6 +309,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             sweep: opts.sim.sweep.iter().map(ToString::to_string).collect(),
             order: opts.order.to_string(),
             seed: opts.seed,
+            shard: opts.shard.map(|s| s.to_string()),
             only: opts
                 .only
                 .iter()
@@ -380,6 +393,24 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             let text = std::fs::read_to_string(sink.dir().join("results.csv"))
                 .map_err(|e| Failure::Run(e.into()))?;
             print!("{text}");
+        }
+    }
+    if opts.report {
+        // The analysis step: ratios, figures and the paper's claims from the
+        // rows just written. A report that cannot be written (no font, say)
+        // is a warning: the results are already safe.
+        let font = std::path::Path::new(analysis::figures::DEFAULT_FONT);
+        match analysis::load(sink.dir())
+            .map_err(|e| Failure::Usage(e.to_string()))
+            .and_then(|runs| super::report::write(&runs, sink.dir(), font))
+        {
+            Ok(summary) => {
+                if !opts.quiet {
+                    eprintln!("{summary}");
+                }
+            }
+            Err(Failure::Usage(e)) => eprintln!("warning: no report: {e}"),
+            Err(Failure::Run(e)) => eprintln!("warning: no report: {e:#}"),
         }
     }
     if !opts.quiet {

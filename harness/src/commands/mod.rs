@@ -2,8 +2,11 @@
 //! doing the work. Bad input gets one line on stderr and exit code 2,
 //! before anything is written; a run whose cells failed exits with 1.
 
+pub mod compare;
 pub mod list;
 pub mod matrix;
+pub mod merge;
+pub mod report;
 pub mod sim;
 pub mod trace;
 
@@ -55,6 +58,19 @@ pub fn main() -> ExitCode {
         Command::Matrix(args) => matrix::options(&args).and_then(|o| matrix::run(&o)),
         Command::Sim(args) => sim::run(&args),
         Command::Trace(TraceCommand::Generate(args)) => trace::generate(&args),
+        Command::Report(args) => report::run(&args),
+        Command::Compare(args) => compare::run(&args),
+        Command::Merge(args) => merge::run(&args),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "harness",
+                &mut std::io::stdout(),
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     };
     match result {
         Ok(code) => code,

@@ -25,6 +25,7 @@ mod tests {
                 sweep: vec![],
                 order: "fixed".into(),
                 seed: 1,
+                shard: None,
                 only: vec![],
             },
             host_profiles: vec!["dev".into()],

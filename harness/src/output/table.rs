@@ -7,12 +7,35 @@ use super::{Record, Status};
 /// Renders records (in the order given) as an aligned text table.
 ///
 /// Factor columns whose value is the same in every row are folded into a
-/// heading line; failed and unsupported cells are listed with their reason
-/// under the table.
+/// heading line; failed cells are listed with their reason under the
+/// table; cells that cannot run (`unsupported`) are not rows but one line
+/// per reason with their count.
 pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     let mut out = String::new();
+    let mut unsupported: Vec<(String, usize)> = Vec::new();
+    for r in records.iter().filter(|r| r.status == Status::Unsupported) {
+        let reason = r.error.clone().unwrap_or_default();
+        match unsupported.iter_mut().find(|(why, _)| *why == reason) {
+            Some((_, n)) => *n += 1,
+            None => unsupported.push((reason, 1)),
+        }
+    }
+    let records: Vec<&Record> = records
+        .iter()
+        .copied()
+        .filter(|r| r.status != Status::Unsupported)
+        .collect();
+    let records = records.as_slice();
+    let fold = |out: &mut String| {
+        for (reason, n) in &unsupported {
+            let cells = if *n == 1 { "cell" } else { "cells" };
+            let _ = writeln!(out, "unsupported ({n} {cells}): {reason}");
+        }
+    };
     if records.is_empty() {
-        return "no cells\n".to_string();
+        out.push_str("no cell ran\n");
+        fold(&mut out);
+        return out;
     }
     let value = |r: &Record, f: &str| r.factors.get(f).cloned().unwrap_or_else(|| "-".into());
     let (varying, constant): (Vec<&str>, Vec<&str>) = factor_columns
@@ -96,6 +119,7 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     for n in notes {
         let _ = writeln!(out, "{n}");
     }
+    fold(&mut out);
     out
 }
 
@@ -186,14 +210,14 @@ mod tests {
         let a = rec("wasmtime", "cached", Status::Ok, 21.37);
         let b = rec("wasmtime", "uncached", Status::Ok, 140.0);
         let c = rec("wasmer-llvm", "cached", Status::Unsupported, 0.0);
-        let text = render(&[&a, &b, &c], &["caching", "operand"]);
+        let d = rec("wasmer-llvm", "uncached", Status::Unsupported, 0.0);
+        let text = render(&[&a, &b, &c, &d], &["caching", "operand"]);
         let expected = "\
 10 reps × 1000 calls · operand i32
-runtime      abi   caching   ns/call      95% CI (ns)  × native
-wasmtime     pair  cached           21.4  19.2 – 23.5      2.00
-wasmtime     pair  uncached          140    126 – 154      2.00
-wasmer-llvm  pair  cached    unsupported
-unsupported: no llvm
+runtime   abi   caching   ns/call  95% CI (ns)  × native
+wasmtime  pair  cached       21.4  19.2 – 23.5      2.00
+wasmtime  pair  uncached      140    126 – 154      2.00
+unsupported (2 cells): no llvm
 ";
         assert_eq!(text, expected, "\n{text}");
     }

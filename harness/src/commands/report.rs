@@ -1,0 +1,79 @@
+//! `harness report`: the analysis step over recorded runs (the work is
+//! `analysis::report`); also run at the end of every `matrix`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use analysis::{ReportOptions, load_all};
+use clap::Args;
+
+use super::Failure;
+
+/// `harness report` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness report results/20261128T220000Z-micro
+  harness report results/run-a results/run-b --out results/a-and-b
+  harness report results/sweep            # a folder of runs (run-1/, run-2/, ...)")]
+pub struct ReportArgs {
+    /// Run folders (or folders of runs, or results.jsonl files).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+    /// Where to write report.md, report.html and figures/ [default: the
+    /// run folder, when there is one].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The TrueType font for the figures' text.
+    #[arg(long, value_name = "FILE", default_value = analysis::figures::DEFAULT_FONT)]
+    pub font: PathBuf,
+}
+
+/// Runs `harness report`.
+pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {
+    let out = match (&a.out, a.runs.as_slice()) {
+        (Some(out), _) => out.clone(),
+        (None, [one]) if one.is_dir() => one.clone(),
+        (None, [one]) => one
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from(".")),
+        (None, _) => {
+            return Err(Failure::Usage(
+                "several runs: say where the report goes with --out DIR".into(),
+            ));
+        }
+    };
+    let runs = load_all(&a.runs).map_err(|e| Failure::Usage(e.to_string()))?;
+    let report = write(&runs, &out, &a.font)?;
+    eprintln!("{report}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the report of `runs` into `out`; a one-paragraph summary.
+pub fn write(runs: &[analysis::Run], out: &Path, font: &Path) -> Result<String, Failure> {
+    let opts = ReportOptions {
+        font: font.to_path_buf(),
+        ..ReportOptions::default()
+    };
+    let r = analysis::report(runs, out, &opts).map_err(|e| Failure::Usage(e.to_string()))?;
+    let confirmed = r
+        .claims
+        .iter()
+        .filter(|c| c.verdict == analysis::claims::Verdict::Confirmed)
+        .count();
+    let refuted = r
+        .claims
+        .iter()
+        .filter(|c| c.verdict == analysis::claims::Verdict::Refuted)
+        .count();
+    Ok(format!(
+        "report: {} figures ({} skipped), {} of the paper's claims confirmed, {} refuted, {} not \
+         measured; {}",
+        r.figures.len(),
+        r.skipped.len(),
+        confirmed,
+        refuted,
+        r.claims.len() - confirmed - refuted,
+        out.join("report.html").display()
+    ))
+}
