@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # Installs what a fresh machine lacks to build and test every backend: the
 # wasm targets the guests compile to (RUSTUP_AUTO_INSTALL=0 means nothing
-# arrives by itself) and LLVM 22 for Wasmer's LLVM compiler (feature
-# `wasmer-llvm`; .cargo/config.toml points llvm-sys at it). Idempotent.
+# arrives by itself), LLVM 22 for Wasmer's LLVM compiler (feature
+# `wasmer-llvm`; .cargo/config.toml points llvm-sys at it), and the DejaVu
+# font the report's PNG figures are drawn with. Idempotent.
 set -euo pipefail
 rustup target add wasm32-unknown-unknown wasm32-wasip2
-llvm=(llvm-22-dev libpolly-22-dev libzstd-dev)
-if ! dpkg -s "${llvm[@]}" >/dev/null 2>&1; then
+packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core)
+if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -q
-  $sudo apt-get install -y -q "${llvm[@]}"
+  $sudo apt-get install -y -q "${packages[@]}"
 fi

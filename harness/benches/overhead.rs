@@ -23,7 +23,9 @@ use std::time::{Duration, Instant};
 use abi_pair::{Handles, PairFactors};
 use harness::abis::AbiChoice;
 use harness::cell::{Cell, Sandbox, Spec};
-use harness::factors::{Caching, CallStyle, HostProfile, Loading, MicroLink, MicroWork, Operand};
+use harness::factors::{
+    Caching, CallStyle, HostProfile, Limits, Loading, MicroLink, MicroWork, Operand,
+};
 use harness::measure::Protocol;
 use harness::scenario::{self, Outcome};
 use harness::stats::Summary;
@@ -150,7 +152,7 @@ fn abstraction(runtime: RuntimeId) -> Direct {
             })
         }
     }
-    runtimes::visit(runtime, Make).unwrap()
+    runtimes::visit(runtime, runtimes::EngineConfig::default(), Make).unwrap()
 }
 
 fn main() {
@@ -161,6 +163,7 @@ fn main() {
         calls,
         reps,
         warmup: Duration::from_millis(100),
+        budget: runtimes::Budget::DEFAULT,
     };
     let expected = Checksum::expected(micro::Operand::I32, calls);
     println!(
@@ -185,10 +188,13 @@ fn main() {
                 abi: AbiChoice::Pair(PairFactors {
                     handles: Handles::Owned,
                 }),
+                // Limits off: the hand-written loops run with the
+                // runtimes' defaults too.
                 link: MicroLink {
                     caching: Caching::Cached,
                     call: CallStyle::Typed,
                     loading: Loading::Preload,
+                    limits: Limits::Off,
                 },
             }),
         });

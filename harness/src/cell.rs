@@ -10,6 +10,7 @@ use runtimes::RuntimeId;
 
 use crate::abis::{AbiChoice, AbiId};
 use crate::factors::{HostProfile, MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
+use crate::scenario::hostile::HostileCell;
 
 /// A cell of some scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -20,6 +21,8 @@ pub enum Cell {
     Sim(Spec<SimWork, SimLink>),
     /// Records, text, lists and HTTP-like messages (no link factors).
     Payload(Spec<PayloadWork, ()>),
+    /// A hostile guest (no native baseline).
+    Hostile(HostileCell),
 }
 
 /// A cell of one scenario: its work, natively or in a sandbox.
@@ -71,6 +74,7 @@ impl Cell {
             Cell::Micro(_) => Scenario::Micro,
             Cell::Sim(_) => Scenario::Sim,
             Cell::Payload(_) => Scenario::Payload,
+            Cell::Hostile(_) => Scenario::Hostile,
         }
     }
 
@@ -81,6 +85,7 @@ impl Cell {
             Cell::Micro(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
             Cell::Sim(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
             Cell::Payload(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
+            Cell::Hostile(h) => Some((h.runtime, h.case.abi())),
         }
     }
 
@@ -95,6 +100,7 @@ impl Cell {
             Cell::Micro(s) => s.host,
             Cell::Sim(s) => s.host,
             Cell::Payload(s) => s.host,
+            Cell::Hostile(h) => h.host,
         }
     }
 
@@ -115,6 +121,7 @@ impl Cell {
             Cell::Micro(s) => s.values(Scenario::Micro),
             Cell::Sim(s) => s.values(Scenario::Sim),
             Cell::Payload(s) => s.values(Scenario::Payload),
+            Cell::Hostile(h) => vec![FactorValue::of(h.host), FactorValue::of(h.case)],
         }
     }
 
@@ -124,6 +131,8 @@ impl Cell {
             Cell::Micro(s) => Cell::Micro(s.native()),
             Cell::Sim(s) => Cell::Sim(s.native()),
             Cell::Payload(s) => Cell::Payload(s.native()),
+            // No baseline: the cell is its own.
+            Cell::Hostile(h) => Cell::Hostile(*h),
         }
     }
 
@@ -164,7 +173,7 @@ impl Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::factors::{Caching, CallStyle, Loading, Operand};
+    use crate::factors::{Caching, CallStyle, Limits, Loading, Operand};
     use abi_pair::{Handles, PairFactors};
 
     fn pair(operand: Operand) -> Cell {
@@ -180,6 +189,7 @@ mod tests {
                     caching: Caching::Cached,
                     call: CallStyle::Typed,
                     loading: Loading::Preload,
+                    limits: Limits::On,
                 },
             }),
         })
@@ -190,7 +200,7 @@ mod tests {
         assert_eq!(
             pair(Operand::F32).id(),
             "micro/wasmtime/pair/host-profile=release,operand=f32,caching=cached,\
-             call=typed,loading=preload,handles=srs"
+             call=typed,loading=preload,limits=on,handles=srs"
         );
         let native = pair(Operand::I32).baseline();
         assert!(native.is_native());

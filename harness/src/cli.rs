@@ -90,6 +90,14 @@ pub struct MatrixArgs {
     /// A smoke run of a few seconds: few calls and replicates.
     #[arg(long)]
     pub quick: bool,
+    /// Deadline per cell, seconds: enforced inside the guest when
+    /// `limits=on` and by the harness between replicates [default: 600].
+    #[arg(long, value_name = "SECONDS")]
+    pub cell_timeout: Option<f64>,
+    /// Memory cap per guest instance when `limits=on` (e.g. 256MiB)
+    /// [default: 1GiB].
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
     /// Keep only these values of a factor (repeatable), e.g. `--only caching=cached`.
     #[arg(long, value_name = "FACTOR=V1,V2")]
     pub only: Vec<String>,
@@ -116,6 +124,22 @@ pub struct MatrixArgs {
     /// Do not write the report (report.md, report.html, figures) at the end.
     #[arg(long)]
     pub no_report: bool,
+    /// Run every cell in its own child process, so even an abort costs
+    /// one cell (slower: a process and a compile per cell).
+    #[arg(long)]
+    pub isolate: bool,
+    /// Finish an interrupted run: skip the cells RUN_DIR holds, append the
+    /// rest (the same command, with --resume instead of --out; refused if
+    /// the plan or the environment differ).
+    #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
+    pub resume: Option<PathBuf>,
+    /// Run only the cell with this id (what --isolate gives each child).
+    #[arg(long, value_name = "CELL_ID", hide = true)]
+    pub only_cell: Option<String>,
+    /// Inject a fault into the cells whose id contains CELLS:
+    /// `panic:CELLS` or `abort:CELLS` (tests containment).
+    #[arg(long, value_name = "KIND:CELLS", hide = true)]
+    pub inject_fault: Option<String>,
     /// Host builds to run the matrix in: `release`, `debug` (all at
     /// opt-level 0), `dev`; others than this binary's run as child
     /// processes and their cells are merged in [default: this binary's].

@@ -33,6 +33,18 @@ factor::factor_enum! {
         Unsupported = "unsupported",
         /// Too few replicates to summarise.
         NoSamples = "no-samples",
+        /// The guest or the cell ran past its deadline.
+        Timeout = "timeout",
+        /// The guest's memory would pass its cap.
+        MemoryLimit = "memory-limit",
+        /// The host code of the cell panicked (caught; the run goes on).
+        Panic = "panic",
+        /// The cell's child process died (`--isolate`).
+        Crash = "crash",
+        /// The host could not do its part (an allocation refused, say).
+        Host = "host",
+        /// A hostile guest was not stopped (the hostile scenario).
+        NotContained = "not-contained",
     }
 }
 
@@ -46,12 +58,16 @@ pub struct CellError {
 }
 
 impl CellError {
-    /// A failure of `class`.
+    /// A failure of `class`. The message is kept to one line (runtimes'
+    /// errors may carry a multi-line wasm backtrace).
     pub fn new(class: ErrorClass, message: impl Into<String>) -> CellError {
-        CellError {
-            class,
-            message: message.into(),
-        }
+        let message: String = message.into();
+        let message = if message.contains('\n') {
+            message.split_whitespace().collect::<Vec<_>>().join(" ")
+        } else {
+            message
+        };
+        CellError { class, message }
     }
 
     /// The sandboxed result differs from native's.
@@ -81,6 +97,8 @@ impl From<runtimes::Error> for CellError {
             ErrorKind::OutOfBounds { .. } => ErrorClass::OutOfBounds,
             ErrorKind::Abi(_) => ErrorClass::Abi,
             ErrorKind::Decode(_) => ErrorClass::Decode,
+            ErrorKind::Timeout(_) => ErrorClass::Timeout,
+            ErrorKind::MemoryLimit(_) => ErrorClass::MemoryLimit,
         };
         CellError::new(class, e.to_string())
     }

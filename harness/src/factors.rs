@@ -13,7 +13,7 @@ use std::str::FromStr;
 
 use factor::{BadValue, Factor, factor_enum, factor_set};
 pub use micro::Operand;
-pub use runtimes::{Caching, CallStyle};
+pub use runtimes::{Caching, CallStyle, Limits};
 
 pub use cachesim::Policy;
 pub use payload::{Direction, Shape, Size};
@@ -85,7 +85,7 @@ factor_enum! {
 
 impl Batch {
     /// Requests per call.
-    pub fn len(self) -> usize {
+    pub fn requests(self) -> usize {
         match self {
             Batch::One => 1,
             Batch::B4 => 4,
@@ -167,6 +167,8 @@ factor_set! {
         pub call: CallStyle,
         /// Preload or hotload.
         pub loading: Loading,
+        /// A deadline and a memory cap enforced, or not.
+        pub limits: Limits,
     }
 }
 
@@ -187,6 +189,8 @@ factor_set! {
         pub caching: Caching,
         /// Requests per call.
         pub batch: Batch,
+        /// A deadline and a memory cap enforced, or not.
+        pub limits: Limits,
     }
 }
 
@@ -214,13 +218,13 @@ mod tests {
         let micro = MicroLink::combinations(Scenario::Micro);
         assert_eq!(
             micro.len(),
-            Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len()
+            Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len() * Limits::ALL.len()
         );
         let names: Vec<&str> = MicroLink::INFO.iter().map(|i| i.name).collect();
-        assert_eq!(names, ["caching", "call", "loading"]);
+        assert_eq!(names, ["caching", "call", "loading", "limits"]);
         assert_eq!(
             SimLink::combinations(Scenario::Sim).len(),
-            Caching::ALL.len() * Batch::ALL.len()
+            Caching::ALL.len() * Batch::ALL.len() * Limits::ALL.len()
         );
     }
 
@@ -241,7 +245,7 @@ mod tests {
     #[test]
     fn batch_ids_are_their_lengths() {
         for &b in Batch::ALL {
-            assert_eq!(b.id(), b.len().to_string());
+            assert_eq!(b.id(), b.requests().to_string());
         }
     }
 }

@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::error::CellError;
+use crate::error::{CellError, ErrorClass};
 
 /// How a cell is measured.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -19,6 +19,10 @@ pub struct Protocol {
     /// Minimum warm-up time: untimed replicates run until it has passed
     /// (at least one); zero disables the warm-up.
     pub warmup: Duration,
+    /// The limits of a cell: its deadline (checked by the harness after
+    /// every replicate, and inside the guest by the runtime when the
+    /// `limits` factor is on) and the guest's memory cap.
+    pub budget: runtimes::Budget,
 }
 
 /// Something that can run one replicate of `calls` calls and time it.
@@ -50,18 +54,43 @@ pub fn measure(
     tick: &mut dyn FnMut(),
 ) -> Result<Samples, CellError> {
     let start = Instant::now();
+    let past_deadline = || {
+        (start.elapsed() > protocol.budget.deadline).then(|| {
+            CellError::new(
+                ErrorClass::Timeout,
+                format!(
+                    "the cell ran past its deadline of {:.0} s (--cell-timeout)",
+                    protocol.budget.deadline.as_secs_f64()
+                ),
+            )
+        })
+    };
     let mut warmup_reps = 0;
     while !protocol.warmup.is_zero() {
         subject.replicate(protocol.calls)?;
         warmup_reps += 1;
+        if let Some(e) = past_deadline() {
+            return Err(e);
+        }
         if start.elapsed() >= protocol.warmup {
             break;
         }
     }
-    let mut replicate_s = Vec::with_capacity(protocol.reps as usize);
+    let mut replicate_s = Vec::new();
+    replicate_s
+        .try_reserve_exact(protocol.reps as usize)
+        .map_err(|e| {
+            CellError::new(
+                ErrorClass::Host,
+                format!("{} replicates: {e}", protocol.reps),
+            )
+        })?;
     for _ in 0..protocol.reps {
         replicate_s.push(subject.replicate(protocol.calls)?.as_secs_f64());
         tick();
+        if let Some(e) = past_deadline() {
+            return Err(e);
+        }
     }
     Ok(Samples {
         calls: protocol.calls,
@@ -73,6 +102,28 @@ pub fn measure(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cell_past_its_deadline_stops_between_replicates() {
+        struct Slow;
+        impl Subject for Slow {
+            fn replicate(&mut self, _: u64) -> Result<Duration, CellError> {
+                std::thread::sleep(Duration::from_millis(20));
+                Ok(Duration::from_millis(20))
+            }
+        }
+        let p = Protocol {
+            calls: 1,
+            reps: 1000,
+            warmup: Duration::ZERO,
+            budget: runtimes::Budget {
+                deadline: Duration::from_millis(50),
+                memory_bytes: 1 << 20,
+            },
+        };
+        let e = measure(&mut Slow, &p, &mut || {}).unwrap_err();
+        assert_eq!(e.class, ErrorClass::Timeout);
+    }
 
     /// A subject that reports scripted durations and counts its calls.
     struct Scripted {
@@ -100,6 +151,7 @@ mod tests {
             calls: 7,
             reps: 3,
             warmup: Duration::from_nanos(1),
+            budget: runtimes::Budget::DEFAULT,
         };
         let mut ticks = 0;
         let out = measure(&mut s, &p, &mut || ticks += 1).unwrap();
@@ -130,6 +182,7 @@ mod tests {
             calls: 1,
             reps: 5,
             warmup: Duration::ZERO,
+            budget: runtimes::Budget::DEFAULT,
         };
         assert_eq!(
             measure(&mut s, &p, &mut || {}),

@@ -13,7 +13,7 @@ use crate::abis::AbiId;
 use crate::cell::Cell;
 use crate::factors::{CacheSize, HostProfile};
 use crate::measure::Protocol;
-use crate::scenario::{micro, payload, sim};
+use crate::scenario::{hostile, micro, payload, sim};
 use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
@@ -88,6 +88,14 @@ pub struct Options {
     pub shard: Option<crate::shard::Shard>,
     /// Whether to write the report at the end.
     pub report: bool,
+    /// Each cell in its own child process.
+    pub isolate: bool,
+    /// The run folder to finish, instead of a new one.
+    pub resume: Option<PathBuf>,
+    /// Only the cell with this id (an isolated child).
+    pub only_cell: Option<String>,
+    /// A fault to inject (tests).
+    pub fault: Option<crate::run::Fault>,
 }
 
 /// What a sim run simulates.
@@ -126,6 +134,7 @@ impl Plan {
                 &opts.sim.sweep,
             ),
             Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
+            Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),
         };
         let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
         if let Some(shard) = opts.shard {
@@ -136,6 +145,10 @@ impl Plan {
                 .filter(|(i, _)| shard.keeps(*i))
                 .map(|(_, c)| c)
                 .collect();
+            plan = Plan::from_cells(kept, &[], opts.order, opts.seed);
+        }
+        if let Some(id) = &opts.only_cell {
+            let kept: Vec<Cell> = plan.cells.into_iter().filter(|c| c.id() == *id).collect();
             plan = Plan::from_cells(kept, &[], opts.order, opts.seed);
         }
         plan
@@ -270,6 +283,7 @@ mod tests {
                 "caching",
                 "call",
                 "loading",
+                "limits",
                 "handles"
             ]
         );

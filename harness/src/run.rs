@@ -1,18 +1,110 @@
-//! Executes a plan: every cell in order, each written out as it finishes.
+//! Executes a plan: every cell in order, each written out as it finishes,
+//! each contained (a panic, or with `--isolate` even an abort, costs its
+//! cell only), stopping cleanly between cells on SIGINT or SIGTERM.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::io::{self, IsTerminal};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cell::Cell;
+use crate::error::{CellError, ErrorClass};
 use crate::measure::Protocol;
 use crate::output::{self, Record, Sink, Status};
 use crate::plan::Plan;
-use crate::scenario;
+use crate::scenario::{self, Outcome};
 
-/// Runs every cell of `plan`, appending each record to `sink` as soon as it
-/// is known. Returns the records in plan order.
+/// How cells are run besides the plan: what a resumed run already has,
+/// whether each cell gets its own process, and faults injected by tests.
+#[derive(Debug, Clone, Default)]
+pub struct Control {
+    /// Ids of cells already in the results (`--resume`): skipped.
+    pub done: HashSet<String>,
+    /// Records already written, for the natives' means (`--resume`).
+    pub previous: Vec<Record>,
+    /// Run each cell in a child process given these `matrix` arguments
+    /// (`--isolate`).
+    pub isolate: Option<Vec<OsString>>,
+    /// A fault to inject into the cells whose id contains a string (tests).
+    pub fault: Option<Fault>,
+}
+
+/// A fault injected into a cell, to test containment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fault {
+    /// What happens.
+    pub kind: FaultKind,
+    /// Cells whose id contains this.
+    pub cells: String,
+}
+
+/// What an injected fault does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultKind {
+    /// The host code of the cell panics.
+    Panic,
+    /// The process aborts.
+    Abort,
+}
+
+impl Fault {
+    /// Parses `panic:SUBSTRING` or `abort:SUBSTRING`.
+    pub fn parse(s: &str) -> Result<Fault, String> {
+        let (kind, cells) = s
+            .split_once(':')
+            .ok_or_else(|| format!("--inject-fault `{s}` is not panic:CELLS or abort:CELLS"))?;
+        let kind = match kind {
+            "panic" => FaultKind::Panic,
+            "abort" => FaultKind::Abort,
+            other => {
+                return Err(format!(
+                    "--inject-fault: unknown fault `{other}` (panic, abort)"
+                ));
+            }
+        };
+        Ok(Fault {
+            kind,
+            cells: cells.to_string(),
+        })
+    }
+}
+
+/// Set by SIGINT or SIGTERM: stop after the cell in flight.
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_signal(sig: libc::c_int) {
+    INTERRUPTED.store(true, Ordering::SeqCst);
+    // A second signal gets the default action: stop now.
+    // SAFETY: restoring the default disposition is async-signal-safe.
+    unsafe {
+        libc::signal(sig, libc::SIG_DFL);
+    }
+}
+
+/// Catches SIGINT and SIGTERM for the rest of the process: the run stops
+/// between cells and `run.json` says it was interrupted.
+pub fn catch_signals() {
+    for sig in [libc::SIGINT, libc::SIGTERM] {
+        // SAFETY: installs a handler that only stores to an atomic and
+        // resets the disposition, both async-signal-safe.
+        unsafe {
+            libc::signal(sig, on_signal as *const () as libc::sighandler_t);
+        }
+    }
+}
+
+/// Whether a signal asked the run to stop.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Runs every cell of `plan` not already done, appending each record to
+/// `sink` as soon as it is known. Returns the records (the previous ones
+/// first) in plan order.
 ///
 /// Native cells run first (the plan puts them there), so every other cell's
 /// ratio to native is known when its record is written.
@@ -22,28 +114,145 @@ pub fn execute(
     inputs: &scenario::Inputs,
     sink: &mut Sink,
     progress: &Progress,
+    control: &Control,
 ) -> io::Result<Vec<Record>> {
     let mut records: Vec<Option<Record>> = vec![None; plan.cells.len()];
     let mut native_means: HashMap<Cell, f64> = HashMap::new();
-    for (run_index, &i) in plan.order.iter().enumerate() {
+    for r in &control.previous {
+        if let Some(i) = plan.position(&r.cell) {
+            if let (true, Some(mean)) = (plan.cells[i].is_native(), r.mean_s) {
+                native_means.insert(plan.cells[i], mean);
+            }
+            records[i] = Some(r.clone());
+        }
+    }
+    let todo: Vec<usize> = plan
+        .order
+        .iter()
+        .copied()
+        .filter(|&i| !control.done.contains(&plan.cells[i].id()))
+        .collect();
+    for (k, &i) in todo.iter().enumerate() {
+        if interrupted() {
+            break;
+        }
+        let run_index = control.previous.len() + k;
         let cell = &plan.cells[i];
         let label = cell.label();
-        progress.start(run_index, plan.order.len(), &label);
-        let outcome = scenario::run(cell, protocol, inputs, &mut || progress.tick());
-        let native_mean = if cell.is_native() {
-            None
-        } else {
-            native_means.get(&cell.baseline()).copied()
+        progress.start(k, todo.len(), &label);
+        let mut record = match &control.isolate {
+            Some(args) => isolated(cell, args, sink.dir(), run_index),
+            None => {
+                let outcome = contained(cell, protocol, inputs, control.fault.as_ref(), &|| {
+                    progress.tick()
+                });
+                output::record(cell, &outcome, protocol, None, run_index)
+            }
         };
-        let record = output::record(cell, &outcome, protocol, native_mean, run_index);
+        record.run_index = run_index;
+        if !cell.is_native() {
+            let native = native_means.get(&cell.baseline()).copied();
+            record.ratio_to_native = record.mean_s.zip(native).map(|(m, n)| m / n);
+        }
         if let (true, Some(mean)) = (cell.is_native(), record.mean_s) {
             native_means.insert(*cell, mean);
         }
         sink.write(&record)?;
-        progress.finish(run_index, plan.order.len(), &label, &record);
+        progress.finish(k, todo.len(), &label, &record);
         records[i] = Some(record);
     }
     Ok(records.into_iter().flatten().collect())
+}
+
+/// Runs one cell in this process, a panic caught as the cell's error.
+fn contained(
+    cell: &Cell,
+    protocol: &Protocol,
+    inputs: &scenario::Inputs,
+    fault: Option<&Fault>,
+    tick: &dyn Fn(),
+) -> Outcome {
+    let run = || {
+        if let Some(f) = fault.filter(|f| cell.id().contains(&f.cells)) {
+            match f.kind {
+                FaultKind::Panic => panic!("injected panic (--inject-fault)"),
+                FaultKind::Abort => std::process::abort(),
+            }
+        }
+        scenario::run(cell, protocol, inputs, &mut || tick())
+    };
+    match catch_unwind(AssertUnwindSafe(run)) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".into());
+            Outcome::Error(CellError::new(
+                ErrorClass::Panic,
+                format!("the cell's host code panicked: {what}"),
+            ))
+        }
+    }
+}
+
+/// Runs one cell in a child process (`--isolate`): the child is this
+/// binary given the user's `matrix` arguments and `--only-cell`; a child
+/// that dies costs its cell only.
+fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Record {
+    let out: PathBuf = dir.join(format!(".isolated-{run_index}"));
+    let _ = std::fs::remove_dir_all(&out);
+    // The flags added below replace the user's own (clap refuses a flag
+    // given twice).
+    let mut child_args: Vec<OsString> = args
+        .iter()
+        .filter(|a| !["--quiet", "-q", "--no-report"].iter().any(|f| *a == f))
+        .cloned()
+        .collect();
+    child_args.extend([
+        "--only-cell".into(),
+        cell.id().into(),
+        "--no-report".into(),
+        "--quiet".into(),
+        "--format".into(),
+        "json".into(),
+        "--out".into(),
+        out.clone().into(),
+    ]);
+    let crash = |why: String| {
+        let outcome = Outcome::Error(CellError::new(ErrorClass::Crash, why));
+        let protocol = Protocol {
+            calls: 0,
+            reps: 0,
+            warmup: std::time::Duration::ZERO,
+            budget: runtimes::Budget::DEFAULT,
+        };
+        output::record(cell, &outcome, &protocol, None, run_index)
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(e) => return crash(format!("cannot find this binary to isolate the cell: {e}")),
+    };
+    let status = std::process::Command::new(exe)
+        .args(&child_args)
+        .stdout(std::process::Stdio::null())
+        .status();
+    let record = match status {
+        Err(e) => crash(format!("cannot start the cell's process: {e}")),
+        Ok(st) if !matches!(st.code(), Some(0 | 1)) => {
+            crash(format!("the cell's process died ({st}); the run went on"))
+        }
+        Ok(_) => match std::fs::read_to_string(out.join("results.jsonl"))
+            .ok()
+            .and_then(|t| serde_json::from_str::<Record>(t.lines().next()?).ok())
+        {
+            Some(r) => r,
+            None => crash("the cell's process wrote no result".into()),
+        },
+    };
+    let _ = std::fs::remove_dir_all(&out);
+    record
 }
 
 /// Progress on stderr: a bar on a terminal, one line per cell otherwise,

@@ -299,6 +299,8 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
             "call=typed",
             "--only",
             "operand=f32",
+            "--only",
+            "limits=on",
         ])
         .arg("--out")
         .arg(&out)
@@ -360,6 +362,8 @@ fn other_host_profiles_run_in_a_child_and_merge() {
             "call=typed",
             "--only",
             "operand=i32",
+            "--only",
+            "limits=on",
         ])
         .arg("--out")
         .arg(&out)

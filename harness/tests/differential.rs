@@ -13,8 +13,8 @@ use harness::factors::PayloadWork;
 use harness::scenario::payload::calls_loop;
 use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{
-    CachedTyped, CachedUntyped, Engine, EngineVisitor, ErrorKind, Linkage, RuntimeId,
-    UncachedTyped, UncachedUntyped,
+    Budget, CachedTyped, CachedUntyped, Engine, EngineVisitor, ErrorKind, Limits, Linkage,
+    RuntimeId, UncachedTyped, UncachedUntyped,
 };
 
 const I32S: &[i32] = &[
@@ -253,6 +253,8 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
                 };
                 A::payload::<E, L, _>(engine, self.own, v)
             }
+            // Not an ABI's scenario: it drives the ABIs itself (cli tests).
+            Scenario::Hostile => Ok(0),
         }
     }
 }
@@ -282,7 +284,8 @@ fn check<A: Abi, L: Linkage>(runtime: RuntimeId) {
                     batch,
                     _l: std::marker::PhantomData,
                 };
-                match runtimes::visit(runtime, step).expect("the engine is created") {
+                let config = runtimes::EngineConfig::new(Limits::On, Budget::DEFAULT);
+                match runtimes::visit(runtime, config, step).expect("the engine is created") {
                     Ok(n) => checked += n,
                     // An ABI that cannot run here says so cleanly.
                     Err(e) if matches!(e.kind(), ErrorKind::Unsupported(_)) => {

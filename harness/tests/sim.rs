@@ -7,7 +7,7 @@ use abi_api::{FactorSet, Scenario};
 use assert_cmd::Command;
 use cachesim::Policy;
 use harness::abis::AbiId;
-use harness::factors::SimLink;
+use harness::factors::{Limits, SimLink};
 use serde_json::Value;
 
 fn harness() -> Command {
@@ -194,6 +194,9 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
             "all",
         ])
         .args(["--sweep", "1MiB,16MiB"])
+        // limits=off is the same code path with another engine
+        // configuration (tested per backend in runtimes); half the cells.
+        .args(["--only", "limits=on"])
         .arg("--out")
         .arg(&out)
         .assert()
@@ -204,13 +207,14 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
     // Natives: every policy × {1, 4, 16} MiB. Default runtime: every
-    // policy × link (caching × batch, batches only where the ABI carries
+    // policy × link (caching × batch with limits on, batches only where the ABI carries
     // one) × the ABI's own factors (WIT's unsupported on Wasmer).
     let per_policy: usize = AbiId::ALL
         .iter()
         .map(|&a| {
             SimLink::combinations(Scenario::Sim)
                 .iter()
+                .filter(|l| l.limits == Limits::On)
                 .filter(|l| l.batch.is_single() || a.info().batches)
                 .map(|l| a.choices(Scenario::Sim, l.caching).len())
                 .sum::<usize>()

@@ -89,6 +89,12 @@ pub enum ErrorKind {
     /// A payload the guest wrote did not decode.
     #[error("decode failed: {0}")]
     Decode(String),
+    /// The guest ran past its deadline.
+    #[error("deadline: {0}")]
+    Timeout(String),
+    /// The guest's memory would pass its cap.
+    #[error("memory limit: {0}")]
+    MemoryLimit(String),
 }
 
 /// A `Result` with this crate's [`Error`].

@@ -16,6 +16,7 @@
 
 mod backend;
 mod error;
+pub mod limits;
 pub mod linkage;
 mod value;
 
@@ -26,6 +27,7 @@ pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance, component};
 pub use backend::{EngineVisitor, RuntimeId, visit};
 pub use error::{Error, ErrorKind, Result, guest_range};
 pub use factor::{self, BadValue, Factor, FactorSet};
+pub use limits::{Budget, EngineConfig, Limits};
 pub use linkage::{
     CachedTyped, CachedUntyped, Caching, CallStyle, Linkage, UncachedTyped, UncachedUntyped,
 };
@@ -49,6 +51,9 @@ pub trait Engine: Sized + 'static {
 
     /// Which runtime and compiler this is.
     fn id(&self) -> RuntimeId;
+    /// How it was configured (the limits it enforces): what an ABI that
+    /// brings its own engine (components) configures that engine with.
+    fn config(&self) -> EngineConfig;
     /// Validates and compiles a core wasm module.
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     /// Instantiates a module in a fresh store, with no imports.

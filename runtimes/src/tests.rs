@@ -36,7 +36,7 @@ macro_rules! each_backend {
         }
         let mut ran = 0;
         for r in backends() {
-            visit(r, Check).unwrap();
+            visit(r, EngineConfig::default(), Check).unwrap();
             ran += 1;
         }
         assert!(ran > 0, "no backend compiled in");
@@ -150,7 +150,10 @@ fn bad_wasm_is_a_compile_error() {
     }
     for r in backends() {
         assert!(
-            matches!(visit(r, Check).unwrap().kind(), ErrorKind::Compile(_)),
+            matches!(
+                visit(r, EngineConfig::default(), Check).unwrap().kind(),
+                ErrorKind::Compile(_)
+            ),
             "{r}"
         );
     }
@@ -164,12 +167,97 @@ fn missing_backends_say_so() {
         fn visit<E: Engine>(self, _: E) {}
     }
     for &r in RuntimeId::ALL {
-        match visit(r, Nothing) {
+        match visit(r, EngineConfig::default(), Nothing) {
             Ok(()) => assert!(r.compiled_in()),
             Err(e) => {
                 assert!(!r.compiled_in());
                 assert_eq!(e, Error::from(ErrorKind::NotCompiled(r)));
             }
         }
+    }
+}
+
+/// A guest that loops forever, one that grows its memory by `pages` and
+/// answers the new size in pages (-1 if refused), and a healthy export.
+const HOSTILE: &str = r#"
+(module
+  (memory (export "memory") 1)
+  (func (export "spin") (loop br 0))
+  (func (export "grow") (param i32) (result i32)
+    local.get 0 memory.grow)
+  (func (export "mul") (param i32 i32) (result i32)
+    local.get 0 local.get 1 i32.mul))
+"#;
+
+/// With limits on: a loop is stopped at the deadline, growth past the cap
+/// fails or traps, and the instance (or a fresh one) still answers.
+#[test]
+fn limits_stop_a_spinning_guest_and_cap_its_memory() {
+    struct Hostile;
+    impl EngineVisitor for Hostile {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let wasm = wat::parse_str(HOSTILE).unwrap();
+            let module = engine.compile(&wasm).unwrap();
+            let mut inst = engine.instantiate(&module).unwrap();
+            let spin = inst.resolve_func::<(), ()>("spin").unwrap();
+            let start = std::time::Instant::now();
+            let e = inst.call(&spin, ()).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{id}: {e}");
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "{id}");
+            let mut inst = engine.instantiate(&module).unwrap();
+            let grow = inst.resolve_func::<(i32,), i32>("grow").unwrap();
+            // 4 pages fit under the 1 MiB cap (16 pages); 100 more do not.
+            assert_eq!(inst.call(&grow, (4,)).unwrap(), 1, "{id}");
+            match inst.call(&grow, (100,)) {
+                Ok(r) => assert_eq!(r, -1, "{id}: growth past the cap"),
+                Err(e) => assert!(matches!(e.kind(), ErrorKind::MemoryLimit(_)), "{id}: {e}"),
+            }
+            let mul = inst.resolve_func::<(i32, i32), i32>("mul").unwrap();
+            assert_eq!(inst.call(&mul, (6, 7)).unwrap(), 42, "{id}");
+        }
+    }
+    let cfg = EngineConfig {
+        limits: Some(Budget {
+            deadline: std::time::Duration::from_millis(200),
+            memory_bytes: 1 << 20,
+        }),
+    };
+    for r in backends() {
+        visit(r, cfg, Hostile).unwrap();
+    }
+}
+
+/// Hotload with limits on compiles the same guest many times on one
+/// engine: each compile is metered and answers (Wasmer's metering
+/// middleware serves one module per engine; the backend copes).
+#[test]
+fn a_limited_engine_compiles_many_modules() {
+    struct Recompile;
+    impl EngineVisitor for Recompile {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let wasm = wat::parse_str(HOSTILE).unwrap();
+            for _ in 0..3 {
+                let module = engine.compile(&wasm).unwrap();
+                let mut inst = engine.instantiate(&module).unwrap();
+                let mul = inst.resolve_func::<(i32, i32), i32>("mul").unwrap();
+                assert_eq!(inst.call(&mul, (6, 7)).unwrap(), 42, "{id}");
+                let spin = inst.resolve_func::<(), ()>("spin").unwrap();
+                let e = inst.call(&spin, ()).unwrap_err();
+                assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{id}: {e}");
+            }
+        }
+    }
+    let cfg = EngineConfig {
+        limits: Some(Budget {
+            deadline: std::time::Duration::from_millis(100),
+            memory_bytes: 1 << 20,
+        }),
+    };
+    for r in backends() {
+        visit(r, cfg, Recompile).unwrap();
     }
 }

@@ -403,6 +403,10 @@ pub fn sim<E: Engine, L: Linkage, C: Codec, V: SimVisitor>(
     }
 }
 
+/// A shape's `in` and `roundtrip` exports: both take `(ptr, len)` and
+/// answer one packed `i64`.
+type InAndRoundtrip<I, L> = [<L as Linkage>::Func<I, (i32, i32), i64>; 2];
+
 /// The payload scenario over any memory-sharing ABI: messages encoded with
 /// `C` into guest memory as `S` dictates (the static buffer when they fit,
 /// else an `abi_alloc` block), replies read in place from the guest's
@@ -411,13 +415,13 @@ pub fn sim<E: Engine, L: Linkage, C: Codec, V: SimVisitor>(
 pub struct MemoryPayload<I: Instance, L: Linkage, S: Strategy, C: Codec> {
     inst: I,
     mem: GuestMemory<I, L, S>,
-    record: [L::Func<I, (i32, i32), i64>; 2],
+    record: InAndRoundtrip<I, L>,
     record_out: L::Func<I, (i64,), i64>,
-    string: [L::Func<I, (i32, i32), i64>; 2],
+    string: InAndRoundtrip<I, L>,
     string_out: L::Func<I, (i64, i32), i64>,
-    list: [L::Func<I, (i32, i32), i64>; 2],
+    list: InAndRoundtrip<I, L>,
     list_out: L::Func<I, (i64, i32), i64>,
-    nested: [L::Func<I, (i32, i32), i64>; 2],
+    nested: InAndRoundtrip<I, L>,
     nested_out: L::Func<I, (i64, i32), i64>,
     _codec: PhantomData<C>,
 }
@@ -427,7 +431,7 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemoryPayload<I, L, S, C> {
     pub fn open(mut inst: I) -> Result<Self> {
         let name = exports::payload;
         let (i, o, r) = (Direction::In, Direction::Out, Direction::Roundtrip);
-        let pair = |inst: &mut I, shape: Shape| -> Result<[L::Func<I, (i32, i32), i64>; 2]> {
+        let pair = |inst: &mut I, shape: Shape| -> Result<InAndRoundtrip<I, L>> {
             Ok([
                 L::resolve(inst, name(shape, i))?,
                 L::resolve(inst, name(shape, r))?,
@@ -646,7 +650,11 @@ mod tests {
                     unreachable))"#,
             alloc = alloc as i32
         );
-        let engine = WasmerEngine::new(runtimes::RuntimeId::WasmerCranelift).unwrap();
+        let engine = WasmerEngine::new(
+            runtimes::RuntimeId::WasmerCranelift,
+            runtimes::EngineConfig::default(),
+        )
+        .unwrap();
         engine.load(&wat::parse_str(wat).unwrap()).unwrap()
     }
 
@@ -861,7 +869,11 @@ mod tests {
                 {funcs})"#,
             buffer = (64i64 << 32) | 1024,
         );
-        let engine = WasmerEngine::new(runtimes::RuntimeId::WasmerCranelift).unwrap();
+        let engine = WasmerEngine::new(
+            runtimes::RuntimeId::WasmerCranelift,
+            runtimes::EngineConfig::default(),
+        )
+        .unwrap();
         engine.load(&wat::parse_str(wat).unwrap()).unwrap()
     }
 

@@ -40,8 +40,8 @@ fn size<T: Serialize + ?Sized>(v: &T) -> usize {
 #[inline(always)]
 fn get<'a, T: Deserialize<'a>>(bytes: &'a [u8]) -> Option<T> {
     match postcard::take_from_bytes::<T>(bytes) {
-        Ok((v, rest)) if rest.is_empty() => Some(v),
-        _ => None,
+        Ok((v, [])) => Some(v),
+        Ok(_) | Err(_) => None,
     }
 }
 

@@ -9,8 +9,8 @@ use abi_api::{
     Result, RuntimeId, SimVisitor, Simulator,
 };
 use payload::{Digest, Direction, Exchange, Shape};
-use runtimes::component::{CompiledComponent, ComponentEngine, ComponentInstance, trap};
-use wasmtime::Store;
+use runtimes::EngineConfig;
+use runtimes::component::{CompiledComponent, ComponentEngine, ComponentInstance, Store, trap};
 use wasmtime::component::{Func, Val};
 
 use crate::{Args, Concurrency, WitFactors};
@@ -22,7 +22,7 @@ wasmtime::component::bindgen!({
 
 /// A live component instance with everything a host needs.
 pub struct Live {
-    store: Store<()>,
+    store: Store,
     instance: wasmtime::component::Instance,
     bindings: Bench,
 }
@@ -35,14 +35,15 @@ pub struct WitLoader<H> {
 }
 
 impl<H> WitLoader<H> {
-    /// The loader for `runtime`'s component engine.
-    pub fn new(runtime: RuntimeId, concurrency: Concurrency) -> Result<Self> {
+    /// The loader for `runtime`'s component engine, configured like the
+    /// cell's core engine (`cfg`: its limits).
+    pub fn new(runtime: RuntimeId, concurrency: Concurrency, cfg: EngineConfig) -> Result<Self> {
         let on = match concurrency {
             Concurrency::Off => false,
             Concurrency::On => true,
         };
         Ok(WitLoader {
-            engine: ComponentEngine::new(runtime, on)?,
+            engine: ComponentEngine::new(runtime, on, cfg)?,
             _host: PhantomData,
         })
     }
@@ -85,7 +86,7 @@ fn func(live: &mut Live, name: &str) -> Result<Func> {
 
 /// Calls an export by its `Func` with a `Val` array; the one result.
 #[inline(always)]
-fn call_val(store: &mut Store<()>, f: &Func, args: &[Val]) -> Result<Val> {
+fn call_val(store: &mut Store, f: &Func, args: &[Val]) -> Result<Val> {
     let mut out = [Val::Bool(false)];
     f.call(store, args, &mut out).map_err(trap)?;
     let [v] = out;
@@ -575,27 +576,28 @@ impl<L: Linkage> Exchange for WitPayload<L> {
 /// factor does not exist in the payload scenario).
 pub fn payload<L: Linkage, V: PayloadVisitor>(
     runtime: RuntimeId,
+    cfg: EngineConfig,
     own: WitFactors,
     v: V,
 ) -> Result<V::Output> {
-    Ok(v.visit(WitLoader::<WitPayload<L>>::new(runtime, own.concurrency)?))
+    Ok(v.visit(WitLoader::<WitPayload<L>>::new(
+        runtime,
+        own.concurrency,
+        cfg,
+    )?))
 }
 
 /// Hands `visitor` the micro loader for these factors.
 pub fn micro<L: Linkage, V: MicroVisitor>(
     runtime: RuntimeId,
+    cfg: EngineConfig,
     own: WitFactors,
     v: V,
 ) -> Result<V::Output> {
+    let conc = own.concurrency;
     Ok(match own.args {
-        Args::Scalars => v.visit(WitLoader::<WitMicro<L, false>>::new(
-            runtime,
-            own.concurrency,
-        )?),
-        Args::Record => v.visit(WitLoader::<WitMicro<L, true>>::new(
-            runtime,
-            own.concurrency,
-        )?),
+        Args::Scalars => v.visit(WitLoader::<WitMicro<L, false>>::new(runtime, conc, cfg)?),
+        Args::Record => v.visit(WitLoader::<WitMicro<L, true>>::new(runtime, conc, cfg)?),
     })
 }
 
@@ -603,8 +605,9 @@ pub fn micro<L: Linkage, V: MicroVisitor>(
 /// factor does not exist in the simulator).
 pub fn sim<L: Linkage, V: SimVisitor>(
     runtime: RuntimeId,
+    cfg: EngineConfig,
     own: WitFactors,
     v: V,
 ) -> Result<V::Output> {
-    Ok(v.visit(WitLoader::<WitSim<L>>::new(runtime, own.concurrency)?))
+    Ok(v.visit(WitLoader::<WitSim<L>>::new(runtime, own.concurrency, cfg)?))
 }

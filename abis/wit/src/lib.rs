@@ -78,7 +78,7 @@ impl Abi for Wit {
         visitor: V,
     ) -> Result<V::Output> {
         #[cfg(feature = "wasmtime")]
-        return host::micro::<L, V>(engine.id(), own, visitor);
+        return host::micro::<L, V>(engine.id(), engine.config(), own, visitor);
         #[cfg(not(feature = "wasmtime"))]
         {
             let _ = (own, visitor);
@@ -92,7 +92,7 @@ impl Abi for Wit {
         visitor: V,
     ) -> Result<V::Output> {
         #[cfg(feature = "wasmtime")]
-        return host::sim::<L, V>(engine.id(), own, visitor);
+        return host::sim::<L, V>(engine.id(), engine.config(), own, visitor);
         #[cfg(not(feature = "wasmtime"))]
         {
             let _ = (own, visitor);
@@ -106,7 +106,7 @@ impl Abi for Wit {
         visitor: V,
     ) -> Result<V::Output> {
         #[cfg(feature = "wasmtime")]
-        return host::payload::<L, V>(engine.id(), own, visitor);
+        return host::payload::<L, V>(engine.id(), engine.config(), own, visitor);
         #[cfg(not(feature = "wasmtime"))]
         {
             let _ = (own, visitor);

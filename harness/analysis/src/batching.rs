@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Record, Status};
+use crate::data::{Record, SeriesKey, Status};
 
 /// How close to the largest batch's cost per request counts as "stopped
 /// falling".
@@ -32,8 +32,7 @@ pub struct Knee {
 /// Every batch sweep in `records` (simulator cells with at least two
 /// batch sizes).
 pub fn knees(records: &[Record]) -> Vec<Knee> {
-    let mut groups: BTreeMap<(String, String, Vec<(String, String)>), Vec<(u64, f64)>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<SeriesKey, Vec<(u64, f64)>> = BTreeMap::new();
     for r in records {
         if r.scenario != "sim" || r.status != Status::Ok {
             continue;

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::data::{Record, Status};
+use crate::data::{Record, SeriesKey, Status};
 use crate::fit::{Line, fit};
 
 /// One fitted group: a runtime × ABI × shape × direction × own factors.
@@ -50,8 +50,7 @@ const WORK: &[&str] = &["host-profile", "shape", "direction"];
 
 /// Fits every payload group of `records` with at least two sizes.
 pub fn fits(records: &[Record]) -> Vec<Fit> {
-    let mut groups: BTreeMap<(String, String, Vec<(String, String)>), Vec<&Record>> =
-        BTreeMap::new();
+    let mut groups: BTreeMap<SeriesKey, Vec<&Record>> = BTreeMap::new();
     for r in records {
         if r.scenario != "payload" || r.status != Status::Ok {
             continue;

@@ -106,6 +106,13 @@ pub struct RunInfo {
     pub cells: usize,
     /// Cells per status at the end; null while running.
     pub status_counts: Option<StatusCounts>,
+    /// `running`, `finished` or `interrupted` (SIGINT/SIGTERM); absent in
+    /// runs written before it existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<String>,
+    /// When the run was resumed (`--resume`), in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub resumed: Vec<String>,
     /// The binary and the machine.
     #[serde(flatten)]
     pub fingerprint: Fingerprint,
@@ -159,6 +166,14 @@ pub struct RunOptions {
     pub shard: Option<String>,
     /// `--only` restrictions.
     pub only: Vec<OnlyInfo>,
+    /// The per-cell deadline (`--cell-timeout`), seconds; absent in runs
+    /// written before limits existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_timeout_s: Option<f64>,
+    /// The per-instance memory cap (`--memory-limit`), bytes, applied in
+    /// `limits=on` cells.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory_limit_bytes: Option<u64>,
 }
 
 /// One `--only` restriction.
@@ -231,3 +246,7 @@ pub struct Fingerprint {
     /// Variables from a fixed list that were set.
     pub env: BTreeMap<String, String>,
 }
+
+/// Names one series of rows that differ only in a swept factor (a size or
+/// a batch): runtime, ABI, and the remaining factors as (name, value).
+pub type SeriesKey = (String, String, Vec<(String, String)>);

@@ -108,6 +108,8 @@ pub fn info(scenario: &str) -> RunInfo {
             seed: 1,
             shard: None,
             only: vec![],
+            cell_timeout_s: None,
+            memory_limit_bytes: None,
         },
         host_profiles: vec!["release".into()],
         children: vec![],
@@ -130,6 +132,8 @@ pub fn info(scenario: &str) -> RunInfo {
             env: BTreeMap::new(),
         },
         merge: None,
+        status: None,
+        resumed: Vec::new(),
     }
 }
 

@@ -10,12 +10,16 @@ use runtimes::RuntimeId;
 use crate::abis::AbiId;
 use crate::factors::{MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
 
+/// The hostile scenario's one factor.
+const HOSTILE: &[FactorInfo] = &[FactorInfo::of::<crate::scenario::hostile::Case>()];
+
 /// The factors every cell of `scenario` has (work, then link).
 pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
     let (work, link): (&[FactorInfo], &[FactorInfo]) = match scenario {
         Scenario::Micro => (MicroWork::INFO, MicroLink::INFO),
         Scenario::Sim => (SimWork::INFO, SimLink::INFO),
         Scenario::Payload => (PayloadWork::INFO, &[]),
+        Scenario::Hostile => (HOSTILE, &[]),
     };
     work.iter().chain(link).copied().collect()
 }
@@ -28,6 +32,7 @@ pub fn about(scenario: Scenario) -> &'static str {
         Scenario::Payload => {
             "records, text, lists and HTTP-like messages, in, out and both ways, 16 B to 1 MiB"
         }
+        Scenario::Hostile => "guests that misbehave on purpose, each contained as its case says",
     }
 }
 

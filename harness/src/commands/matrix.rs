@@ -25,6 +25,46 @@ use crate::run::{Progress, execute};
 use crate::scenario::Inputs;
 use crate::workload::TraceSource;
 
+/// The most calls per replicate: at 1 ns a call, a second.
+pub const MAX_CALLS: u64 = 1_000_000_000;
+/// The most replicates per cell.
+pub const MAX_REPS: u32 = 100_000;
+
+/// The cell's limits from `--cell-timeout` and `--memory-limit` (the
+/// hostile scenario's defaults are tighter).
+fn budget(a: &MatrixArgs, scenario: Scenario) -> Result<runtimes::Budget, Failure> {
+    let usage = Failure::Usage;
+    let default = match scenario {
+        Scenario::Hostile => crate::scenario::hostile::budget(),
+        Scenario::Micro | Scenario::Sim | Scenario::Payload => runtimes::Budget::DEFAULT,
+    };
+    let deadline = match a.cell_timeout {
+        None => default.deadline,
+        Some(s) if s.is_finite() && (0.1..=86_400.0).contains(&s) => Duration::from_secs_f64(s),
+        Some(s) => {
+            return Err(usage(format!(
+                "--cell-timeout must be between 0.1 and 86400 seconds, got {s}"
+            )));
+        }
+    };
+    let memory_bytes = match &a.memory_limit {
+        None => default.memory_bytes,
+        Some(s) => match analysis::units::parse_size_checked(s) {
+            Ok(b) if (64 << 10..=4 << 30).contains(&b) => b,
+            Ok(b) => {
+                return Err(usage(format!(
+                    "--memory-limit must be between 64KiB and 4GiB, got {b} bytes"
+                )));
+            }
+            Err(e) => return Err(usage(format!("--memory-limit: {e}"))),
+        },
+    };
+    Ok(runtimes::Budget {
+        deadline,
+        memory_bytes,
+    })
+}
+
 /// Validates arguments into options.
 pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
     let usage = Failure::Usage;
@@ -49,17 +89,41 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         // Calls shrink with the payload (scenario::payload::calls).
         (true, Scenario::Payload) => (200, 3, 0.0),
         (false, Scenario::Payload) => (100_000, 20, 0.05),
+        // Nothing is timed.
+        (_, Scenario::Hostile) => (1, 2, 0.0),
     };
+    if scenario == Scenario::Hostile {
+        let given = [
+            ("--calls", a.calls.is_some()),
+            ("--reps", a.reps.is_some()),
+            ("--warmup", a.warmup.is_some()),
+        ];
+        if let Some((flag, _)) = given.iter().find(|(_, set)| *set) {
+            return Err(usage(format!(
+                "{flag} does not apply to --scenario hostile: nothing is timed"
+            )));
+        }
+    }
     let calls = a.calls.unwrap_or(calls);
     let reps = a.reps.unwrap_or(reps);
     let warmup = a.warmup.unwrap_or(warmup);
     if calls == 0 && !sim {
         return Err(usage("--calls must be at least 1".into()));
     }
+    if calls > MAX_CALLS {
+        return Err(usage(format!(
+            "--calls {calls} is more than {MAX_CALLS} calls per replicate"
+        )));
+    }
     if reps < 2 {
         return Err(usage(
             "--reps must be at least 2 (a confidence interval needs two replicates)".into(),
         ));
+    }
+    if reps > MAX_REPS {
+        return Err(usage(format!(
+            "--reps {reps} is more than {MAX_REPS} replicates"
+        )));
     }
     if !(warmup.is_finite() && (0.0..=3600.0).contains(&warmup)) {
         return Err(usage(format!(
@@ -67,9 +131,13 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         )));
     }
     let only = parse_only(&a.only, &known_factors(scenario, &abis))?;
-    let out = a.out.clone().unwrap_or_else(|| {
-        PathBuf::from("results").join(format!("{}-{scenario}", stamp(SystemTime::now())))
-    });
+    let out = match (&a.resume, &a.out) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(out)) => out.clone(),
+        (None, None) => {
+            PathBuf::from("results").join(format!("{}-{scenario}", stamp(SystemTime::now())))
+        }
+    };
     let host_profiles = match &a.host_profile {
         None => vec![HostProfile::this()],
         Some(list) => parse_list(list, HostProfile::ALL)?,
@@ -82,6 +150,7 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
             calls,
             reps,
             warmup: Duration::from_secs_f64(warmup),
+            budget: budget(a, scenario)?,
         },
         order: a.order.parse::<Order>()?,
         seed: a.seed,
@@ -92,6 +161,13 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         sim: sim_options(a).map_err(usage)?,
         host_profiles,
         report: !a.no_report,
+        isolate: a.isolate,
+        resume: a.resume.clone(),
+        only_cell: a.only_cell.clone(),
+        fault: match &a.inject_fault {
+            None => None,
+            Some(f) => Some(crate::run::Fault::parse(f).map_err(usage)?),
+        },
         shard: match &a.shard {
             None => None,
             Some(s) => {
@@ -241,12 +317,13 @@ fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<FactorInfo> {
 
 /// Runs a validated matrix.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
+    crate::run::catch_signals();
     let own = HostProfile::this();
     let run_local = opts.host_profiles.contains(&own);
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
     let (inputs, trace_source, protocol) = match opts.scenario {
-        Scenario::Micro | Scenario::Payload => {
+        Scenario::Micro | Scenario::Payload | Scenario::Hostile => {
             (Inputs::default(), serde_json::Value::Null, opts.protocol)
         }
         Scenario::Sim => {
@@ -272,14 +349,20 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .zip(&opts.host_profiles)
         .find(|(_, p)| **p == own)
         .map_or(&plans[0], |(plan, _)| plan);
-    if !plan.has_sandboxed() && opts.shard.is_none() {
+    if !plan.has_sandboxed() && opts.shard.is_none() && opts.only_cell.is_none() {
+        // (A hostile plan has no native cell; an empty one has none at all.
+        // An isolated cell's child may hold one native cell.)
         return Err(Failure::Usage(
             "no sandboxed cell matches the options (check --runtime, --abi and --only)".into(),
         ));
     }
     if plan.cells.is_empty() {
         return Err(Failure::Usage(
-            "this shard has no cell (more shards than cells?)".into(),
+            match opts.only_cell {
+                Some(_) => "--only-cell names no cell of this plan",
+                None => "this shard has no cell (more shards than cells?)",
+            }
+            .into(),
         ));
     }
     // Other host profiles: find or build their harness before writing anything.
@@ -291,7 +374,18 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::Run)?;
     let columns = plan.factor_columns();
-    let mut sink = Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?;
+    // A resumed run must be the same plan on the same machine and binary.
+    let previous_info = match &opts.resume {
+        None => None,
+        Some(dir) => Some(resumable(dir)?),
+    };
+    let (mut sink, previous) = match &opts.resume {
+        None => (
+            Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+            Vec::new(),
+        ),
+        Some(dir) => Sink::resume(dir, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+    };
     let mut info = RunInfo {
         tool: concat!("abilab harness ", env!("CARGO_PKG_VERSION")).to_string(),
         command: std::env::args().collect(),
@@ -318,6 +412,8 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
                     values: o.values.clone(),
                 })
                 .collect(),
+            cell_timeout_s: Some(protocol.budget.deadline.as_secs_f64()),
+            memory_limit_bytes: Some(protocol.budget.memory_bytes),
         },
         host_profiles: opts.host_profiles.iter().map(ToString::to_string).collect(),
         children: children
@@ -330,20 +426,47 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         cells: plans.iter().map(|p| p.cells.len()).sum(),
         status_counts: None,
         merge: None,
+        status: Some("running".into()),
+        resumed: Vec::new(),
         fingerprint: fingerprint::take(),
     };
+    if let Some(before) = previous_info {
+        check_same_run(&before, &info)?;
+        info.resumed = before.resumed.clone();
+        info.resumed.push(info.started.clone());
+        info.started = before.started;
+    }
     let write_run = |sink: &Sink, info: &RunInfo| {
         sink.write_file("run.json", &info.to_json())
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing run.json: {e}")))
     };
     write_run(&sink, &info)?;
 
-    let mut records = Vec::new();
+    let mut records = previous.clone();
     if run_local {
+        let control = crate::run::Control {
+            done: previous.iter().map(|r| r.cell.clone()).collect(),
+            previous,
+            isolate: opts
+                .isolate
+                .then(|| children::matrix_args(&std::env::args_os().collect::<Vec<_>>())),
+            fault: opts.fault.clone(),
+        };
         let progress = Progress::new(plan.cells.len(), protocol.reps, opts.quiet);
-        records = execute(plan, &protocol, &inputs, &mut sink, &progress)
+        records = execute(plan, &protocol, &inputs, &mut sink, &progress, &control)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
         progress.done();
+    }
+    if crate::run::interrupted() {
+        info.status = Some("interrupted".into());
+        write_run(&sink, &info)?;
+        eprintln!(
+            "interrupted: {} cells in {}; finish with the same command and --resume {}",
+            records.len(),
+            sink.dir().display(),
+            sink.dir().display()
+        );
+        return Ok(ExitCode::from(130));
     }
     let user_args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     for child in &children {
@@ -367,6 +490,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     };
     info.finished = Some(rfc3339(SystemTime::now()));
     info.status_counts = Some(counts);
+    info.status = Some("finished".into());
     write_run(&sink, &info)?;
 
     // Show cells in plan order, host profile by host profile.
@@ -378,7 +502,9 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             .find_map(|(h, p)| Some((h, p.position(&r.cell)?)))
     });
     let summaries = summaries(&records, &sink)?;
+    let hostile = opts.scenario == Scenario::Hostile;
     match opts.format {
+        Format::Table if hostile => print!("{}", crate::scenario::hostile::grid(&refs)),
         Format::Table => {
             print!("{}", output::table(&refs, &columns));
             print!("{}", output::hit_ratios(&refs));
@@ -422,7 +548,23 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             sink.dir().display()
         );
     }
-    Ok(if counts.error > 0 {
+    // A hostile run succeeds when every case was contained as it should be.
+    let failed = if hostile {
+        records.iter().any(|r| {
+            let case = r.factors.get("case").and_then(|c| c.parse().ok());
+            r.status != Status::Unsupported
+                && !case.is_some_and(|c| {
+                    crate::scenario::hostile::contained(
+                        c,
+                        r.error_class.as_deref(),
+                        r.error.as_deref(),
+                    )
+                })
+        })
+    } else {
+        counts.error > 0
+    };
+    Ok(if failed {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
@@ -534,4 +676,53 @@ fn summaries(records: &[Record], sink: &Sink) -> Result<String, Failure> {
 /// A summary row as JSON.
 fn json<T: serde::Serialize>(row: &T) -> serde_json::Value {
     serde_json::to_value(row).expect("summary rows serialise")
+}
+
+/// The `run.json` of a folder to resume.
+fn resumable(dir: &std::path::Path) -> Result<RunInfo, Failure> {
+    let path = dir.join("run.json");
+    let text = std::fs::read_to_string(&path).map_err(|e| {
+        Failure::Usage(format!(
+            "cannot resume `{}`: {}: {e}",
+            dir.display(),
+            path.display()
+        ))
+    })?;
+    serde_json::from_str(&text)
+        .map_err(|e| Failure::Usage(format!("cannot resume: {}: {e}", path.display())))
+}
+
+/// Refuses to resume a run of another plan or from another environment.
+fn check_same_run(before: &RunInfo, now: &RunInfo) -> Result<(), Failure> {
+    let refuse = |what: String| {
+        Failure::Usage(format!(
+            "cannot resume: {what} differs from the run being resumed (give the same options)"
+        ))
+    };
+    let (a, b) = (&before.options, &now.options);
+    let options = [
+        ("--scenario", a.scenario == b.scenario),
+        ("--runtime", a.runtimes == b.runtimes),
+        ("--abi", a.abis == b.abis),
+        ("--calls", a.calls == b.calls),
+        ("--reps", a.reps == b.reps),
+        ("--warmup", a.warmup_s == b.warmup_s),
+        ("the trace", a.trace == b.trace),
+        ("--cache-size", a.cache_sizes == b.cache_sizes),
+        ("--sweep", a.sweep == b.sweep),
+        ("--order", a.order == b.order),
+        ("--seed", a.seed == b.seed),
+        ("--shard", a.shard == b.shard),
+        ("--only", a.only == b.only),
+        ("--host-profile", before.host_profiles == now.host_profiles),
+    ];
+    if let Some((flag, _)) = options.iter().find(|(_, same)| !same) {
+        return Err(refuse(flag.to_string()));
+    }
+    if let Some((field, was, is)) =
+        analysis::merge::differences(&before.fingerprint, &now.fingerprint).first()
+    {
+        return Err(refuse(format!("{field} (`{was}`, now `{is}`)")));
+    }
+    Ok(())
 }

@@ -16,7 +16,7 @@ use super::{Failure, parse_list, parse_sizes};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::cli::SimArgs;
-use crate::factors::{Batch, CacheSize, Caching, HostProfile, SimLink, SimWork};
+use crate::factors::{Batch, CacheSize, Caching, HostProfile, Limits, SimLink, SimWork};
 use crate::measure::Protocol;
 use crate::scenario::{Inputs, Outcome, sim};
 use crate::workload::TraceSource;
@@ -81,6 +81,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
         calls: inputs.trace.len() as u64,
         reps: 1,
         warmup: Duration::ZERO,
+        budget: runtimes::Budget::DEFAULT,
     };
     let host = HostProfile::this();
     // Where each row runs: natively, or every runtime × ABI with the ABI's
@@ -107,6 +108,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
                     link: SimLink {
                         caching: Caching::Cached,
                         batch: Batch::One,
+                        limits: Limits::On,
                     },
                 });
                 let cell = Cell::Sim(Spec {

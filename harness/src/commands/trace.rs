@@ -41,10 +41,26 @@ pub fn generate(a: &GenerateArgs) -> Result<ExitCode, Failure> {
         )));
     }
     let requests = generate_requests(&config).map_err(|e| usage(e.to_string()))?;
-    // Write beside the target, then rename: never a half-written trace.
-    let tmp = a.out.with_extension("partial");
+    // Write beside the target under a name no one else uses, then rename:
+    // never a half-written trace, and no other file touched.
+    let name = a
+        .out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "trace".into());
+    let tmp = a.out.with_file_name(format!(
+        ".{name}.{}.{}.partial",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos())
+    ));
     let write = || -> std::io::Result<()> {
-        let file = std::io::BufWriter::new(std::fs::File::create(&tmp)?);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        let file = std::io::BufWriter::new(file);
         match format {
             TraceFormat::Text => write_text(file, &requests),
             TraceFormat::Webcachesim => write_webcachesim(file, &requests),

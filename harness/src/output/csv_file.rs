@@ -55,6 +55,15 @@ impl CsvFile {
         })
     }
 
+    /// Opens an existing file (header written) to append rows.
+    pub fn append(path: &Path, factors: &[&str]) -> io::Result<CsvFile> {
+        let file = OpenOptions::new().append(true).open(path)?;
+        Ok(CsvFile {
+            writer: csv::Writer::from_writer(file),
+            factors: factors.iter().map(|f| f.to_string()).collect(),
+        })
+    }
+
     /// Appends one row and flushes it.
     pub fn write(&mut self, r: &Record) -> io::Result<()> {
         self.writer.write_record(row(r, &self.factors))?;

@@ -27,9 +27,12 @@ pub struct Sink {
 /// Why the output folder could not be used; a usage error (exit code 2).
 #[derive(Debug, thiserror::Error)]
 pub enum OutError {
-    /// The folder already holds a run.
-    #[error("output folder `{0}` already holds results.jsonl; choose another --out")]
-    Occupied(PathBuf),
+    /// The folder already holds (part of) a run.
+    #[error("output folder `{0}` already holds {1}; choose another --out (or --resume it)")]
+    Occupied(PathBuf, &'static str),
+    /// A folder to resume holds no run, or a broken one.
+    #[error("cannot resume `{0}`: {1}")]
+    Resume(PathBuf, String),
     /// The path exists and is not a folder.
     #[error("--out `{0}` exists and is not a folder")]
     NotADir(PathBuf),
@@ -51,8 +54,10 @@ impl Sink {
         if dir.exists() && !dir.is_dir() {
             return Err(OutError::NotADir(dir.to_path_buf()));
         }
-        if dir.join("results.jsonl").exists() {
-            return Err(OutError::Occupied(dir.to_path_buf()));
+        for name in RUN_FILES {
+            if dir.join(name).exists() {
+                return Err(OutError::Occupied(dir.to_path_buf(), name));
+            }
         }
         let created = !dir.exists();
         let io_err = |source| OutError::Io {
@@ -73,11 +78,66 @@ impl Sink {
             })
         };
         open().map_err(|e| {
+            // Nothing half-made stays: the folder if this call made it,
+            // else the files it made.
             if created {
                 let _ = fs::remove_dir_all(dir);
+            } else {
+                for name in RUN_FILES {
+                    let _ = fs::remove_file(dir.join(name));
+                }
             }
             io_err(e)
         })
+    }
+
+    /// Reopens a run folder to append to it (`--resume`): returns the sink
+    /// and the records already there. A last line cut short by a crash is
+    /// dropped (that cell runs again); `results.csv` is rebuilt from
+    /// `results.jsonl`, so the two agree again.
+    pub fn resume(dir: &Path, factor_columns: &[&str]) -> Result<(Sink, Vec<Record>), OutError> {
+        let bad = |why: String| OutError::Resume(dir.to_path_buf(), why);
+        let path = dir.join("results.jsonl");
+        let text =
+            fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
+        let lines: Vec<&str> = text.lines().collect();
+        let mut records = Vec::new();
+        for (i, line) in lines.iter().enumerate() {
+            match serde_json::from_str::<Record>(line) {
+                Ok(r) => records.push(r),
+                // Cut short while being written: the cell runs again.
+                Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
+                Err(e) => return Err(bad(format!("{}:{}: {e}", path.display(), i + 1))),
+            }
+        }
+        let io = |source| OutError::Io {
+            path: dir.to_path_buf(),
+            source,
+        };
+        let mut jsonl_text = String::new();
+        for r in &records {
+            jsonl_text.push_str(&serde_json::to_string(r).expect("records serialise"));
+            jsonl_text.push('\n');
+        }
+        write_atomic(dir, "results.jsonl", jsonl_text.as_bytes()).map_err(io)?;
+        let tmp = dir.join(".results.csv.tmp");
+        let _ = fs::remove_file(&tmp);
+        let mut csv = CsvFile::create(&tmp, factor_columns).map_err(io)?;
+        for r in &records {
+            csv.write(r).map_err(io)?;
+        }
+        drop(csv);
+        fs::rename(&tmp, dir.join("results.csv")).map_err(io)?;
+        let jsonl = OpenOptions::new().append(true).open(&path).map_err(io)?;
+        let csv = CsvFile::append(&dir.join("results.csv"), factor_columns).map_err(io)?;
+        Ok((
+            Sink {
+                dir: dir.to_path_buf(),
+                jsonl: BufWriter::new(jsonl),
+                csv,
+            },
+            records,
+        ))
     }
 
     /// The folder.
@@ -96,8 +156,16 @@ impl Sink {
     /// Writes a file in the folder atomically (temporary file, then rename),
     /// so a reader never sees half of it.
     pub fn write_file(&self, name: &str, contents: &[u8]) -> io::Result<()> {
-        let tmp = self.dir.join(format!(".{name}.tmp"));
-        fs::write(&tmp, contents)?;
-        fs::rename(tmp, self.dir.join(name))
+        write_atomic(&self.dir, name, contents)
     }
+}
+
+/// The files of a run folder.
+const RUN_FILES: [&str; 3] = ["results.jsonl", "results.csv", "run.json"];
+
+/// Writes `dir/name` through a temporary file beside it, then a rename.
+fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    fs::write(&tmp, contents)?;
+    fs::rename(tmp, dir.join(name))
 }

@@ -124,6 +124,7 @@ mod tests {
         calls: 1000,
         reps: 3,
         warmup: Duration::ZERO,
+        budget: runtimes::Budget::DEFAULT,
     };
 
     #[test]

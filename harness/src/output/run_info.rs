@@ -27,12 +27,16 @@ mod tests {
                 seed: 1,
                 shard: None,
                 only: vec![],
+                cell_timeout_s: None,
+                memory_limit_bytes: None,
             },
             host_profiles: vec!["dev".into()],
             children: vec![],
             cells: 3,
             status_counts: None,
             merge: None,
+            status: None,
+            resumed: Vec::new(),
             fingerprint: fingerprint::take(),
         };
         let json: serde_json::Value = serde_json::from_slice(&info.to_json()).unwrap();

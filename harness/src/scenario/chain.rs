@@ -9,8 +9,8 @@ use std::time::Instant;
 
 use abi_api::{Abi, Loader};
 use runtimes::{
-    CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineVisitor, Linkage, RuntimeId,
-    UncachedTyped, UncachedUntyped,
+    CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineConfig, EngineVisitor, Linkage,
+    RuntimeId, UncachedTyped, UncachedUntyped,
 };
 
 use super::{Outcome, Phases};
@@ -23,9 +23,11 @@ pub trait ScenarioStep {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome;
 }
 
-/// Runs a sandboxed cell: `step` with the runtime, ABI and linkage chosen.
+/// Runs a sandboxed cell: `step` with the runtime (configured by
+/// `config`), ABI and linkage chosen.
 pub fn sandboxed<S: ScenarioStep>(
     runtime: RuntimeId,
+    config: EngineConfig,
     abi: AbiChoice,
     caching: Caching,
     call: CallStyle,
@@ -37,7 +39,7 @@ pub fn sandboxed<S: ScenarioStep>(
         call,
         step,
     };
-    runtimes::visit(runtime, step).unwrap_or_else(Outcome::failed)
+    runtimes::visit(runtime, config, step).unwrap_or_else(Outcome::failed)
 }
 
 struct EngineStep<S> {

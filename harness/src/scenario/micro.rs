@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use abi_api::{Abi, Loader, MicroVisitor, Scenario};
 use factor::FactorSet;
 use micro::{Checksum, Multiply, Operand};
-use runtimes::{Engine, Linkage, RuntimeId};
+use runtimes::{Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
 use super::{Outcome, Phases};
@@ -69,6 +69,7 @@ pub fn run(
         }
         Some(sb) => chain::sandboxed(
             sb.runtime,
+            EngineConfig::new(sb.link.limits, protocol.budget),
             sb.abi,
             sb.link.caching,
             sb.link.call,
@@ -276,7 +277,10 @@ mod tests {
     fn native_cells_come_first_and_cover_every_factor() {
         use crate::factors::{Caching, CallStyle};
         let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
-        let links = Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len();
+        let links = Caching::ALL.len()
+            * CallStyle::ALL.len()
+            * Loading::ALL.len()
+            * runtimes::Limits::ALL.len();
         let per_operand = AbiId::Pair.choices(Scenario::Micro, Caching::Cached).len() * links / 2
             + AbiId::Pair
                 .choices(Scenario::Micro, Caching::Uncached)

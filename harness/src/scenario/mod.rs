@@ -6,6 +6,7 @@
 //! linkage, loading) are in [`chain`].
 
 pub mod chain;
+pub mod hostile;
 pub mod micro;
 pub mod payload;
 pub mod sim;
@@ -83,5 +84,6 @@ pub fn run(cell: &Cell, protocol: &Protocol, inputs: &Inputs, tick: &mut dyn FnM
         Cell::Micro(spec) => micro::run(spec, protocol, tick),
         Cell::Sim(spec) => sim::run(spec, protocol, inputs, tick),
         Cell::Payload(spec) => payload::run(spec, protocol, tick),
+        Cell::Hostile(h) => hostile::run(h, protocol.budget),
     }
 }

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, PayloadVisitor, Scenario};
 use payload::{Direction, Exchange, Inputs, Shape, Size};
-use runtimes::{Caching, CallStyle, Engine, Linkage, RuntimeId};
+use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
 use super::{Outcome, Phases};
@@ -90,6 +90,7 @@ pub fn run(spec: &Spec<PayloadWork, ()>, protocol: &Protocol, tick: &mut dyn FnM
         None => job.measure(payload::Native, Phases::default(), tick),
         Some(sb) => chain::sandboxed(
             sb.runtime,
+            EngineConfig::new(Limits::On, protocol.budget),
             sb.abi,
             Caching::Cached,
             CallStyle::Typed,

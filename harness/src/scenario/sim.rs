@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use abi_api::{Abi, Loader, Scenario, SimVisitor};
 use cachesim::{Policy, Request, Simulator, Stats};
 use factor::FactorSet;
-use runtimes::{CallStyle, Engine, Linkage, RuntimeId};
+use runtimes::{CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
 use super::{Inputs, Outcome, Phases};
@@ -101,6 +101,7 @@ pub fn run(
         // The simulator's calls are typed, as in the paper.
         Some(sb) => chain::sandboxed(
             sb.runtime,
+            EngineConfig::new(sb.link.limits, protocol.budget),
             sb.abi,
             sb.link.caching,
             CallStyle::Typed,
@@ -183,7 +184,7 @@ where
         let result = if self.batch.is_single() {
             send_all(&mut self.sim, self.trace)
         } else {
-            send_batched(&mut self.sim, self.trace, self.batch.len())
+            send_batched(&mut self.sim, self.trace, self.batch.requests())
         };
         let elapsed = start.elapsed();
         let hits = result?;
@@ -268,7 +269,10 @@ mod tests {
             })
             .sum();
         assert!(AbiId::Bytemuck.info().batches && !AbiId::Pair.info().batches);
-        assert_eq!(cells.len() - natives, Policy::ALL.len() * per_policy);
+        assert_eq!(
+            cells.len() - natives,
+            Policy::ALL.len() * per_policy * runtimes::Limits::ALL.len()
+        );
         for c in cells.iter().filter(|c| !c.is_native()) {
             let Cell::Sim(s) = c else { panic!() };
             assert_eq!(s.work.cache_size, four);

@@ -9,7 +9,7 @@ pub mod wasmer;
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime;
 
-use crate::{Engine, Result};
+use crate::{Engine, EngineConfig, Result};
 
 /// Code to run once per backend with its concrete engine type.
 ///
@@ -32,7 +32,7 @@ macro_rules! backends {
         $(
             $(#[doc = $doc:literal])*
             $snake:ident: $variant:ident = $id:literal, feature $feature:literal,
-                $about:literal => $engine:expr;
+                $about:literal => $engine:path;
         )+
     ) => {
         factor::factor_enum! {
@@ -71,17 +71,23 @@ macro_rules! backends {
             }
         }
 
-        /// Creates the engine for `id` and hands it to `visitor`.
+        /// Creates the engine for `id`, configured by `config`, and hands it
+        /// to `visitor`.
         ///
-        /// Fails with [`ErrorKind::NotCompiled`] when the backend's feature
-        /// is off, and with [`ErrorKind::Engine`] if the engine cannot be
+        /// Fails with [`ErrorKind`]`::NotCompiled` when the backend's feature
+        /// is off, and with `ErrorKind::Engine` if the engine cannot be
         /// created.
-        pub fn visit<V: EngineVisitor>(id: RuntimeId, visitor: V) -> Result<V::Output> {
+        pub fn visit<V: EngineVisitor>(
+            id: RuntimeId,
+            config: EngineConfig,
+            visitor: V,
+        ) -> Result<V::Output> {
+            let _ = config;
             match id {
                 $(
                     RuntimeId::$variant => {
                         #[cfg(feature = $feature)]
-                        return Ok(visitor.visit($engine?));
+                        return Ok(visitor.visit($engine(RuntimeId::$variant, config)?));
                         #[cfg(not(feature = $feature))]
                         {
                             let _ = visitor;
@@ -107,16 +113,16 @@ backends! {
     ($)
     /// Wasmer with Cranelift: the paper's setup and the default.
     wasmer_cranelift: WasmerCranelift = "wasmer-cranelift", feature "wasmer-cranelift",
-        "Wasmer, Cranelift compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerCranelift);
+        "Wasmer, Cranelift compiler" => wasmer::WasmerEngine::new;
     /// Wasmer with Singlepass.
     wasmer_singlepass: WasmerSinglepass = "wasmer-singlepass", feature "wasmer-singlepass",
-        "Wasmer, Singlepass compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerSinglepass);
+        "Wasmer, Singlepass compiler" => wasmer::WasmerEngine::new;
     /// Wasmer with LLVM.
     wasmer_llvm: WasmerLlvm = "wasmer-llvm", feature "wasmer-llvm",
-        "Wasmer, LLVM compiler" => wasmer::WasmerEngine::new(RuntimeId::WasmerLlvm);
+        "Wasmer, LLVM compiler" => wasmer::WasmerEngine::new;
     /// Wasmtime (Cranelift).
     wasmtime: Wasmtime = "wasmtime", feature "wasmtime",
-        "Wasmtime (Cranelift)" => wasmtime::WasmtimeEngine::new(RuntimeId::Wasmtime);
+        "Wasmtime (Cranelift)" => wasmtime::WasmtimeEngine::new;
 }
 
 #[cfg(test)]

@@ -1,51 +1,208 @@
-//! Wasmer 7 (`sys`), with the Cranelift, Singlepass or LLVM compiler.
+//! Wasmer 7 (`sys`), with the Cranelift, Singlepass or LLVM compiler, and
+//! the limits of [`crate::limits`] when asked: the metering middleware for
+//! the deadline (an operation budget), tunables for the memory cap.
 //!
 //! One engine type serves all three compilers, so the instance type, and
 //! hence every monomorphised cell, is shared between them.
 
+use std::ptr::NonNull;
+use std::sync::Arc;
+
+use wasmer::sys::vm::{VMMemory, VMMemoryDefinition, VMTable, VMTableDefinition};
+use wasmer::sys::{BaseTunables, CompilerConfig, NativeEngineExt, Tunables};
+use wasmer::{MemoryError, MemoryStyle, MemoryType, Pages, TableStyle, TableType};
+use wasmer_middlewares::Metering;
+use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points};
+
+use crate::limits::{Budget, EngineConfig};
 use crate::value::{Params, Results, ValType, Value};
 use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 
 /// A Wasmer engine with one compiler.
+///
+/// With limits on, every compile gets an engine of its own: Wasmer's
+/// metering middleware records the globals it adds to the one module it
+/// instruments and refuses a second, so an engine with metering compiles
+/// one module. Hotload cells with `limits=on` therefore time an engine
+/// set-up per compile, as any Wasmer embedder who meters must.
 pub struct WasmerEngine {
     id: RuntimeId,
-    engine: wasmer::Engine,
+    /// The engine every module shares when there is no budget.
+    shared: Option<wasmer::Engine>,
+    budget: Option<Budget>,
+}
+
+/// One point per operator: the operation budget counts operators.
+fn one_per_operator(_: &wasmer::sys::wasmparser::Operator) -> u64 {
+    1
+}
+
+/// `compiler`, with the metering middleware and the memory cap of
+/// `budget` if any, as an engine.
+fn with_limits<C: CompilerConfig + Into<wasmer::Engine>>(
+    mut compiler: C,
+    budget: Option<Budget>,
+) -> wasmer::Engine {
+    if let Some(b) = budget {
+        compiler.push_middleware(Arc::new(Metering::new(b.operations(), one_per_operator)));
+    }
+    let mut engine: wasmer::Engine = compiler.into();
+    if let Some(b) = budget {
+        engine.set_tunables(Capped {
+            base: BaseTunables::new(),
+            cap: Pages(b.pages()),
+        });
+    }
+    engine
+}
+
+/// A fresh engine for the Wasmer runtime `id`.
+fn build(id: RuntimeId, budget: Option<Budget>) -> Result<wasmer::Engine> {
+    Ok(match id {
+        #[cfg(feature = "wasmer-cranelift")]
+        RuntimeId::WasmerCranelift => with_limits(wasmer::sys::Cranelift::default(), budget),
+        #[cfg(feature = "wasmer-singlepass")]
+        RuntimeId::WasmerSinglepass => with_limits(wasmer::sys::Singlepass::default(), budget),
+        #[cfg(feature = "wasmer-llvm")]
+        RuntimeId::WasmerLlvm => with_limits(wasmer::sys::LLVM::default(), budget),
+        other => return Err(Error::from(ErrorKind::NotCompiled(other))),
+    })
 }
 
 impl WasmerEngine {
-    /// Creates the engine for a Wasmer runtime id.
-    pub fn new(id: RuntimeId) -> Result<Self> {
-        let engine: wasmer::Engine = match id {
-            #[cfg(feature = "wasmer-cranelift")]
-            RuntimeId::WasmerCranelift => wasmer::sys::Cranelift::default().into(),
-            #[cfg(feature = "wasmer-singlepass")]
-            RuntimeId::WasmerSinglepass => wasmer::sys::Singlepass::default().into(),
-            #[cfg(feature = "wasmer-llvm")]
-            RuntimeId::WasmerLlvm => wasmer::sys::LLVM::default().into(),
-            other => return Err(Error::from(ErrorKind::NotCompiled(other))),
-        };
-        Ok(WasmerEngine { id, engine })
+    /// Creates the engine for a Wasmer runtime id, with `cfg`'s limits.
+    pub fn new(id: RuntimeId, cfg: EngineConfig) -> Result<Self> {
+        let budget = cfg.limits;
+        // Built now even when limits are on, so that a runtime that is
+        // not compiled in fails here rather than at the first compile.
+        let engine = build(id, budget)?;
+        Ok(WasmerEngine {
+            id,
+            shared: budget.is_none().then_some(engine),
+            budget,
+        })
+    }
+}
+
+/// A compiled module and the engine that compiled it (its instances'
+/// stores use that engine).
+pub struct WasmerModule {
+    module: wasmer::Module,
+    engine: wasmer::Engine,
+}
+
+/// Tunables that clamp every memory's maximum to the cap, so growth past
+/// it fails; a memory whose minimum is already past it is refused.
+struct Capped {
+    base: BaseTunables,
+    cap: Pages,
+}
+
+impl Capped {
+    fn adjust(&self, ty: &MemoryType) -> std::result::Result<MemoryType, MemoryError> {
+        if ty.minimum > self.cap {
+            return Err(MemoryError::Generic(format!(
+                "the guest asks for {} pages, past its cap of {}",
+                ty.minimum.0, self.cap.0
+            )));
+        }
+        let mut adjusted = *ty;
+        adjusted.maximum = Some(ty.maximum.map_or(self.cap, |m| m.min(self.cap)));
+        Ok(adjusted)
+    }
+}
+
+impl Tunables for Capped {
+    fn memory_style(&self, memory: &MemoryType) -> MemoryStyle {
+        self.base.memory_style(memory)
+    }
+
+    fn table_style(&self, table: &TableType) -> TableStyle {
+        self.base.table_style(table)
+    }
+
+    fn create_host_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+    ) -> std::result::Result<VMMemory, MemoryError> {
+        self.base.create_host_memory(&self.adjust(ty)?, style)
+    }
+
+    unsafe fn create_vm_memory(
+        &self,
+        ty: &MemoryType,
+        style: &MemoryStyle,
+        vm_definition_location: NonNull<VMMemoryDefinition>,
+    ) -> std::result::Result<VMMemory, MemoryError> {
+        let ty = self.adjust(ty)?;
+        // SAFETY: the caller's promise about `vm_definition_location`
+        // passes through unchanged.
+        unsafe {
+            self.base
+                .create_vm_memory(&ty, style, vm_definition_location)
+        }
+    }
+
+    fn create_host_table(
+        &self,
+        ty: &TableType,
+        style: &TableStyle,
+    ) -> std::result::Result<VMTable, String> {
+        self.base.create_host_table(ty, style)
+    }
+
+    unsafe fn create_vm_table(
+        &self,
+        ty: &TableType,
+        style: &TableStyle,
+        vm_definition_location: NonNull<VMTableDefinition>,
+    ) -> std::result::Result<VMTable, String> {
+        // SAFETY: as above.
+        unsafe { self.base.create_vm_table(ty, style, vm_definition_location) }
     }
 }
 
 impl Engine for WasmerEngine {
-    type Module = wasmer::Module;
+    type Module = WasmerModule;
     type Instance = WasmerInstance;
 
     fn id(&self) -> RuntimeId {
         self.id
     }
 
-    fn compile(&self, wasm: &[u8]) -> Result<wasmer::Module> {
-        wasmer::Module::new(&self.engine, wasm)
-            .map_err(|e| Error::from(ErrorKind::Compile(e.to_string())))
+    fn config(&self) -> EngineConfig {
+        EngineConfig {
+            limits: self.budget,
+        }
     }
 
-    fn instantiate(&self, module: &wasmer::Module) -> Result<WasmerInstance> {
-        let mut store = wasmer::Store::new(self.engine.clone());
-        let instance = wasmer::Instance::new(&mut store, module, &wasmer::imports! {})
-            .map_err(|e| Error::from(ErrorKind::Instantiate(e.to_string())))?;
-        Ok(WasmerInstance { store, instance })
+    fn compile(&self, wasm: &[u8]) -> Result<WasmerModule> {
+        let engine = match &self.shared {
+            Some(shared) => shared.clone(),
+            None => build(self.id, self.budget)?,
+        };
+        let module = wasmer::Module::new(&engine, wasm)
+            .map_err(|e| Error::from(ErrorKind::Compile(e.to_string())))?;
+        Ok(WasmerModule { module, engine })
+    }
+
+    fn instantiate(&self, module: &WasmerModule) -> Result<WasmerInstance> {
+        let mut store = wasmer::Store::new(module.engine.clone());
+        let instance = wasmer::Instance::new(&mut store, &module.module, &wasmer::imports! {})
+            .map_err(|e| {
+                let text = e.to_string();
+                if self.budget.is_some() && text.contains("past its cap") {
+                    Error::from(ErrorKind::MemoryLimit(text))
+                } else {
+                    Error::from(ErrorKind::Instantiate(text))
+                }
+            })?;
+        Ok(WasmerInstance {
+            store,
+            instance,
+            budget: self.budget,
+        })
     }
 }
 
@@ -53,6 +210,7 @@ impl Engine for WasmerEngine {
 pub struct WasmerInstance {
     store: wasmer::Store,
     instance: wasmer::Instance,
+    budget: Option<Budget>,
 }
 
 impl WasmerInstance {
@@ -73,10 +231,37 @@ fn val_type(t: wasmer::Type) -> Option<ValType> {
     })
 }
 
-#[cold]
-#[inline(never)]
-fn trap(e: wasmer::RuntimeError) -> Error {
-    Error::from(ErrorKind::Trap(e.message()))
+impl WasmerInstance {
+    /// A trap as a runtime error, or the limit the guest hit: an operation
+    /// budget spent (the deadline), or a memory at its cap (growth refused,
+    /// after which our guests abort).
+    #[cold]
+    #[inline(never)]
+    fn trap(&mut self, e: wasmer::RuntimeError) -> Error {
+        let Some(budget) = self.budget else {
+            return Error::from(ErrorKind::Trap(e.message()));
+        };
+        if get_remaining_points(&mut self.store, &self.instance) == MeteringPoints::Exhausted {
+            return Error::from(ErrorKind::Timeout(format!(
+                "the guest spent its budget of {} operations (the deadline)",
+                budget.operations()
+            )));
+        }
+        let at_cap = self
+            .instance
+            .exports
+            .iter()
+            .memories()
+            .any(|(_, m)| m.view(&self.store).size().0 >= budget.pages());
+        if at_cap {
+            return Error::from(ErrorKind::MemoryLimit(format!(
+                "the guest trapped ({}) with its memory at its cap of {} MiB",
+                e.message(),
+                budget.memory_bytes >> 20
+            )));
+        }
+        Error::from(ErrorKind::Trap(e.message()))
+    }
 }
 
 fn export_error(e: wasmer::ExportError, name: &str, expected: impl FnOnce() -> String) -> Error {
@@ -109,7 +294,7 @@ impl Instance for WasmerInstance {
     fn call<P: Params, R: Results>(&mut self, f: &Self::Func<P, R>, args: P) -> Result<R> {
         match P::wasmer_call(f, &mut self.store, args) {
             Ok(r) => Ok(r),
-            Err(e) => Err(trap(e)),
+            Err(e) => Err(self.trap(e)),
         }
     }
 
@@ -158,9 +343,10 @@ impl Instance for WasmerInstance {
                 Value::F64(x) => wasmer::Value::F64(x),
             };
         }
-        let out = f
-            .call(&mut self.store, &wargs[..args.len()])
-            .map_err(trap)?;
+        let out = match f.call(&mut self.store, &wargs[..args.len()]) {
+            Ok(out) => out,
+            Err(e) => return Err(self.trap(e)),
+        };
         if out.len() != results.len() {
             return Err(Error::from(ErrorKind::Abi(format!(
                 "function returned {} values, expected {}",

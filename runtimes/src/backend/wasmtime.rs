@@ -1,15 +1,79 @@
-//! Wasmtime: core modules, and components (for the WIT ABI).
+//! Wasmtime: core modules, and components (for the WIT ABI), with the
+//! limits of [`crate::limits`] when asked: epoch interruption for the
+//! deadline, `StoreLimits` for the memory cap.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::limits::{Budget, EngineConfig, TICK};
 use crate::value::{Params, Results, ValType, Value};
 use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 
-/// The Wasmtime configuration a runtime id stands for.
-fn config(id: RuntimeId) -> Result<wasmtime::Config> {
-    match id {
-        RuntimeId::Wasmtime => Ok(wasmtime::Config::new()),
-        other => Err(Error::from(ErrorKind::Unsupported(format!(
-            "{other} is not a Wasmtime runtime"
-        )))),
+/// The Wasmtime configuration a runtime id stands for, with epoch
+/// interruption when there is a deadline.
+fn config(id: RuntimeId, cfg: &EngineConfig) -> Result<wasmtime::Config> {
+    let mut c = match id {
+        RuntimeId::Wasmtime => wasmtime::Config::new(),
+        other => {
+            return Err(Error::from(ErrorKind::Unsupported(format!(
+                "{other} is not a Wasmtime runtime"
+            ))));
+        }
+    };
+    c.epoch_interruption(cfg.limits.is_some());
+    Ok(c)
+}
+
+/// Advances an engine's epoch every [`TICK`] until dropped: the clock
+/// every store's deadline is counted on.
+struct Ticker {
+    stop: Arc<AtomicBool>,
+}
+
+impl Ticker {
+    fn start(engine: &wasmtime::Engine) -> Ticker {
+        let stop = Arc::new(AtomicBool::new(false));
+        let (flag, engine) = (Arc::clone(&stop), engine.clone());
+        std::thread::Builder::new()
+            .name("abilab-epoch".into())
+            .spawn(move || {
+                while !flag.load(Ordering::Relaxed) {
+                    std::thread::sleep(TICK);
+                    engine.increment_epoch();
+                }
+            })
+            .expect("the epoch thread starts");
+        Ticker { stop }
+    }
+}
+
+impl Drop for Ticker {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// What every store carries: its memory limiter.
+#[derive(Default)]
+pub struct StoreData {
+    limits: wasmtime::StoreLimits,
+}
+
+/// A fresh store on `engine`, limited by `budget` if any.
+fn store(engine: &wasmtime::Engine, budget: Option<Budget>) -> wasmtime::Store<StoreData> {
+    match budget {
+        None => wasmtime::Store::new(engine, StoreData::default()),
+        Some(b) => {
+            let limits = wasmtime::StoreLimitsBuilder::new()
+                .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
+                .trap_on_grow_failure(true)
+                .build();
+            let mut store = wasmtime::Store::new(engine, StoreData { limits });
+            store.limiter(|d| &mut d.limits);
+            store.set_epoch_deadline(b.ticks());
+            store.epoch_deadline_trap();
+            store
+        }
     }
 }
 
@@ -17,14 +81,22 @@ fn config(id: RuntimeId) -> Result<wasmtime::Config> {
 pub struct WasmtimeEngine {
     id: RuntimeId,
     engine: wasmtime::Engine,
+    budget: Option<Budget>,
+    _ticker: Option<Ticker>,
 }
 
 impl WasmtimeEngine {
-    /// Creates the engine `id` stands for.
-    pub fn new(id: RuntimeId) -> Result<Self> {
-        let engine = wasmtime::Engine::new(&config(id)?)
+    /// Creates the engine `id` stands for, with `cfg`'s limits.
+    pub fn new(id: RuntimeId, cfg: EngineConfig) -> Result<Self> {
+        let engine = wasmtime::Engine::new(&config(id, &cfg)?)
             .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
-        Ok(WasmtimeEngine { id, engine })
+        let ticker = cfg.limits.map(|_| Ticker::start(&engine));
+        Ok(WasmtimeEngine {
+            id,
+            engine,
+            budget: cfg.limits,
+            _ticker: ticker,
+        })
     }
 }
 
@@ -36,37 +108,70 @@ impl Engine for WasmtimeEngine {
         self.id
     }
 
+    fn config(&self) -> EngineConfig {
+        EngineConfig {
+            limits: self.budget,
+        }
+    }
+
     fn compile(&self, wasm: &[u8]) -> Result<wasmtime::Module> {
         wasmtime::Module::new(&self.engine, wasm)
             .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))
     }
 
     fn instantiate(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
-        let mut store = wasmtime::Store::new(&self.engine, ());
-        let instance = wasmtime::Instance::new(&mut store, module, &[])
-            .map_err(|e| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))?;
+        let mut store = store(&self.engine, self.budget);
+        let instance = wasmtime::Instance::new(&mut store, module, &[]).map_err(|e| {
+            match limit_error(&e) {
+                Some(limit) => limit,
+                None => Error::from(ErrorKind::Instantiate(format!("{e:#}"))),
+            }
+        })?;
         Ok(WasmtimeInstance { store, instance })
     }
 }
 
 /// A Wasmtime instance and the store that owns it.
 pub struct WasmtimeInstance {
-    store: wasmtime::Store<()>,
+    store: wasmtime::Store<StoreData>,
     instance: wasmtime::Instance,
 }
 
 impl WasmtimeInstance {
-    /// The store and the instance, for code that drives Wasmtime directly
-    /// (the overhead yardstick).
-    pub fn parts_mut(&mut self) -> (&mut wasmtime::Store<()>, &wasmtime::Instance) {
+    /// The store and the instance, for code that drives Wasmtime directly.
+    pub fn parts_mut(&mut self) -> (&mut wasmtime::Store<StoreData>, &wasmtime::Instance) {
         (&mut self.store, &self.instance)
     }
 }
 
-/// A Wasmtime error as a runtime error: a trap with its message.
+/// The limit a Wasmtime error reports hitting, if any.
+fn limit_error(e: &wasmtime::Error) -> Option<Error> {
+    if let Some(wasmtime::Trap::Interrupt) = e.downcast_ref::<wasmtime::Trap>() {
+        return Some(Error::from(ErrorKind::Timeout(
+            "the guest ran past its deadline (epoch interruption)".into(),
+        )));
+    }
+    // StoreLimits reports a refused growth as a plain error with this text
+    // (trap_on_grow_failure); and instantiation past the cap likewise.
+    let text = format!("{e:#}");
+    (text.contains("forcing trap when growing memory")
+        || text.contains("memory growth failure")
+        || text.contains("exceeds memory limits"))
+    .then(|| {
+        Error::from(ErrorKind::MemoryLimit(format!(
+            "the guest's memory would pass its cap: {text}"
+        )))
+    })
+}
+
+/// A Wasmtime error as a runtime error: a trap with its message, or the
+/// limit it hit.
 #[cold]
 #[inline(never)]
 pub fn trap(e: wasmtime::Error) -> Error {
+    if let Some(limit) = limit_error(&e) {
+        return limit;
+    }
     match e.downcast_ref::<wasmtime::Trap>() {
         Some(t) => Error::from(ErrorKind::Trap(t.to_string())),
         None => Error::from(ErrorKind::Trap(format!("{e:#}"))),
@@ -201,29 +306,36 @@ impl Instance for WasmtimeInstance {
 
 /// The component model on Wasmtime: what the WIT ABI runs on.
 pub mod component {
+    use wasmtime::Config;
     use wasmtime::component::{Component, Linker};
-    use wasmtime::{Config, Store};
 
+    use super::{StoreData, Ticker};
+    use crate::limits::{Budget, EngineConfig};
     use crate::{Error, ErrorKind, Result, RuntimeId};
 
     pub use super::trap;
+
+    /// A component's store.
+    pub type Store = wasmtime::Store<StoreData>;
 
     /// An engine that loads components, configured like the core engine of
     /// the same runtime id plus the component model.
     pub struct ComponentEngine {
         engine: wasmtime::Engine,
+        budget: Option<Budget>,
+        _ticker: Option<Ticker>,
     }
 
     /// A compiled component and the linker that satisfies its imports.
     pub struct CompiledComponent {
         component: Component,
-        linker: Linker<()>,
+        linker: Linker<StoreData>,
     }
 
     /// A live component instance and the store that owns it.
     pub struct ComponentInstance {
         /// The store.
-        pub store: Store<()>,
+        pub store: Store,
         /// The instance.
         pub instance: wasmtime::component::Instance,
     }
@@ -233,8 +345,8 @@ pub mod component {
         /// Wasmtime's component-model async support
         /// (`Config::concurrency_support`), which changes what every
         /// synchronous call does.
-        pub fn new(id: RuntimeId, concurrency: bool) -> Result<Self> {
-            let mut config: Config = super::config(id).map_err(|_| {
+        pub fn new(id: RuntimeId, concurrency: bool, cfg: EngineConfig) -> Result<Self> {
+            let mut config: Config = super::config(id, &cfg).map_err(|_| {
                 Error::from(ErrorKind::Unsupported(format!(
                     "{id} cannot host components (only Wasmtime's engines load them here)"
                 )))
@@ -243,7 +355,12 @@ pub mod component {
             config.concurrency_support(concurrency);
             let engine = wasmtime::Engine::new(&config)
                 .map_err(|e| Error::from(ErrorKind::Engine(format!("{e:#}"))))?;
-            Ok(ComponentEngine { engine })
+            let ticker = cfg.limits.map(|_| Ticker::start(&engine));
+            Ok(ComponentEngine {
+                engine,
+                budget: cfg.limits,
+                _ticker: ticker,
+            })
         }
 
         /// Validates and compiles a component. Its imports (the WASI
@@ -261,7 +378,7 @@ pub mod component {
 
         /// Instantiates a compiled component in a fresh store.
         pub fn instantiate(&self, c: &CompiledComponent) -> Result<ComponentInstance> {
-            let mut store = Store::new(&self.engine, ());
+            let mut store = super::store(&self.engine, self.budget);
             let instance = c
                 .linker
                 .instantiate(&mut store, &c.component)

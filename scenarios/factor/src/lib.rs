@@ -375,6 +375,9 @@ factor_enum! {
         /// ways, 16 B to 1 MiB: the paper's open question on complex and
         /// variable-length data.
         Payload = "payload",
+        /// Guests that misbehave on purpose: each must end as an error of
+        /// its class, and the process go on.
+        Hostile = "hostile",
     }
 }
 
