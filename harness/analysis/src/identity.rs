@@ -28,6 +28,7 @@ pub const FACTOR_ORDER: &[&str] = &[
     "memory",
     "args",
     "concurrency",
+    "limits",
 ];
 
 /// The runtime and ABI id of native baseline rows.

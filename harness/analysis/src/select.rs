@@ -2,7 +2,7 @@
 //! values are shown in, and the value a factor is held at when a view
 //! shows other factors (the paper's main configuration when present:
 //! release host, `i32`, typed, preloaded, owned handles, scalar WIT args,
-//! concurrency off, one request per call).
+//! concurrency off, one request per call, limits off).
 
 use std::cmp::Ordering;
 
@@ -37,6 +37,8 @@ pub const PREFERRED: &[(&str, &[&str])] = &[
     ("memory", &["static", "dynamic"]),
     ("args", &["scalars", "record"]),
     ("concurrency", &["off", "on"]),
+    // The paper ran without limits; `on` is abilab's default.
+    ("limits", &["off", "on"]),
     ("batch", &["1", "256"]),
     ("policy", POLICIES),
 ];
@@ -125,6 +127,24 @@ mod tests {
     use crate::cells::Cells;
     use crate::load::Run;
     use crate::testutil::{info, row};
+
+    #[test]
+    fn limits_are_held_off_as_the_paper_ran() {
+        let records = vec![
+            row("micro", "native", "native", &[("operand", "i32")], 1.0),
+            row("micro", "wasmtime", "pair", &[("limits", "on")], 2.0),
+            row("micro", "wasmtime", "pair", &[("limits", "off")], 1.5),
+        ];
+        let cells = Cells::build(&[Run {
+            dir: "x".into(),
+            info: info("micro"),
+            records,
+        }]);
+        let (kept, held) = hold(cells.cells.iter().collect(), &["limits"]);
+        assert_eq!(held, ["limits=off"]);
+        assert_eq!(kept.len(), 2);
+        assert!(kept.iter().all(|c| c.factor("limits") != Some("on")));
+    }
 
     #[test]
     fn holding_picks_the_papers_configuration_and_keeps_natives() {

@@ -15,6 +15,7 @@ const HELD: &[&str] = &[
     "handles",
     "args",
     "concurrency",
+    "limits",
 ];
 
 /// Groups `cells` into categories by `key` (in the cells' order), each bar

@@ -193,7 +193,9 @@ pub fn hit_ratios(cells: &Cells, p: &mut Plan) {
 }
 
 /// `sim-batch`: time per request against requests per call, one panel per
-/// policy, one line per configuration, native as a flat reference.
+/// runtime (a line per ABI configuration, the same colour in every panel),
+/// the policy, cache size, caching and limits held, native as a flat
+/// reference.
 pub fn batch(cells: &Cells, p: &mut Plan) {
     let name = "sim-batch";
     let all = measured(cells, "sim");
@@ -202,16 +204,26 @@ pub fn batch(cells: &Cells, p: &mut Plan) {
         p.skip("sim", name, "no cells vary the batch factor");
         return;
     }
-    let (all, held) = hold(all, &["host-profile", "cache-size"]);
-    let skip = ["host-profile", "cache-size", "policy", "batch"];
+    let (all, held) = hold(
+        all,
+        &["host-profile", "cache-size", "policy", "caching", "limits"],
+    );
+    let skip = [
+        "host-profile",
+        "cache-size",
+        "policy",
+        "caching",
+        "limits",
+        "batch",
+    ];
     let varying: Vec<&Cell> = all
         .iter()
         .copied()
-        .filter(|c| c.factor("batch").is_some())
+        .filter(|c| !c.is_native() && c.factor("batch").is_some())
         .collect();
     let mut series: Vec<String> = Vec::new();
     for c in &varying {
-        let s = format!("{} {}", c.runtime, config(c, &skip));
+        let s = config(c, &skip);
         if !series.contains(&s) {
             series.push(s);
         }
@@ -221,18 +233,21 @@ pub fn batch(cells: &Cells, p: &mut Plan) {
         .iter()
         .filter_map(|b| b.parse::<f64>().ok())
         .collect();
-    let panels = policies(&all)
+    let native = all.iter().find(|c| c.is_native());
+    let runtimes = sorted(
+        varying.iter().map(|c| c.runtime.clone()).collect(),
+        RUNTIMES,
+    );
+    let panels = runtimes
         .into_iter()
-        .map(|pol| {
-            let of_policy = |c: &Cell| c.factor("policy") == Some(pol.as_str());
+        .map(|rt| {
             let mut lines: Vec<Curve> = series[..series.len() - 1]
                 .iter()
                 .enumerate()
                 .map(|(i, s)| {
                     let mut points: Vec<Point> = varying
                         .iter()
-                        .filter(|c| of_policy(c))
-                        .filter(|c| &format!("{} {}", c.runtime, config(c, &skip)) == s)
+                        .filter(|c| c.runtime == rt && &config(c, &skip) == s)
                         .filter_map(|c| point(c.factor("batch")?.parse().ok()?, c))
                         .collect();
                     points.sort_by(|a, b| a.x.total_cmp(&b.x));
@@ -244,18 +259,14 @@ pub fn batch(cells: &Cells, p: &mut Plan) {
                 })
                 .filter(|c| !c.points.is_empty())
                 .collect();
-            if let Some(n) = all.iter().find(|c| c.is_native() && of_policy(c)) {
-                let points = xs.iter().filter_map(|&x| point(x, n)).collect();
+            if let Some(n) = native {
                 lines.push(Curve {
                     series: series.len() - 1,
-                    points,
+                    points: xs.iter().filter_map(|&x| point(x, n)).collect(),
                     fit: None,
                 });
             }
-            Panel {
-                title: pol.clone(),
-                lines,
-            }
+            Panel { title: rt, lines }
         })
         .collect();
     let figure = Figure {

@@ -97,6 +97,17 @@ fn a_full_set_gets_every_figure() {
             .all(|p| p.lines.iter().all(|c| c.points.len() == 5))
     );
 
+    // Batching: one panel per runtime, the policy held, native in each.
+    let batch = &p.figures[8].figure;
+    let Chart::Lines(l) = &batch.chart else {
+        panic!()
+    };
+    let titles: Vec<&str> = l.panels.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["wasmtime"]);
+    assert!(batch.subtitle.contains("policy=fifo"), "{}", batch.subtitle);
+    assert_eq!(l.series.last().map(String::as_str), Some("native"));
+    assert!(l.series.iter().all(|s| !s.contains("wasmtime")));
+
     // Payload: fitted lines recover the cost model.
     let fits = payload_fits(&cells);
     let bm = fits

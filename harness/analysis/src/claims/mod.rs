@@ -135,15 +135,24 @@ fn scope<'a>(cells: &'a Cells, scenario: &str) -> (Vec<&'a Cell>, String) {
         .into_iter()
         .filter(|c| c.factor("host-profile").unwrap_or_default() == profile)
         .collect();
-    (kept, profile)
+    (paper_limits(kept), profile)
 }
 
 /// The measured cells of `scenario` in host profile `profile`.
 fn in_profile<'a>(cells: &'a Cells, scenario: &str, profile: &str) -> Vec<&'a Cell> {
-    cells
-        .ok(scenario)
-        .filter(|c| c.is("host-profile", profile))
-        .collect()
+    paper_limits(
+        cells
+            .ok(scenario)
+            .filter(|c| c.is("host-profile", profile))
+            .collect(),
+    )
+}
+
+/// Keeps the cells run as the paper ran them: without limits when the run
+/// has `limits=off` cells (a deadline and a memory cap are abilab's
+/// addition, so a verdict on the paper compares like with like).
+fn paper_limits(cells: Vec<&Cell>) -> Vec<&Cell> {
+    crate::select::hold(cells, &["limits"]).0
 }
 
 /// Whether `c` is ABI `abi` with memory `memory` (any memory if `None`);

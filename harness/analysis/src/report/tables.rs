@@ -150,6 +150,7 @@ pub fn micro_summary(cells: &Cells) -> Vec<Block> {
             "handles",
             "args",
             "concurrency",
+            "limits",
         ],
     );
     let rts = sorted(
