@@ -24,7 +24,7 @@ use abi_pair::{Handles, PairFactors};
 use harness::abis::AbiChoice;
 use harness::cell::{Cell, Sandbox, Spec};
 use harness::factors::{
-    Caching, CallStyle, HostProfile, Limits, Loading, MicroLink, MicroWork, Operand,
+    Caching, CallStyle, HostProfile, Lang, Limits, Loading, MicroLink, MicroWork, Operand,
 };
 use harness::measure::Protocol;
 use harness::scenario::{self, Outcome};
@@ -73,8 +73,43 @@ fn direct(runtime: RuntimeId) -> Option<Direct> {
         }
         RuntimeId::Wasmtime => {
             #[cfg(feature = "wasmtime")]
-            return Some(wasmtime_loop(guest_artifacts::PAIR));
+            return Some(wasmtime_loop(
+                runtimes::wasmtime::Config::new(),
+                guest_artifacts::PAIR,
+            ));
             #[cfg(not(feature = "wasmtime"))]
+            None
+        }
+        RuntimeId::WasmtimeWinch => {
+            #[cfg(feature = "wasmtime-winch")]
+            return Some(wasmtime_loop(
+                {
+                    let mut c = runtimes::wasmtime::Config::new();
+                    c.strategy(runtimes::wasmtime::Strategy::Winch);
+                    c
+                },
+                guest_artifacts::PAIR,
+            ));
+            #[cfg(not(feature = "wasmtime-winch"))]
+            None
+        }
+        RuntimeId::WasmtimePulley => {
+            #[cfg(feature = "wasmtime-pulley")]
+            return Some(wasmtime_loop(
+                {
+                    let mut c = runtimes::wasmtime::Config::new();
+                    c.target("pulley64").unwrap();
+                    c
+                },
+                guest_artifacts::PAIR,
+            ));
+            #[cfg(not(feature = "wasmtime-pulley"))]
+            None
+        }
+        RuntimeId::Wasmi => {
+            #[cfg(feature = "wasmi")]
+            return Some(wasmi_loop(guest_artifacts::PAIR));
+            #[cfg(not(feature = "wasmi"))]
             None
         }
     }
@@ -107,14 +142,36 @@ fn wasmer_loop(engine: runtimes::wasmer::Engine, wasm: &'static [u8]) -> Direct 
 }
 
 #[cfg(feature = "wasmtime")]
-fn wasmtime_loop(wasm: &'static [u8]) -> Direct {
+fn wasmtime_loop(config: runtimes::wasmtime::Config, wasm: &'static [u8]) -> Direct {
     use runtimes::wasmtime::{Engine, Instance, Module, Store};
-    let engine = Engine::default();
+    let engine = Engine::new(&config).unwrap();
     let module = Module::new(&engine, wasm).unwrap();
     let mut store = Store::new(&engine, ());
     let instance = Instance::new(&mut store, &module, &[]).unwrap();
     let mul = instance
         .get_typed_func::<(i32, i32), i32>(&mut store, abi_pair::exports::MUL_I32)
+        .unwrap();
+    Box::new(move |calls| {
+        let mut sum = Checksum::default();
+        let start = Instant::now();
+        for i in 0..calls {
+            let (a, b) = micro::operands_i32(i);
+            let p = mul.call(&mut store, (black_box(a), black_box(b))).unwrap();
+            sum = sum.fold(p as u32);
+        }
+        (start.elapsed(), sum)
+    })
+}
+
+#[cfg(feature = "wasmi")]
+fn wasmi_loop(wasm: &'static [u8]) -> Direct {
+    use runtimes::wasmi::{Engine, Instance, Module, Store};
+    let engine = Engine::default();
+    let module = Module::new(&engine, wasm).unwrap();
+    let mut store = Store::new(&engine, ());
+    let instance = Instance::new(&mut store, &module, &[]).unwrap();
+    let mul = instance
+        .get_typed_func::<(i32, i32), i32>(&store, abi_pair::exports::MUL_I32)
         .unwrap();
     Box::new(move |calls| {
         let mut sum = Checksum::default();
@@ -195,6 +252,7 @@ fn main() {
                     call: CallStyle::Typed,
                     loading: Loading::Preload,
                     limits: Limits::Off,
+                    lang: Lang::Rust,
                 },
             }),
         });

@@ -5,6 +5,8 @@
 //! passes its tests without running them; an ABI that cannot run on a
 //! runtime must refuse cleanly.
 
+use std::collections::BTreeMap;
+
 use abi_api::{
     Abi, FactorSet, Loader, MicroVisitor, Multiply, PayloadVisitor, Scenario, SimVisitor, Simulator,
 };
@@ -127,11 +129,33 @@ fn check_replays<S: Simulator<Error = runtimes::Error>>(
     n
 }
 
-/// Compiles and instantiates a loader's host, or fails the test.
-fn load<Ld: Loader>(label: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
-    let module = loader
-        .compile(wasm)
-        .unwrap_or_else(|e| panic!("{label}: {e}"));
+/// Serialized modules by runtime, ABI and own factors (everything that
+/// changes the engine's configuration here): a guest is compiled once per
+/// key and loaded from the engine's module cache after, which keeps the
+/// suite's time in checking rather than compiling (LLVM takes ~0.4 s a
+/// guest). Engines without a cache compile every time.
+static MODULES: std::sync::Mutex<BTreeMap<String, Vec<u8>>> =
+    std::sync::Mutex::new(BTreeMap::new());
+
+/// Compiles (or loads from [`MODULES`]) and instantiates a loader's host,
+/// or fails the test.
+fn load<Ld: Loader>(label: &str, key: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
+    let cached = MODULES.lock().unwrap().get(key).cloned();
+    let module = match cached {
+        // SAFETY: serialized in this process by an engine of the same
+        // runtime and configuration (the key).
+        Some(bytes) => unsafe { loader.deserialize(&bytes) }
+            .unwrap_or_else(|e| panic!("{label}: cached module: {e}")),
+        None => {
+            let module = loader
+                .compile(wasm)
+                .unwrap_or_else(|e| panic!("{label}: {e}"));
+            if let Ok(bytes) = loader.serialize(&module) {
+                MODULES.lock().unwrap().insert(key.to_string(), bytes);
+            }
+            module
+        }
+    };
     loader
         .instantiate(&module)
         .unwrap_or_else(|e| panic!("{label}: {e}"))
@@ -139,6 +163,7 @@ fn load<Ld: Loader>(label: &str, loader: &Ld, wasm: &[u8]) -> Ld::Host {
 
 struct MicroCheck<'a> {
     label: &'a str,
+    key: &'a str,
     wasm: &'a [u8],
 }
 
@@ -148,12 +173,13 @@ impl MicroVisitor for MicroCheck<'_> {
     where
         Ld::Host: Multiply<Error = runtimes::Error> + 'static,
     {
-        check_products(self.label, load(self.label, &loader, self.wasm))
+        check_products(self.label, load(self.label, self.key, &loader, self.wasm))
     }
 }
 
 struct SimCheck<'a> {
     label: &'a str,
+    key: &'a str,
     wasm: &'a [u8],
     batch: usize,
 }
@@ -164,12 +190,14 @@ impl SimVisitor for SimCheck<'_> {
     where
         Ld::Host: Simulator<Error = runtimes::Error> + 'static,
     {
-        check_replays(self.label, load(self.label, &loader, self.wasm), self.batch)
+        let host = load(self.label, self.key, &loader, self.wasm);
+        check_replays(self.label, host, self.batch)
     }
 }
 
 struct PayloadCheck<'a> {
     label: &'a str,
+    key: &'a str,
     wasm: &'a [u8],
 }
 
@@ -179,7 +207,7 @@ impl PayloadVisitor for PayloadCheck<'_> {
     where
         Ld::Host: Exchange<Error = runtimes::Error> + 'static,
     {
-        let mut host = load(self.label, &loader, self.wasm);
+        let mut host = load(self.label, self.key, &loader, self.wasm);
         let mut checked = 0;
         for &shape in Shape::ALL {
             for &direction in Direction::ALL {
@@ -230,10 +258,12 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
             self.own,
             self.batch
         );
+        let key = format!("{}/{} {:?}", engine.id(), A::ID, self.own);
         match self.scenario {
             Scenario::Micro => {
                 let v = MicroCheck {
                     label: &label,
+                    key: &key,
                     wasm,
                 };
                 A::micro::<E, L, _>(engine, self.own, v)
@@ -241,6 +271,7 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
             Scenario::Sim => {
                 let v = SimCheck {
                     label: &label,
+                    key: &key,
                     wasm,
                     batch: self.batch,
                 };
@@ -249,12 +280,13 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
             Scenario::Payload => {
                 let v = PayloadCheck {
                     label: &label,
+                    key: &key,
                     wasm,
                 };
                 A::payload::<E, L, _>(engine, self.own, v)
             }
             // Not an ABI's scenario: it drives the ABIs itself (cli tests).
-            Scenario::Hostile => Ok(0),
+            Scenario::Hostile | Scenario::Phases | Scenario::Threads => Ok(0),
         }
     }
 }

@@ -22,6 +22,8 @@ mod value;
 
 #[cfg(feature = "wasmer")]
 pub use backend::wasmer::{WasmerEngine, WasmerInstance};
+#[cfg(feature = "wasmi")]
+pub use backend::wasmi::{WasmiEngine, WasmiInstance};
 #[cfg(feature = "wasmtime")]
 pub use backend::wasmtime::{WasmtimeEngine, WasmtimeInstance, component};
 pub use backend::{EngineVisitor, RuntimeId, visit};
@@ -35,6 +37,9 @@ pub use value::{MAX_ARITY, Params, Results, ValType, Value, WasmVal, bounds, sig
 /// The Wasmer crate, for code that drives it directly (the overhead yardstick).
 #[cfg(feature = "wasmer")]
 pub use wasmer;
+/// The wasmi crate, for code that drives it directly (the overhead yardstick).
+#[cfg(feature = "wasmi")]
+pub use wasmi;
 /// The Wasmtime crate, for code that drives it directly (the overhead yardstick).
 #[cfg(feature = "wasmtime")]
 pub use wasmtime;
@@ -43,9 +48,10 @@ pub use wasmtime;
 ///
 /// Creating the engine is not part of any timed region; compiling and
 /// instantiating are (in the `hotload` cells), so they are separate steps.
-pub trait Engine: Sized + 'static {
-    /// A compiled module, reusable for many instances.
-    type Module: 'static;
+pub trait Engine: Sized + Send + Sync + 'static {
+    /// A compiled module, reusable for many instances (on several threads:
+    /// the `threads` scenario shares one).
+    type Module: Send + Sync + 'static;
     /// A live instance with its own store.
     type Instance: Instance;
 
@@ -58,6 +64,32 @@ pub trait Engine: Sized + 'static {
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     /// Instantiates a module in a fresh store, with no imports.
     fn instantiate(&self, module: &Self::Module) -> Result<Self::Instance>;
+
+    /// Serializes a compiled module into bytes [`Engine::deserialize`]
+    /// loads: the engine's module cache (Wasmtime's serialized modules,
+    /// Wasmer's artifacts), which skips compilation. `Unsupported` on an
+    /// engine that has none.
+    fn serialize(&self, module: &Self::Module) -> Result<Vec<u8>> {
+        let _ = module;
+        Err(Error::from(ErrorKind::Unsupported(format!(
+            "{} has no serialized modules (no module cache)",
+            self.id()
+        ))))
+    }
+
+    /// Loads a module [`Engine::serialize`] wrote.
+    ///
+    /// # Safety
+    ///
+    /// `bytes` must come from `serialize` on an engine of the same runtime
+    /// and configuration: engines load them as trusted machine code.
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<Self::Module> {
+        let _ = bytes;
+        Err(Error::from(ErrorKind::Unsupported(format!(
+            "{} has no serialized modules (no module cache)",
+            self.id()
+        ))))
+    }
 
     /// Compiles and instantiates in one step.
     fn load(&self, wasm: &[u8]) -> Result<Self::Instance> {

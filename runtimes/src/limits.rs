@@ -6,11 +6,12 @@
 //!
 //! | runtime | deadline | memory cap |
 //! |---|---|---|
-//! | Wasmtime | epoch interruption: a ticker thread advances the engine's epoch every [`TICK`]; each store traps past its deadline | `StoreLimits`: growth past the cap traps |
+//! | Wasmtime (Cranelift, Winch, Pulley) | epoch interruption: a ticker thread advances the engine's epoch every [`TICK`]; each store traps past its deadline | `StoreLimits`: growth past the cap traps |
 //! | Wasmer | metering middleware: an operation budget per instance ([`Budget::operations`]), a trap when spent | tunables: each memory's maximum clamped to the cap (growth past it fails) |
+//! | wasmi | fuel: an instruction budget per instance at `wasmi::FUEL_PER_SECOND` | wasmi's `StoreLimits`: growth past the cap traps |
 //!
-//! Wasmer has no interruption from outside, so its deadline is an
-//! operation count standing for the time; docs/robustness.md says so.
+//! Wasmer and wasmi have no interruption from outside, so their deadline
+//! is an operation count standing for the time; docs/robustness.md says so.
 
 use std::time::Duration;
 

@@ -120,6 +120,39 @@ pub mod bounds {
     #[cfg(not(feature = "wasmtime"))]
     impl<T> WasmtimeResults for T {}
 
+    /// A value wasmi can pass natively.
+    #[cfg(feature = "wasmi")]
+    pub trait WasmiVal: wasmi::WasmTy {}
+    #[cfg(feature = "wasmi")]
+    impl<T: wasmi::WasmTy> WasmiVal for T {}
+    /// A value wasmi can pass natively.
+    #[cfg(not(feature = "wasmi"))]
+    pub trait WasmiVal {}
+    #[cfg(not(feature = "wasmi"))]
+    impl<T> WasmiVal for T {}
+
+    /// A parameter list wasmi can pass natively.
+    #[cfg(feature = "wasmi")]
+    pub trait WasmiParams: wasmi::WasmParams {}
+    #[cfg(feature = "wasmi")]
+    impl<T: wasmi::WasmParams> WasmiParams for T {}
+    /// A parameter list wasmi can pass natively.
+    #[cfg(not(feature = "wasmi"))]
+    pub trait WasmiParams {}
+    #[cfg(not(feature = "wasmi"))]
+    impl<T> WasmiParams for T {}
+
+    /// A result list wasmi can return natively.
+    #[cfg(feature = "wasmi")]
+    pub trait WasmiResults: wasmi::WasmResults {}
+    #[cfg(feature = "wasmi")]
+    impl<T: wasmi::WasmResults> WasmiResults for T {}
+    /// A result list wasmi can return natively.
+    #[cfg(not(feature = "wasmi"))]
+    pub trait WasmiResults {}
+    #[cfg(not(feature = "wasmi"))]
+    impl<T> WasmiResults for T {}
+
     /// A result list Wasmer can return natively.
     #[cfg(feature = "wasmer")]
     pub trait WasmerResults: wasmer::WasmTypeList {}
@@ -138,7 +171,14 @@ mod sealed {
 
 /// One of `i32`, `i64`, `f32`, `f64`.
 pub trait WasmVal:
-    Copy + Send + Sync + 'static + sealed::Sealed + bounds::WasmerVal + bounds::WasmtimeVal
+    Copy
+    + Send
+    + Sync
+    + 'static
+    + sealed::Sealed
+    + bounds::WasmerVal
+    + bounds::WasmtimeVal
+    + bounds::WasmiVal
 {
     /// Its wasm type.
     const TYPE: ValType;
@@ -170,7 +210,9 @@ macro_rules! wasm_val {
 wasm_val!(i32 => I32, i64 => I64, f32 => F32, f64 => F64);
 
 /// A parameter list: a tuple of up to four [`WasmVal`]s.
-pub trait Params: Copy + Send + Sync + 'static + bounds::WasmtimeParams {
+pub trait Params:
+    Copy + Send + Sync + 'static + bounds::WasmtimeParams + bounds::WasmiParams
+{
     /// The parameter types, in order.
     const TYPES: &'static [ValType];
 
@@ -231,10 +273,16 @@ params!(A a, B b, C c, D d);
 
 /// A result list: `()`, one [`WasmVal`], or a tuple of two or three.
 ///
-/// Both backends spell these types the same way, so a typed function's
+/// Every backend spells these types the same way, so a typed function's
 /// results need no conversion.
 pub trait Results:
-    Sized + Send + Sync + 'static + bounds::WasmtimeResults + bounds::WasmerResults
+    Sized
+    + Send
+    + Sync
+    + 'static
+    + bounds::WasmtimeResults
+    + bounds::WasmerResults
+    + bounds::WasmiResults
 {
     /// The result types, in order.
     const TYPES: &'static [ValType];

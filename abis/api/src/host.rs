@@ -14,15 +14,31 @@ pub use runtimes::{
 /// instantiate once before timing (preload), or both inside each timed
 /// replicate (hotload). Core-module ABIs hand over a [`CoreLoader`]; an ABI
 /// that runs on the component engine writes its own.
-pub trait Loader {
-    /// What compiling produces.
-    type Module;
+pub trait Loader: Sync {
+    /// What compiling produces: shared by every thread of a `threads` cell.
+    type Module: Send + Sync;
     /// A ready host: instantiated, exports resolved.
     type Host;
     /// Validates and compiles the guest.
     fn compile(&self, wasm: &[u8]) -> Result<Self::Module>;
     /// Instantiates it and resolves what the host needs.
     fn instantiate(&self, module: &Self::Module) -> Result<Self::Host>;
+    /// The engine's module cache: a compiled module as bytes
+    /// ([`runtimes::Engine::serialize`]); `Unsupported` by default.
+    fn serialize(&self, module: &Self::Module) -> Result<Vec<u8>> {
+        let _ = module;
+        Err(ErrorKind::Unsupported("this loader has no module cache".into()).into())
+    }
+    /// Loads what [`Loader::serialize`] wrote.
+    ///
+    /// # Safety
+    ///
+    /// As [`runtimes::Engine::deserialize`]: the bytes must come from
+    /// `serialize` on this loader's engine.
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<Self::Module> {
+        let _ = bytes;
+        Err(ErrorKind::Unsupported("this loader has no module cache".into()).into())
+    }
 }
 
 /// A core-module ABI's loader: an engine and the ABI's constructor.
@@ -47,6 +63,13 @@ impl<E: Engine, H> Loader for CoreLoader<E, H> {
     }
     fn instantiate(&self, module: &E::Module) -> Result<H> {
         self.engine.instantiate(module).and_then(self.open)
+    }
+    fn serialize(&self, module: &E::Module) -> Result<Vec<u8>> {
+        self.engine.serialize(module)
+    }
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<E::Module> {
+        // SAFETY: the caller's promise passes through.
+        unsafe { self.engine.deserialize(bytes) }
     }
 }
 

@@ -63,6 +63,15 @@ impl<H: FromLive> Loader for WitLoader<H> {
         self.engine.compile(wasm)
     }
 
+    fn serialize(&self, c: &CompiledComponent) -> Result<Vec<u8>> {
+        self.engine.serialize(c)
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<CompiledComponent> {
+        // SAFETY: the caller's promise passes through.
+        unsafe { self.engine.deserialize(bytes) }
+    }
+
     fn instantiate(&self, c: &CompiledComponent) -> Result<H> {
         let ComponentInstance {
             mut store,

@@ -6,6 +6,8 @@
 
 #[cfg(feature = "wasmer")]
 pub mod wasmer;
+#[cfg(feature = "wasmi")]
+pub mod wasmi;
 #[cfg(feature = "wasmtime")]
 pub mod wasmtime;
 
@@ -61,6 +63,15 @@ macro_rules! backends {
                 match self {
                     $( RuntimeId::$variant => $feature, )+
                 }
+            }
+
+            /// Whether it loads components (the WIT ABI): the runtimes whose
+            /// family extends `component::ComponentEngine` (Wasmtime's).
+            pub fn hosts_components(self) -> bool {
+                matches!(
+                    self,
+                    RuntimeId::Wasmtime | RuntimeId::WasmtimeWinch | RuntimeId::WasmtimePulley
+                )
             }
 
             /// The runtime crate and its compiler, for tables and documentation.
@@ -123,6 +134,15 @@ backends! {
     /// Wasmtime (Cranelift).
     wasmtime: Wasmtime = "wasmtime", feature "wasmtime",
         "Wasmtime (Cranelift)" => wasmtime::WasmtimeEngine::new;
+    /// Wasmtime with Winch, its baseline compiler: fast to compile, slower code.
+    wasmtime_winch: WasmtimeWinch = "wasmtime-winch", feature "wasmtime-winch",
+        "Wasmtime, Winch baseline compiler" => wasmtime::WasmtimeEngine::new;
+    /// Wasmtime's Pulley interpreter: portable, no native code generated.
+    wasmtime_pulley: WasmtimePulley = "wasmtime-pulley", feature "wasmtime-pulley",
+        "Wasmtime, Pulley interpreter" => wasmtime::WasmtimeEngine::new;
+    /// wasmi, an interpreter for hosts that cannot JIT.
+    wasmi: Wasmi = "wasmi", feature "wasmi",
+        "wasmi (interpreter)" => wasmi::WasmiEngine::new;
 }
 
 #[cfg(test)]

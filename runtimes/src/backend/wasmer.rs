@@ -187,6 +187,27 @@ impl Engine for WasmerEngine {
         Ok(WasmerModule { module, engine })
     }
 
+    fn serialize(&self, module: &WasmerModule) -> Result<Vec<u8>> {
+        module
+            .module
+            .serialize()
+            .map(|b| b.to_vec())
+            .map_err(|e| Error::from(ErrorKind::Compile(format!("serialize: {e}"))))
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<WasmerModule> {
+        // A limited engine meters one module per engine (see `compile`).
+        let engine = match &self.shared {
+            Some(shared) => shared.clone(),
+            None => build(self.id, self.budget)?,
+        };
+        // SAFETY: the caller promises the bytes came from `serialize` on
+        // an engine of this configuration.
+        let module = unsafe { wasmer::Module::deserialize(&engine, bytes.to_vec()) }
+            .map_err(|e| Error::from(ErrorKind::Compile(format!("deserialize: {e}"))))?;
+        Ok(WasmerModule { module, engine })
+    }
+
     fn instantiate(&self, module: &WasmerModule) -> Result<WasmerInstance> {
         let mut store = wasmer::Store::new(module.engine.clone());
         let instance = wasmer::Instance::new(&mut store, &module.module, &wasmer::imports! {})

@@ -14,6 +14,19 @@ use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 fn config(id: RuntimeId, cfg: &EngineConfig) -> Result<wasmtime::Config> {
     let mut c = match id {
         RuntimeId::Wasmtime => wasmtime::Config::new(),
+        #[cfg(feature = "wasmtime-winch")]
+        RuntimeId::WasmtimeWinch => {
+            let mut c = wasmtime::Config::new();
+            c.strategy(wasmtime::Strategy::Winch);
+            c
+        }
+        #[cfg(feature = "wasmtime-pulley")]
+        RuntimeId::WasmtimePulley => {
+            let mut c = wasmtime::Config::new();
+            c.target("pulley64")
+                .map_err(|e| Error::from(ErrorKind::Engine(format!("{e:#}"))))?;
+            c
+        }
         other => {
             return Err(Error::from(ErrorKind::Unsupported(format!(
                 "{other} is not a Wasmtime runtime"
@@ -117,6 +130,19 @@ impl Engine for WasmtimeEngine {
     fn compile(&self, wasm: &[u8]) -> Result<wasmtime::Module> {
         wasmtime::Module::new(&self.engine, wasm)
             .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))
+    }
+
+    fn serialize(&self, module: &wasmtime::Module) -> Result<Vec<u8>> {
+        module
+            .serialize()
+            .map_err(|e| Error::from(ErrorKind::Compile(format!("serialize: {e:#}"))))
+    }
+
+    unsafe fn deserialize(&self, bytes: &[u8]) -> Result<wasmtime::Module> {
+        // SAFETY: the caller promises the bytes came from `serialize` on
+        // an engine of this configuration.
+        unsafe { wasmtime::Module::deserialize(&self.engine, bytes) }
+            .map_err(|e| Error::from(ErrorKind::Compile(format!("deserialize: {e:#}"))))
     }
 
     fn instantiate(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
@@ -369,6 +395,31 @@ pub mod component {
         pub fn compile(&self, wasm: &[u8]) -> Result<CompiledComponent> {
             let component = Component::new(&self.engine, wasm)
                 .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))?;
+            self.link(component)
+        }
+
+        /// A compiled component as bytes [`ComponentEngine::deserialize`]
+        /// loads (Wasmtime's module cache, for components).
+        pub fn serialize(&self, c: &CompiledComponent) -> Result<Vec<u8>> {
+            c.component
+                .serialize()
+                .map_err(|e| Error::from(ErrorKind::Compile(format!("serialize: {e:#}"))))
+        }
+
+        /// Loads a component [`ComponentEngine::serialize`] wrote.
+        ///
+        /// # Safety
+        ///
+        /// The bytes must come from `serialize` on an engine of this
+        /// configuration: Wasmtime loads them as trusted machine code.
+        pub unsafe fn deserialize(&self, bytes: &[u8]) -> Result<CompiledComponent> {
+            // SAFETY: the caller's promise.
+            let component = unsafe { Component::deserialize(&self.engine, bytes) }
+                .map_err(|e| Error::from(ErrorKind::Compile(format!("deserialize: {e:#}"))))?;
+            self.link(component)
+        }
+
+        fn link(&self, component: Component) -> Result<CompiledComponent> {
             let mut linker = Linker::new(&self.engine);
             linker
                 .define_unknown_imports_as_traps(&component)
