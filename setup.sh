@@ -6,7 +6,7 @@
 # font the report's PNG figures are drawn with. Idempotent.
 set -euo pipefail
 rustup target add wasm32-unknown-unknown wasm32-wasip2
-packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core)
+packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core clang-22 lld-22)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -119,7 +119,94 @@ fn main() {
          pub const ALL: &[(&str, &[u8])] = &[\n{all}];"
     )
     .unwrap();
+    let c_guests = build_c(&manifest_dir.join("c"), &target_dir.join("c"));
+    let mut c_all = String::new();
+    for (abi, wasm) in &c_guests {
+        writeln!(
+            c_all,
+            "    ({abi:?}, include_bytes!({:?})),",
+            wasm.display().to_string()
+        )
+        .unwrap();
+    }
+    writeln!(
+        generated,
+        "/// The C guests (`c/<abi>.c`) as (ABI id, wasm bytes).\n\
+         pub const C: &[(&str, &[u8])] = &[\n{c_all}];"
+    )
+    .unwrap();
     std::fs::write(out_dir.join("guests.rs"), generated).unwrap();
+}
+
+/// The C compiler for the C guests: `$ABILAB_CLANG`, else Debian's
+/// `clang-22` (what setup.sh installs), else `clang`.
+fn clang() -> String {
+    println!("cargo::rerun-if-env-changed=ABILAB_CLANG");
+    if let Ok(c) = env::var("ABILAB_CLANG") {
+        return c;
+    }
+    for c in ["clang-22", "clang"] {
+        let works = Command::new(c)
+            .arg("--version")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if works {
+            return c.to_string();
+        }
+    }
+    fail(
+        "the C guests need clang with the wasm32 target and lld (not found); run ./setup.sh \
+         (apt-get install clang-22 lld-22)",
+    )
+}
+
+/// Compiles every `c/<abi>.c` to a freestanding wasm32 module (no libc,
+/// no start function, exports named in the source) under `out`.
+fn build_c(src: &Path, out: &Path) -> Vec<(String, PathBuf)> {
+    println!("cargo::rerun-if-changed={}", src.display());
+    let mut sources: Vec<PathBuf> = std::fs::read_dir(src)
+        .map(|d| d.filter_map(|e| Some(e.ok()?.path())).collect())
+        .unwrap_or_default();
+    sources.retain(|p| p.extension().is_some_and(|e| e == "c"));
+    sources.sort();
+    if sources.is_empty() {
+        return Vec::new();
+    }
+    std::fs::create_dir_all(out).unwrap();
+    let clang = clang();
+    let mut built = Vec::new();
+    for source in sources {
+        println!("cargo::rerun-if-changed={}", source.display());
+        let abi = source.file_stem().unwrap().to_string_lossy().to_string();
+        let wasm = out.join(format!("{abi}.wasm"));
+        let status = Command::new(&clang)
+            .args([
+                "--target=wasm32-unknown-unknown",
+                "-O2",
+                "-nostdlib",
+                "-fno-builtin",
+                "-std=c11",
+                "-Wall",
+                "-Wextra",
+                "-Werror",
+                "-Wl,--no-entry",
+                "-Wl,--strip-all",
+                "-o",
+            ])
+            .arg(&wasm)
+            .arg(&source)
+            .status()
+            .unwrap_or_else(|e| fail(&format!("could not run {clang}: {e}")));
+        if !status.success() {
+            fail(&format!(
+                "{clang} failed on {} (see above); the C guests need clang and lld for wasm32 \
+                 (./setup.sh installs them)",
+                source.display()
+            ));
+        }
+        built.push((abi, wasm));
+    }
+    built
 }
 
 /// `<target>/<profile>/build/<pkg>/out` → `<target>` (or `<target>/<triple>`).

@@ -11,6 +11,8 @@ use runtimes::RuntimeId;
 use crate::abis::{AbiChoice, AbiId};
 use crate::factors::{HostProfile, MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
 use crate::scenario::hostile::HostileCell;
+use crate::scenario::phases::PhasesCell;
+use crate::scenario::threads::{self, ThreadsSpec};
 
 /// A cell of some scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -23,6 +25,10 @@ pub enum Cell {
     Payload(Spec<PayloadWork, ()>),
     /// A hostile guest (no native baseline).
     Hostile(HostileCell),
+    /// One phase before the first answer (no native baseline).
+    Phases(PhasesCell),
+    /// Calls across threads.
+    Threads(ThreadsSpec),
 }
 
 /// A cell of one scenario: its work, natively or in a sandbox.
@@ -75,6 +81,8 @@ impl Cell {
             Cell::Sim(_) => Scenario::Sim,
             Cell::Payload(_) => Scenario::Payload,
             Cell::Hostile(_) => Scenario::Hostile,
+            Cell::Phases(_) => Scenario::Phases,
+            Cell::Threads(_) => Scenario::Threads,
         }
     }
 
@@ -86,6 +94,8 @@ impl Cell {
             Cell::Sim(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
             Cell::Payload(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
             Cell::Hostile(h) => Some((h.runtime, h.case.abi())),
+            Cell::Phases(p) => Some((p.runtime, p.abi.id())),
+            Cell::Threads(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
         }
     }
 
@@ -101,6 +111,8 @@ impl Cell {
             Cell::Sim(s) => s.host,
             Cell::Payload(s) => s.host,
             Cell::Hostile(h) => h.host,
+            Cell::Phases(p) => p.host,
+            Cell::Threads(s) => s.host,
         }
     }
 
@@ -122,6 +134,8 @@ impl Cell {
             Cell::Sim(s) => s.values(Scenario::Sim),
             Cell::Payload(s) => s.values(Scenario::Payload),
             Cell::Hostile(h) => vec![FactorValue::of(h.host), FactorValue::of(h.case)],
+            Cell::Phases(p) => p.values(),
+            Cell::Threads(s) => threads::values(s),
         }
     }
 
@@ -133,6 +147,8 @@ impl Cell {
             Cell::Payload(s) => Cell::Payload(s.native()),
             // No baseline: the cell is its own.
             Cell::Hostile(h) => Cell::Hostile(*h),
+            Cell::Phases(p) => Cell::Phases(*p),
+            Cell::Threads(s) => Cell::Threads(s.native()),
         }
     }
 
@@ -173,7 +189,7 @@ impl Cell {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::factors::{Caching, CallStyle, Limits, Loading, Operand};
+    use crate::factors::{Caching, CallStyle, Lang, Limits, Loading, Operand};
     use abi_pair::{Handles, PairFactors};
 
     fn pair(operand: Operand) -> Cell {
@@ -190,6 +206,7 @@ mod tests {
                     call: CallStyle::Typed,
                     loading: Loading::Preload,
                     limits: Limits::On,
+                    lang: Lang::Rust,
                 },
             }),
         })
@@ -200,7 +217,7 @@ mod tests {
         assert_eq!(
             pair(Operand::F32).id(),
             "micro/wasmtime/pair/host-profile=release,operand=f32,caching=cached,\
-             call=typed,loading=preload,limits=on,handles=srs"
+             call=typed,loading=preload,limits=on,lang=rust,handles=srs"
         );
         let native = pair(Operand::I32).baseline();
         assert!(native.is_native());

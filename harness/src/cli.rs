@@ -133,6 +133,12 @@ pub struct MatrixArgs {
     /// the plan or the environment differ).
     #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
+    /// Run ABI's cells with this module instead of its built-in guest
+    /// (repeatable), e.g. `--guest pair=my.wasm`: checked against the
+    /// ABI's contract (docs/guest-contract.md) before anything is timed,
+    /// its results checked against native; its SHA-256 goes in run.json.
+    #[arg(long, value_name = "ABI=PATH.wasm")]
+    pub guest: Vec<String>,
     /// Run only the cell with this id (what --isolate gives each child).
     #[arg(long, value_name = "CELL_ID", hide = true)]
     pub only_cell: Option<String>,

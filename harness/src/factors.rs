@@ -158,6 +158,27 @@ factor_set! {
     }
 }
 
+factor_enum! {
+    /// The language the guest was written in.
+    pub enum Lang ("lang", "the guest's source language: rust (the built-in guests, every ABI) \
+        or c (guests/artifacts/c, built with clang: Pair and Bytemuck)") {
+        /// `guests/<abi>`, Rust.
+        Rust = "rust",
+        /// `guests/artifacts/c/<abi>.c`, freestanding C.
+        C = "c",
+    }
+}
+
+impl Lang {
+    /// Whether ABI `abi` has a guest in this language.
+    pub fn has_guest(self, abi: &str) -> bool {
+        match self {
+            Lang::Rust => guest_artifacts::guest(abi).is_some(),
+            Lang::C => guest_artifacts::c_guest(abi).is_some(),
+        }
+    }
+}
+
 factor_set! {
     /// How a sandboxed micro cell reaches its guest.
     pub struct MicroLink {
@@ -169,6 +190,8 @@ factor_set! {
         pub loading: Loading,
         /// A deadline and a memory cap enforced, or not.
         pub limits: Limits,
+        /// The guest's source language.
+        pub lang: Lang,
     }
 }
 
@@ -218,10 +241,14 @@ mod tests {
         let micro = MicroLink::combinations(Scenario::Micro);
         assert_eq!(
             micro.len(),
-            Caching::ALL.len() * CallStyle::ALL.len() * Loading::ALL.len() * Limits::ALL.len()
+            Caching::ALL.len()
+                * CallStyle::ALL.len()
+                * Loading::ALL.len()
+                * Limits::ALL.len()
+                * Lang::ALL.len()
         );
         let names: Vec<&str> = MicroLink::INFO.iter().map(|i| i.name).collect();
-        assert_eq!(names, ["caching", "call", "loading", "limits"]);
+        assert_eq!(names, ["caching", "call", "loading", "limits", "lang"]);
         assert_eq!(
             SimLink::combinations(Scenario::Sim).len(),
             Caching::ALL.len() * Batch::ALL.len() * Limits::ALL.len()

@@ -16,6 +16,7 @@ pub mod commands;
 pub mod error;
 pub mod factors;
 pub mod fingerprint;
+pub mod guests;
 pub mod measure;
 pub mod output;
 pub mod plan;

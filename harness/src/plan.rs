@@ -13,7 +13,7 @@ use crate::abis::AbiId;
 use crate::cell::Cell;
 use crate::factors::{CacheSize, HostProfile};
 use crate::measure::Protocol;
-use crate::scenario::{hostile, micro, payload, sim};
+use crate::scenario::{hostile, micro, payload, phases, sim, threads};
 use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
@@ -96,6 +96,8 @@ pub struct Options {
     pub only_cell: Option<String>,
     /// A fault to inject (tests).
     pub fault: Option<crate::run::Fault>,
+    /// Modules given with `--guest`, in place of built-in guests.
+    pub guests: Vec<crate::guests::GuestFile>,
 }
 
 /// What a sim run simulates.
@@ -135,6 +137,8 @@ impl Plan {
             ),
             Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),
+            Scenario::Phases => phases::cells(host, &opts.runtimes, &opts.abis),
+            Scenario::Threads => threads::cells(host, &opts.runtimes, &opts.abis),
         };
         let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
         if let Some(shard) = opts.shard {
@@ -284,6 +288,7 @@ mod tests {
                 "call",
                 "loading",
                 "limits",
+                "lang",
                 "handles"
             ]
         );

@@ -55,7 +55,7 @@ fn quick_matrix_writes_three_consistent_files() {
     let micro_cells = |abi: AbiId| -> usize {
         MicroLink::combinations(Scenario::Micro)
             .iter()
-            .filter(|l| l.loading == Loading::Preload)
+            .filter(|l| l.loading == Loading::Preload && l.lang.has_guest(abi.id()))
             .map(|l| Operand::ALL.len() * abi.choices(Scenario::Micro, l.caching).len())
             .sum()
     };
@@ -79,7 +79,12 @@ fn quick_matrix_writes_three_consistent_files() {
                 .parse::<runtimes::RuntimeId>()
                 .unwrap()
                 .compiled_in();
-        if r["abi"] == "wit" && runtime != "wasmtime" && runtime != "native" {
+        let components = runtime != "native"
+            && runtime
+                .parse::<runtimes::RuntimeId>()
+                .unwrap()
+                .hosts_components();
+        if r["abi"] == "wit" && !components && runtime != "native" {
             assert_eq!(r["status"], "unsupported", "{r}");
             assert!(
                 r["error"]
@@ -329,6 +334,11 @@ fn list_names_every_axis() {
         "wasmer-singlepass",
         "wasmer-llvm",
         "wasmtime",
+        "wasmtime-winch",
+        "wasmtime-pulley",
+        "wasmi",
+        "phases",
+        "threads",
         "pair",
         "micro",
         "caching",
@@ -598,4 +608,215 @@ fn completions_and_help_have_examples() {
     let assert = harness().arg("--help").assert().success();
     let help = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
     assert!(help.contains("Exit codes"), "{help}");
+}
+
+#[test]
+fn phases_and_threads_give_checked_results_on_every_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Phases: every runtime, a core ABI and WIT; every cell ok, or
+    // unsupported for what the runtime lacks (a module cache, components).
+    let out = tmp.path().join("phases");
+    harness()
+        .args(["matrix", "--scenario", "phases", "--quick", "--quiet"])
+        .args(["--runtime", "all", "--abi", "bytemuck,wit", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let phases = rows(&out);
+    // Per runtime and ABI: compile (module cache off and on), instantiate,
+    // first call.
+    assert_eq!(phases.len(), RuntimeId::ALL.len() * 2 * 4);
+    for r in &phases {
+        let id: RuntimeId = r["runtime"].as_str().unwrap().parse().unwrap();
+        let reason = r["error"].as_str().unwrap_or("");
+        if !id.compiled_in() {
+            assert_eq!(r["status"], "unsupported", "{r}");
+        } else if r["abi"] == "wit" && !id.hosts_components() {
+            assert!(reason.contains("cannot host components"), "{r}");
+        } else if id == RuntimeId::Wasmi && r["factors"]["module-cache"] == "on" {
+            assert!(reason.contains("no serialized modules"), "{r}");
+        } else {
+            assert_eq!(r["status"], "ok", "{r}");
+            assert_eq!(r["calls"], 1, "one module or instance per replicate");
+            let (median, p99, max) = (
+                r["median_s"].as_f64().unwrap(),
+                r["p99_s"].as_f64().unwrap(),
+                r["max_s"].as_f64().unwrap(),
+            );
+            assert!(0.0 < median && median <= p99 && p99 <= max, "{r}");
+        }
+    }
+    // --calls has no meaning there.
+    let assert = harness()
+        .args(["matrix", "--scenario", "phases", "--calls", "5"])
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(stderr.contains("--calls does not apply"), "{stderr}");
+
+    // Threads: natives and every compiled-in runtime, both workloads, every
+    // thread count; results checked per thread, calls totalled over threads.
+    let out = tmp.path().join("threads");
+    harness()
+        .args(["matrix", "--scenario", "threads", "--quick", "--quiet"])
+        .args([
+            "--runtime",
+            "all",
+            "--abi",
+            "pair",
+            "--calls",
+            "300",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = rows(&out);
+    assert_eq!(rows.len(), (1 + RuntimeId::ALL.len()) * 2 * 4);
+    for r in &rows {
+        let runtime = r["runtime"].as_str().unwrap();
+        if runtime != "native" && !runtime.parse::<RuntimeId>().unwrap().compiled_in() {
+            assert_eq!(r["status"], "unsupported", "{r}");
+            continue;
+        }
+        assert_eq!(r["status"], "ok", "{r}");
+        let threads: u64 = r["factors"]["threads"].as_str().unwrap().parse().unwrap();
+        assert_eq!(r["calls"].as_u64().unwrap(), 300 * threads, "{r}");
+        if runtime != "native" {
+            assert!(r["ratio_to_native"].as_f64().unwrap() > 0.0, "{r}");
+        }
+    }
+}
+
+/// A Pair guest written by hand: `mul` is the i32 body of `micro_mul_i32`.
+fn pair_wat(mul: &str, f32_export: &str) -> Vec<u8> {
+    wat::parse_str(format!(
+        r#"(module
+             (func (export "micro_mul_i32") (param i32 i32) (result i32)
+               (local.get 0) (local.get 1) {mul})
+             (func (export "{f32_export}") (param f32 f32) (result f32)
+               (f32.mul (local.get 0) (local.get 1))))"#
+    ))
+    .unwrap()
+}
+
+#[test]
+fn a_guest_of_ones_own_runs_checked_and_a_bad_one_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.wasm");
+    std::fs::write(&good, pair_wat("i32.mul", "micro_mul_f32")).unwrap();
+    let c_bytemuck = tmp.path().join("c-bytemuck.wasm");
+    std::fs::write(&c_bytemuck, guest_artifacts::c_guest("bytemuck").unwrap()).unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args(["matrix", "--quick", "--quiet", "--abi", "pair,bytemuck"])
+        .args([
+            "--only",
+            "loading=preload",
+            "--only",
+            "lang=rust",
+            "--guest",
+        ])
+        .arg(format!("pair={}", good.display()))
+        .arg("--guest")
+        .arg(format!("bytemuck={}", c_bytemuck.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let cells = rows(&out);
+    assert!(cells.len() > 2);
+    assert!(
+        cells.iter().all(|r| r["status"] == "ok"),
+        "every cell checked"
+    );
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    let guests = info["options"]["guests"].as_array().unwrap();
+    assert_eq!(guests.len(), 2);
+    assert_eq!(guests[0]["abi"], "pair");
+    assert_eq!(guests[0]["sha256"].as_str().unwrap().len(), 64);
+
+    // A missing export or a wrong signature: one line, exit 2, nothing written.
+    for (name, wasm, says) in [
+        (
+            "missing",
+            pair_wat("i32.mul", "other_name"),
+            "guest has no export `micro_mul_f32`",
+        ),
+        (
+            "mistyped",
+            wat::parse_str(
+                r#"(module
+                     (func (export "micro_mul_i32") (param i64 i64) (result i64) (i64.const 0))
+                     (func (export "micro_mul_f32") (param f32 f32) (result f32) (local.get 0)))"#,
+            )
+            .unwrap(),
+            "export `micro_mul_i32` is not a function (i32, i32) -> (i32)",
+        ),
+    ] {
+        let path = tmp.path().join(format!("{name}.wasm"));
+        std::fs::write(&path, wasm).unwrap();
+        let out = tmp.path().join(name);
+        let assert = harness()
+            .args(["matrix", "--quick", "--abi", "pair", "--guest"])
+            .arg(format!("pair={}", path.display()))
+            .arg("--out")
+            .arg(&out)
+            .assert()
+            .code(2);
+        let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        assert!(stderr.contains(&format!("{name}.wasm")), "{stderr}");
+        assert!(!out.exists(), "nothing written");
+    }
+
+    // A guest that answers wrongly: error cells with the reason, never numbers.
+    let wrong = tmp.path().join("wrong.wasm");
+    std::fs::write(&wrong, pair_wat("i32.add", "micro_mul_f32")).unwrap();
+    let out = tmp.path().join("wrong");
+    harness()
+        .args(["matrix", "--quick", "--quiet", "--abi", "pair"])
+        .args(["--only", "loading=preload", "--only", "lang=rust"])
+        .args(["--only", "operand=i32", "--guest"])
+        .arg(format!("pair={}", wrong.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    for r in rows(&out).iter().filter(|r| r["runtime"] != "native") {
+        assert_eq!(r["status"], "error", "{r}");
+        assert_eq!(r["error_class"], "wrong-result", "{r}");
+        assert!(r["mean_s"].is_null(), "{r}");
+    }
+}
+
+#[test]
+fn c_guests_give_the_rust_guests_results() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args(["matrix", "--quick", "--quiet", "--runtime", "all"])
+        .args(["--abi", "pair,bytemuck", "--only", "loading=preload"])
+        .args(["--only", "lang=c", "--only", "limits=off", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = rows(&out);
+    let c: Vec<&Value> = rows
+        .iter()
+        .filter(|r| r["factors"]["lang"] == "c")
+        .collect();
+    // Pair (two handles × ...) and Bytemuck (static, dynamic) on every runtime.
+    assert!(c.len() >= RuntimeId::ALL.len() * 2, "{}", c.len());
+    for r in c {
+        let id: RuntimeId = r["runtime"].as_str().unwrap().parse().unwrap();
+        let want = if id.compiled_in() {
+            "ok"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(r["status"], want, "{r}");
+    }
 }

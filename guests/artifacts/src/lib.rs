@@ -11,6 +11,11 @@ pub fn guest(name: &str) -> Option<&'static [u8]> {
     ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
 }
 
+/// The C guest of ABI `abi` (`c/<abi>.c`), if there is one.
+pub fn c_guest(abi: &str) -> Option<&'static [u8]> {
+    C.iter().find(|(n, _)| *n == abi).map(|(_, b)| *b)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -23,5 +28,10 @@ mod tests {
             assert_eq!(guest(name), Some(*bytes));
         }
         assert_eq!(guest("nope"), None);
+        for (abi, bytes) in C {
+            assert_eq!(&bytes[..4], b"\0asm", "c/{abi}.c");
+            assert!(guest(abi).is_some(), "c/{abi}.c is named after an ABI");
+        }
+        assert!(c_guest("pair").is_some() && c_guest("bytemuck").is_some());
     }
 }

@@ -56,6 +56,10 @@ pub struct Record {
     pub min_s: Option<f64>,
     /// Slowest replicate.
     pub max_s: Option<f64>,
+    /// 99th percentile of the replicate times (nearest rank); absent in
+    /// files written before it existed.
+    #[serde(default)]
+    pub p99_s: Option<f64>,
     /// Mean time per call, nanoseconds.
     pub ns_per_call: Option<f64>,
     /// `mean_s` over the mean of the native cell with the same scenario
@@ -174,6 +178,22 @@ pub struct RunOptions {
     /// `limits=on` cells.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub memory_limit_bytes: Option<u64>,
+    /// Modules given with `--guest` in place of built-in guests.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub guests: Vec<GuestInfo>,
+}
+
+/// A module given with `--guest`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct GuestInfo {
+    /// The ABI whose built-in guest it replaced.
+    pub abi: String,
+    /// The file, as given.
+    pub path: std::path::PathBuf,
+    /// SHA-256 of its bytes, hex.
+    pub sha256: String,
+    /// Its size.
+    pub bytes: u64,
 }
 
 /// One `--only` restriction.

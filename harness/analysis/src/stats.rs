@@ -19,6 +19,9 @@ pub struct Summary {
     pub min: f64,
     /// Slowest replicate.
     pub max: f64,
+    /// 99th percentile of the replicate times (nearest rank): the tail the
+    /// phases scenario reports, where a replicate is one fresh instance.
+    pub p99: f64,
 }
 
 impl Summary {
@@ -49,6 +52,7 @@ impl Summary {
             median,
             min: sorted[0],
             max: sorted[n - 1],
+            p99: sorted[(n * 99).div_ceil(100).clamp(1, n) - 1],
         })
     }
 }

@@ -49,6 +49,7 @@ pub fn row_with(
         median_s: Some(s.median),
         min_s: Some(s.min),
         max_s: Some(s.max),
+        p99_s: Some(s.p99),
         ns_per_call: Some(s.mean / CALLS as f64 * 1e9),
         ratio_to_native: None,
         replicate_s: replicates,
@@ -79,6 +80,7 @@ pub fn unsupported(scenario: &str, runtime: &str, abi: &str, factors: &[(&str, &
         &mut r.median_s,
         &mut r.min_s,
         &mut r.max_s,
+        &mut r.p99_s,
         &mut r.ns_per_call,
     ] {
         *f = None;
@@ -110,6 +112,7 @@ pub fn info(scenario: &str) -> RunInfo {
             only: vec![],
             cell_timeout_s: None,
             memory_limit_bytes: None,
+            guests: vec![],
         },
         host_profiles: vec!["release".into()],
         children: vec![],

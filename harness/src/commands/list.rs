@@ -9,9 +9,16 @@ use runtimes::RuntimeId;
 
 use crate::abis::AbiId;
 use crate::factors::{MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
+use crate::scenario::threads::ThreadsWork;
 
 /// The hostile scenario's one factor.
 const HOSTILE: &[FactorInfo] = &[FactorInfo::of::<crate::scenario::hostile::Case>()];
+
+/// The phases scenario's factors.
+const PHASES: &[FactorInfo] = &[
+    FactorInfo::of::<crate::scenario::phases::Phase>(),
+    FactorInfo::of::<crate::scenario::phases::ModuleCache>(),
+];
 
 /// The factors every cell of `scenario` has (work, then link).
 pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
@@ -20,6 +27,8 @@ pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
         Scenario::Sim => (SimWork::INFO, SimLink::INFO),
         Scenario::Payload => (PayloadWork::INFO, &[]),
         Scenario::Hostile => (HOSTILE, &[]),
+        Scenario::Phases => (PHASES, &[]),
+        Scenario::Threads => (ThreadsWork::INFO, &[]),
     };
     work.iter().chain(link).copied().collect()
 }
@@ -33,6 +42,12 @@ pub fn about(scenario: Scenario) -> &'static str {
             "records, text, lists and HTTP-like messages, in, out and both ways, 16 B to 1 MiB"
         }
         Scenario::Hostile => "guests that misbehave on purpose, each contained as its case says",
+        Scenario::Phases => {
+            "compile (or load a cached module), instantiate and first call, one per replicate"
+        }
+        Scenario::Threads => {
+            "calls per second with 1, 2, 4 and 8 threads, one instance each of one module"
+        }
     }
 }
 

@@ -16,9 +16,10 @@ use crate::children;
 use crate::cli::MatrixArgs;
 use crate::factors::HostProfile;
 use crate::fingerprint::{self, rfc3339, stamp};
+use crate::guests::GuestFile;
 use crate::measure::Protocol;
 use crate::output::{
-    self, ChildInfo, OnlyInfo, Record, RunInfo, RunOptions, Sink, Status, StatusCounts,
+    self, ChildInfo, GuestInfo, OnlyInfo, Record, RunInfo, RunOptions, Sink, Status, StatusCounts,
 };
 use crate::plan::{Format, Only, Options, Order, Plan, SimOptions};
 use crate::run::{Progress, execute};
@@ -36,7 +37,11 @@ fn budget(a: &MatrixArgs, scenario: Scenario) -> Result<runtimes::Budget, Failur
     let usage = Failure::Usage;
     let default = match scenario {
         Scenario::Hostile => crate::scenario::hostile::budget(),
-        Scenario::Micro | Scenario::Sim | Scenario::Payload => runtimes::Budget::DEFAULT,
+        Scenario::Micro
+        | Scenario::Sim
+        | Scenario::Payload
+        | Scenario::Phases
+        | Scenario::Threads => runtimes::Budget::DEFAULT,
     };
     let deadline = match a.cell_timeout {
         None => default.deadline,
@@ -91,7 +96,20 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         (false, Scenario::Payload) => (100_000, 20, 0.05),
         // Nothing is timed.
         (_, Scenario::Hostile) => (1, 2, 0.0),
+        // One fresh module or instance per replicate; one warm-up.
+        (true, Scenario::Phases) => (1, 5, 1e-9),
+        (false, Scenario::Phases) => (1, 100, 1e-9),
+        // Calls (or requests) per thread.
+        (true, Scenario::Threads) => (2_000, 3, 0.0),
+        (false, Scenario::Threads) => (100_000, 20, 0.1),
     };
+    if scenario == Scenario::Phases && a.calls.is_some() {
+        return Err(usage(
+            "--calls does not apply to --scenario phases: a replicate is one fresh module or \
+             instance"
+                .into(),
+        ));
+    }
     if scenario == Scenario::Hostile {
         let given = [
             ("--calls", a.calls.is_some()),
@@ -142,6 +160,7 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         None => vec![HostProfile::this()],
         Some(list) => parse_list(list, HostProfile::ALL)?,
     };
+    let guests = guest_files(a, scenario, &abis)?;
     Ok(Options {
         scenario,
         runtimes,
@@ -174,7 +193,39 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
                 Some(crate::shard::Shard::parse(s, |k| std::env::var(k).ok()).map_err(usage)?)
             }
         },
+        guests,
     })
+}
+
+/// Reads the `--guest` modules: one per ABI, an ABI of the run, a
+/// scenario that runs ABI guests.
+fn guest_files(
+    a: &MatrixArgs,
+    scenario: Scenario,
+    abis: &[AbiId],
+) -> Result<Vec<GuestFile>, Failure> {
+    let usage = Failure::Usage;
+    if !a.guest.is_empty() && crate::guests::host_scenarios(scenario).is_empty() {
+        return Err(usage(format!(
+            "--guest does not apply to --scenario {scenario}: it brings its own guests"
+        )));
+    }
+    let mut files: Vec<GuestFile> = Vec::new();
+    for spec in &a.guest {
+        let f = GuestFile::read(spec).map_err(usage)?;
+        if files.iter().any(|g| g.abi == f.abi) {
+            return Err(usage(format!("--guest {}: one module per ABI", f.spec())));
+        }
+        if !abis.contains(&f.abi) {
+            return Err(usage(format!(
+                "--guest {}: {} is not among the ABIs this run covers (--abi)",
+                f.spec(),
+                f.abi
+            )));
+        }
+        files.push(f);
+    }
+    Ok(files)
 }
 
 /// The simulator's flags mean nothing to another scenario: refused rather
@@ -320,12 +371,22 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     crate::run::catch_signals();
     let own = HostProfile::this();
     let run_local = opts.host_profiles.contains(&own);
+    // A module given with --guest must keep its ABI's contract on every
+    // runtime of the run before anything is written or timed.
+    for f in &opts.guests {
+        for &runtime in &opts.runtimes {
+            crate::guests::check(f, opts.scenario, runtime).map_err(Failure::Usage)?;
+        }
+    }
+    crate::guests::install(&opts.guests);
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
     let (inputs, trace_source, protocol) = match opts.scenario {
-        Scenario::Micro | Scenario::Payload | Scenario::Hostile => {
-            (Inputs::default(), serde_json::Value::Null, opts.protocol)
-        }
+        Scenario::Micro
+        | Scenario::Payload
+        | Scenario::Hostile
+        | Scenario::Phases
+        | Scenario::Threads => (Inputs::default(), serde_json::Value::Null, opts.protocol),
         Scenario::Sim => {
             let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
             let protocol = Protocol {
@@ -414,6 +475,16 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
                 .collect(),
             cell_timeout_s: Some(protocol.budget.deadline.as_secs_f64()),
             memory_limit_bytes: Some(protocol.budget.memory_bytes),
+            guests: opts
+                .guests
+                .iter()
+                .map(|g| GuestInfo {
+                    abi: g.abi.to_string(),
+                    path: g.path.clone(),
+                    sha256: g.sha256.clone(),
+                    bytes: g.bytes.len() as u64,
+                })
+                .collect(),
         },
         host_profiles: opts.host_profiles.iter().map(ToString::to_string).collect(),
         children: children
@@ -704,6 +775,7 @@ fn check_same_run(before: &RunInfo, now: &RunInfo) -> Result<(), Failure> {
         ("--scenario", a.scenario == b.scenario),
         ("--runtime", a.runtimes == b.runtimes),
         ("--abi", a.abis == b.abis),
+        ("--guest", a.guests == b.guests),
         ("--calls", a.calls == b.calls),
         ("--reps", a.reps == b.reps),
         ("--warmup", a.warmup_s == b.warmup_s),

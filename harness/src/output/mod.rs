@@ -10,7 +10,7 @@ mod table;
 
 pub use csv_file::CsvFile;
 pub use record::{Record, Status, record};
-pub use run_info::{ChildInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
+pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use table::{hit_ratios, render as table};
 
 use std::fs::{self, File, OpenOptions};

@@ -39,6 +39,7 @@ pub fn record(
         median_s: None,
         min_s: None,
         max_s: None,
+        p99_s: None,
         ns_per_call: None,
         ratio_to_native: None,
         replicate_s: Vec::new(),
@@ -78,6 +79,7 @@ pub fn record(
                     r.median_s = Some(s.median);
                     r.min_s = Some(s.min);
                     r.max_s = Some(s.max);
+                    r.p99_s = Some(s.p99);
                     r.ns_per_call = Some(s.mean / samples.calls as f64 * 1e9);
                     r.ratio_to_native = native_mean_s.map(|n| s.mean / n);
                 }

@@ -1,6 +1,6 @@
 //! `run.json`: the typed struct is [`analysis::data::RunInfo`].
 
-pub use analysis::data::{ChildInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
+pub use analysis::data::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -29,6 +29,7 @@ mod tests {
                 only: vec![],
                 cell_timeout_s: None,
                 memory_limit_bytes: None,
+                guests: vec![],
             },
             host_profiles: vec!["dev".into()],
             children: vec![],

@@ -76,9 +76,12 @@ impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
     }
 }
 
-/// The built-in guest of ABI `A` (`guests/<id>`).
+/// The guest of ABI `A`: the module given with `--guest`, or the
+/// built-in one (`guests/<id>`).
 pub fn guest<A: Abi>() -> &'static [u8] {
-    guest_artifacts::guest(A::ID).expect("every registered ABI has a guest (tested)")
+    crate::guests::given(A::ID).unwrap_or_else(|| {
+        guest_artifacts::guest(A::ID).expect("every registered ABI has a guest (tested)")
+    })
 }
 
 /// Compiles and instantiates once, timing both phases.

@@ -13,7 +13,7 @@ use super::{Outcome, Phases};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{HostProfile, Loading, MicroLink, MicroWork};
+use crate::factors::{HostProfile, Lang, Loading, MicroLink, MicroWork};
 use crate::measure::{Protocol, Subject, measure};
 
 /// Native cells (one per operand), then every runtime × ABI × link ×
@@ -33,6 +33,10 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
                 continue;
             }
             for link in MicroLink::combinations(Scenario::Micro) {
+                // A language without a guest for this ABI has no cell.
+                if !link.lang.has_guest(abi.id()) {
+                    continue;
+                }
                 for &operand in Operand::ALL {
                     for choice in abi.choices(Scenario::Micro, link.caching) {
                         out.push(spec(
@@ -74,6 +78,7 @@ pub fn run(
             sb.link.caching,
             sb.link.call,
             MicroStep {
+                lang: sb.link.lang,
                 loading: sb.link.loading,
                 operand,
                 protocol,
@@ -84,6 +89,7 @@ pub fn run(
 }
 
 struct MicroStep<'a> {
+    lang: Lang,
     loading: Loading,
     operand: Operand,
     protocol: &'a Protocol,
@@ -92,7 +98,13 @@ struct MicroStep<'a> {
 
 impl ScenarioStep for MicroStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>();
+        let guest = match self.lang {
+            Lang::Rust => chain::guest::<A>(),
+            Lang::C => match guest_artifacts::c_guest(A::ID) {
+                Some(g) => g,
+                None => return Outcome::Unsupported(format!("the {} ABI has no C guest", A::ID)),
+            },
+        };
         A::micro::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }
@@ -153,7 +165,11 @@ where
 /// folded into the checksum. Generic, so native and every ABI run this
 /// very loop.
 #[inline(always)]
-fn calls_loop<M: Multiply>(m: &mut M, operand: Operand, calls: u64) -> Result<Checksum, M::Error> {
+pub(crate) fn calls_loop<M: Multiply>(
+    m: &mut M,
+    operand: Operand,
+    calls: u64,
+) -> Result<Checksum, M::Error> {
     match operand {
         Operand::I32 => loop_i32(m, calls),
         Operand::F32 => loop_f32(m, calls),
@@ -277,10 +293,12 @@ mod tests {
     fn native_cells_come_first_and_cover_every_factor() {
         use crate::factors::{Caching, CallStyle};
         let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        // Pair has a C guest: every link twice.
         let links = Caching::ALL.len()
             * CallStyle::ALL.len()
             * Loading::ALL.len()
-            * runtimes::Limits::ALL.len();
+            * runtimes::Limits::ALL.len()
+            * Lang::ALL.len();
         let per_operand = AbiId::Pair.choices(Scenario::Micro, Caching::Cached).len() * links / 2
             + AbiId::Pair
                 .choices(Scenario::Micro, Caching::Uncached)

@@ -9,7 +9,9 @@ pub mod chain;
 pub mod hostile;
 pub mod micro;
 pub mod payload;
+pub mod phases;
 pub mod sim;
+pub mod threads;
 
 use crate::cell::Cell;
 use crate::error::CellError;
@@ -85,5 +87,7 @@ pub fn run(cell: &Cell, protocol: &Protocol, inputs: &Inputs, tick: &mut dyn FnM
         Cell::Sim(spec) => sim::run(spec, protocol, inputs, tick),
         Cell::Payload(spec) => payload::run(spec, protocol, tick),
         Cell::Hostile(h) => hostile::run(h, protocol.budget),
+        Cell::Phases(p) => phases::run(p, protocol, tick),
+        Cell::Threads(s) => threads::run(s, protocol, tick),
     }
 }

@@ -141,7 +141,7 @@ impl Job<'_> {
 
 /// The timed work of one replicate: every request, one call each.
 #[inline(never)]
-fn send_all<S: Simulator>(sim: &mut S, trace: &[Request]) -> Result<u64, S::Error> {
+pub(crate) fn send_all<S: Simulator>(sim: &mut S, trace: &[Request]) -> Result<u64, S::Error> {
     let mut hits = 0;
     for &r in trace {
         hits += u64::from(sim.send(r)?);

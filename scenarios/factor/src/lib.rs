@@ -378,6 +378,12 @@ factor_enum! {
         /// Guests that misbehave on purpose: each must end as an error of
         /// its class, and the process go on.
         Hostile = "hostile",
+        /// What a guest costs before its first answer: compile (or load a
+        /// cached module), instantiate, first call.
+        Phases = "phases",
+        /// Calls per second with 1 to 8 threads, each with its own
+        /// instance of one compiled module.
+        Threads = "threads",
     }
 }
 

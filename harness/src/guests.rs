@@ -1,0 +1,256 @@
+//! Bring your own guest: `--guest ABI=PATH.wasm` runs an ABI's cells with
+//! a module read from a file instead of the built-in guest.
+//!
+//! The module is checked against the ABI's contract
+//! (docs/guest-contract.md) before anything is timed: compiled and
+//! instantiated through the ABI's own host for the run's scenario and every
+//! value of the ABI's own factors, which resolves every export the host
+//! needs with its signature. A missing or mistyped export is bad input (one
+//! line, exit 2); a module that loads but answers wrongly gives `error`
+//! cells, as every result is checked against native.
+
+use std::path::PathBuf;
+use std::sync::RwLock;
+
+use abi_api::{
+    Abi, Loader, MicroVisitor, Multiply, PayloadVisitor, Scenario, SimVisitor, Simulator,
+};
+use runtimes::{CachedTyped, Engine, EngineConfig, EngineVisitor, ErrorKind, RuntimeId};
+use sha2::{Digest, Sha256};
+
+use crate::abis::{AbiChoice, AbiId, AbiVisitor, with_abi};
+
+/// A guest module given with `--guest`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuestFile {
+    /// The ABI whose built-in guest it replaces.
+    pub abi: AbiId,
+    /// Where it was read from, as given.
+    pub path: PathBuf,
+    /// The SHA-256 of its bytes, hex: what `run.json` records.
+    pub sha256: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl GuestFile {
+    /// Parses `ABI=PATH` and reads the file; the error is one line.
+    pub fn read(spec: &str) -> Result<GuestFile, String> {
+        let Some((abi, path)) = spec.split_once('=') else {
+            return Err(format!(
+                "--guest `{spec}`: expected ABI=PATH.wasm, e.g. pair=my.wasm"
+            ));
+        };
+        let abi: AbiId = abi
+            .parse()
+            .map_err(|e: factor::BadValue| format!("--guest `{spec}`: {e}"))?;
+        let path = PathBuf::from(path);
+        let bytes = std::fs::read(&path)
+            .map_err(|e| format!("--guest {abi}={}: cannot read it: {e}", path.display()))?;
+        let sha256 = Sha256::digest(&bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(GuestFile {
+            abi,
+            path,
+            sha256,
+            bytes,
+        })
+    }
+
+    /// `abi=path`, as the user wrote it.
+    pub fn spec(&self) -> String {
+        format!("{}={}", self.abi, self.path.display())
+    }
+}
+
+/// The modules in use in place of built-in guests, by ABI.
+static GUESTS: RwLock<Vec<(AbiId, &'static [u8])>> = RwLock::new(Vec::new());
+
+/// Puts `files` in place of their ABIs' built-in guests for the rest of
+/// the process (each module's bytes live as long as the process).
+pub fn install(files: &[GuestFile]) {
+    let mut guests = GUESTS.write().unwrap_or_else(|e| e.into_inner());
+    guests.clear();
+    for f in files {
+        let bytes: &'static [u8] = Box::leak(f.bytes.clone().into_boxed_slice());
+        guests.push((f.abi, bytes));
+    }
+}
+
+/// The module given for `abi` with `--guest`, if any.
+pub fn given(abi: &str) -> Option<&'static [u8]> {
+    let guests = GUESTS.read().unwrap_or_else(|e| e.into_inner());
+    guests
+        .iter()
+        .find(|(a, _)| a.id() == abi)
+        .map(|&(_, bytes)| bytes)
+}
+
+/// The ABI scenarios whose hosts a run of `scenario` drives.
+pub fn host_scenarios(scenario: Scenario) -> &'static [Scenario] {
+    match scenario {
+        Scenario::Micro | Scenario::Phases => &[Scenario::Micro],
+        Scenario::Sim => &[Scenario::Sim],
+        Scenario::Payload => &[Scenario::Payload],
+        Scenario::Threads => &[Scenario::Micro, Scenario::Sim],
+        // It brings its own guests.
+        Scenario::Hostile => &[],
+    }
+}
+
+/// Checks `file` against its ABI's contract for `scenario` on `runtime`:
+/// every value of the ABI's own factors, compiled and instantiated through
+/// the ABI's host. `Ok` when the runtime cannot run the ABI at all (that
+/// is an `unsupported` cell, not a bad guest).
+pub fn check(file: &GuestFile, scenario: Scenario, runtime: RuntimeId) -> Result<(), String> {
+    for &sc in host_scenarios(scenario) {
+        if !file.abi.info().scenarios.contains(&sc) {
+            continue;
+        }
+        for choice in file.abi.choices(sc, runtimes::Caching::Cached) {
+            let step = OnEngine {
+                choice,
+                scenario: sc,
+                wasm: &file.bytes,
+            };
+            let result = runtimes::visit(runtime, EngineConfig::default(), step).and_then(|r| r);
+            match result {
+                Ok(()) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        ErrorKind::Unsupported(_) | ErrorKind::NotCompiled(_)
+                    ) => {}
+                Err(e) => {
+                    let own: Vec<String> = choice
+                        .values(sc)
+                        .iter()
+                        .map(|v| format!("{}={}", v.name, v.id))
+                        .collect();
+                    let own = if own.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", own.join(", "))
+                    };
+                    return Err(format!(
+                        "--guest {}: not a {} guest for {sc} on {runtime}{own}: {e}",
+                        file.spec(),
+                        file.abi
+                    ));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+struct OnEngine<'a> {
+    choice: AbiChoice,
+    scenario: Scenario,
+    wasm: &'a [u8],
+}
+
+impl EngineVisitor for OnEngine<'_> {
+    type Output = runtimes::Result<()>;
+    fn visit<E: Engine>(self, engine: E) -> runtimes::Result<()> {
+        with_abi(
+            self.choice,
+            OnAbi {
+                engine,
+                scenario: self.scenario,
+                wasm: self.wasm,
+            },
+        )
+    }
+}
+
+struct OnAbi<'a, E> {
+    engine: E,
+    scenario: Scenario,
+    wasm: &'a [u8],
+}
+
+impl<E: Engine> AbiVisitor for OnAbi<'_, E> {
+    type Output = runtimes::Result<()>;
+    fn visit<A: Abi>(self, own: A::Factors) -> runtimes::Result<()> {
+        let load = LoadOnly { wasm: self.wasm };
+        match self.scenario {
+            Scenario::Micro => A::micro::<E, CachedTyped, _>(self.engine, own, load)?,
+            Scenario::Sim => A::sim::<E, CachedTyped, _>(self.engine, own, load)?,
+            Scenario::Payload => A::payload::<E, CachedTyped, _>(self.engine, own, load)?,
+            Scenario::Hostile | Scenario::Phases | Scenario::Threads => Ok(()),
+        }
+    }
+}
+
+/// Compiles and instantiates (resolving every export the host needs).
+struct LoadOnly<'a> {
+    wasm: &'a [u8],
+}
+
+impl LoadOnly<'_> {
+    fn load<Ld: Loader>(&self, loader: &Ld) -> runtimes::Result<()> {
+        let module = loader.compile(self.wasm)?;
+        loader.instantiate(&module).map(drop)
+    }
+}
+
+impl MicroVisitor for LoadOnly<'_> {
+    type Output = runtimes::Result<()>;
+    fn visit<Ld: Loader>(self, loader: Ld) -> runtimes::Result<()>
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        self.load(&loader)
+    }
+}
+
+impl SimVisitor for LoadOnly<'_> {
+    type Output = runtimes::Result<()>;
+    fn visit<Ld: Loader>(self, loader: Ld) -> runtimes::Result<()>
+    where
+        Ld::Host: Simulator<Error = runtimes::Error> + 'static,
+    {
+        self.load(&loader)
+    }
+}
+
+impl PayloadVisitor for LoadOnly<'_> {
+    type Output = runtimes::Result<()>;
+    fn visit<Ld: Loader>(self, loader: Ld) -> runtimes::Result<()>
+    where
+        Ld::Host: payload::Exchange<Error = runtimes::Error> + 'static,
+    {
+        self.load(&loader)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn specs_name_an_abi_and_a_readable_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("g.wasm");
+        std::fs::write(&path, b"abc").unwrap();
+        let f = GuestFile::read(&format!("pair={}", path.display())).unwrap();
+        assert_eq!(f.abi, AbiId::Pair);
+        // SHA-256 of "abc".
+        assert_eq!(
+            f.sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        let e = GuestFile::read("pair").unwrap_err();
+        assert!(e.contains("expected ABI=PATH.wasm"), "{e}");
+        let e = GuestFile::read("nope=x.wasm").unwrap_err();
+        assert!(e.contains("unknown abi `nope`"), "{e}");
+        let e = GuestFile::read("pair=/no/such/file.wasm").unwrap_err();
+        assert!(
+            e.starts_with("--guest pair=/no/such/file.wasm: cannot read it"),
+            "{e}"
+        );
+    }
+}

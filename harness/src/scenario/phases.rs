@@ -1,0 +1,280 @@
+//! The phases scenario: what a guest costs before its first answer.
+//!
+//! Each cell times one phase alone, once per replicate, over many fresh
+//! modules or instances, so the replicates are a distribution (median and
+//! p99 in the results) rather than means of a loop: compiling the ABI's
+//! built-in guest (or, with the module cache on, loading the module the
+//! engine serialized from it), instantiating it (with the ABI's exports
+//! resolved), and its first call (`micro_mul_i32` on a fresh instance,
+//! checked against native). Limits are off (the engines' defaults) and the
+//! ABI's own factors take their first value.
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use abi_api::{Abi, Loader, MicroVisitor, Multiply, Scenario};
+use factor::{FactorValue, factor_enum};
+use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
+
+use super::chain::{self, ScenarioStep};
+use super::{Outcome, Phases};
+use crate::abis::{AbiChoice, AbiId};
+use crate::cell::Cell;
+use crate::error::CellError;
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, Subject, measure};
+
+factor_enum! {
+    /// The phase a phases cell times.
+    pub enum Phase ("phase", "what a phases cell times, once per replicate: compiling the guest, \
+        instantiating it (exports resolved), or the first call on a fresh instance") {
+        /// Wasm bytes to a module (or, with the module cache on, a
+        /// serialized module loaded back).
+        Compile = "compile",
+        /// A module to a ready host: store, instance, resolved exports.
+        Instantiate = "instantiate",
+        /// The first `micro_mul_i32` on a fresh instance.
+        FirstCall = "first-call",
+    }
+}
+
+factor_enum! {
+    /// Whether compiling is replaced by loading a serialized module.
+    pub enum ModuleCache ("module-cache", "compile the guest from wasm (off), or load the module \
+        the engine serialized from it (on: Wasmtime's serialized modules, Wasmer's artifacts; \
+        compile cells only)") {
+        /// Compile from the wasm bytes.
+        Off = "off",
+        /// Load a module serialized once before timing.
+        On = "on",
+    }
+}
+
+/// A phases cell: one phase of one runtime and ABI guest (no native
+/// baseline: native code has no such phases).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct PhasesCell {
+    /// The harness build.
+    pub host: HostProfile,
+    /// The runtime.
+    pub runtime: RuntimeId,
+    /// The ABI whose guest and micro host are loaded, own factors at their
+    /// first value.
+    pub abi: AbiChoice,
+    /// What is timed.
+    pub phase: Phase,
+    /// Compile from wasm or load a serialized module.
+    pub cache: ModuleCache,
+}
+
+impl PhasesCell {
+    /// Host profile, phase, module cache, then the ABI's own factors.
+    pub fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![
+            FactorValue::of(self.host),
+            FactorValue::of(self.phase),
+            FactorValue::of(self.cache),
+        ];
+        v.extend(self.abi.values(Scenario::Micro));
+        v
+    }
+}
+
+/// Every runtime × ABI with a micro guest × phase, and the module cache
+/// on for compile cells.
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+    let mut out = Vec::new();
+    for &runtime in runtimes {
+        for &abi in abis {
+            if !abi.info().scenarios.contains(&Scenario::Micro) {
+                continue;
+            }
+            let Some(&choice) = abi.choices(Scenario::Micro, Caching::Cached).first() else {
+                continue;
+            };
+            for &phase in Phase::ALL {
+                for &cache in ModuleCache::ALL {
+                    if cache == ModuleCache::On && phase != Phase::Compile {
+                        continue;
+                    }
+                    out.push(Cell::Phases(PhasesCell {
+                        host,
+                        runtime,
+                        abi: choice,
+                        phase,
+                        cache,
+                    }));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Measures one phases cell.
+pub fn run(cell: &PhasesCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+    chain::sandboxed(
+        cell.runtime,
+        EngineConfig::default(),
+        cell.abi,
+        Caching::Cached,
+        CallStyle::Typed,
+        Step {
+            cell: *cell,
+            protocol,
+            tick,
+        },
+    )
+}
+
+struct Step<'a> {
+    cell: PhasesCell,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl ScenarioStep for Step<'_> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        let guest = chain::guest::<A>();
+        A::micro::<E, L, _>(engine, own, Load { guest, step: self }).unwrap_or_else(Outcome::failed)
+    }
+}
+
+struct Load<'a> {
+    guest: &'static [u8],
+    step: Step<'a>,
+}
+
+impl MicroVisitor for Load<'_> {
+    type Output = Outcome;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        let Step {
+            cell,
+            protocol,
+            tick,
+        } = self.step;
+        let module = match loader.compile(self.guest) {
+            Ok(m) => m,
+            Err(e) => return Outcome::failed(e),
+        };
+        let cached = match cell.cache {
+            ModuleCache::Off => None,
+            ModuleCache::On => match loader.serialize(&module) {
+                Ok(bytes) => Some(bytes),
+                Err(e) => return Outcome::failed(e),
+            },
+        };
+        let mut subject = Timed {
+            loader: &loader,
+            guest: self.guest,
+            module,
+            cached,
+            phase: cell.phase,
+        };
+        let result = measure(&mut subject, protocol, tick).and_then(|samples| {
+            // What was timed must work: the last module answers correctly.
+            let mut host = subject.loader.instantiate(&subject.module)?;
+            check(&mut host)?;
+            Ok(samples)
+        });
+        Outcome::measured(result, Phases::default(), None)
+    }
+}
+
+/// The operands of the first call, and its check against native.
+fn check<M: Multiply<Error = runtimes::Error>>(host: &mut M) -> Result<(), CellError> {
+    let (a, b) = micro::operands_i32(0);
+    let got = host.mul_i32(a, b)?;
+    verify(got, a, b)
+}
+
+fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
+    let want = micro::mul_i32(a, b);
+    if got == want {
+        Ok(())
+    } else {
+        Err(CellError::wrong_result(format!(
+            "wrong result: {a} * {b} gave {got} on the first call, native gives {want}"
+        )))
+    }
+}
+
+/// One phase per replicate: what came before it untimed, what comes
+/// after it (dropping, checking) untimed.
+struct Timed<'a, Ld: Loader> {
+    loader: &'a Ld,
+    guest: &'static [u8],
+    /// The module instances are made from (the latest compiled one).
+    module: Ld::Module,
+    /// The serialized module, when the cache is on.
+    cached: Option<Vec<u8>>,
+    phase: Phase,
+}
+
+impl<Ld: Loader> Subject for Timed<'_, Ld>
+where
+    Ld::Host: Multiply<Error = runtimes::Error>,
+{
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+        debug_assert_eq!(
+            calls, 1,
+            "a phases replicate is one fresh module or instance"
+        );
+        match self.phase {
+            Phase::Compile => {
+                let start = Instant::now();
+                let module = match &self.cached {
+                    None => self.loader.compile(self.guest),
+                    // SAFETY: the bytes were serialized by this loader's
+                    // engine in this process.
+                    Some(bytes) => unsafe { self.loader.deserialize(bytes) },
+                };
+                let elapsed = start.elapsed();
+                // The old module is dropped outside the timed region.
+                self.module = module?;
+                Ok(elapsed)
+            }
+            Phase::Instantiate => {
+                let start = Instant::now();
+                let host = self.loader.instantiate(&self.module);
+                let elapsed = start.elapsed();
+                drop(host?);
+                Ok(elapsed)
+            }
+            Phase::FirstCall => {
+                let mut host = self.loader.instantiate(&self.module)?;
+                let (a, b) = micro::operands_i32(0);
+                let start = Instant::now();
+                let got = host.mul_i32(black_box(a), black_box(b));
+                let elapsed = start.elapsed();
+                verify(got?, a, b)?;
+                drop(host);
+                Ok(elapsed)
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cache_cells_exist_for_compile_only() {
+        let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        assert_eq!(cells.len(), Phase::ALL.len() + 1);
+        let ids: Vec<String> = cells.iter().map(Cell::id).collect();
+        assert!(
+            ids.iter()
+                .any(|i| i.contains("phase=compile,module-cache=on"))
+        );
+        assert!(
+            !ids.iter()
+                .any(|i| i.contains("phase=first-call,module-cache=on"))
+        );
+        assert!(cells.iter().all(|c| !c.is_native()));
+    }
+}
