@@ -10,6 +10,7 @@ use runtimes::RuntimeId;
 
 use crate::abis::{AbiChoice, AbiId};
 use crate::factors::{HostProfile, MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
+use crate::scenario::hostcall::HostCallCell;
 use crate::scenario::hostile::HostileCell;
 use crate::scenario::phases::PhasesCell;
 use crate::scenario::threads::{self, ThreadsSpec};
@@ -29,6 +30,8 @@ pub enum Cell {
     Phases(PhasesCell),
     /// Calls across threads.
     Threads(ThreadsSpec),
+    /// The guest calling the host (no native baseline).
+    HostCall(HostCallCell),
 }
 
 /// A cell of one scenario: its work, natively or in a sandbox.
@@ -83,6 +86,7 @@ impl Cell {
             Cell::Hostile(_) => Scenario::Hostile,
             Cell::Phases(_) => Scenario::Phases,
             Cell::Threads(_) => Scenario::Threads,
+            Cell::HostCall(_) => Scenario::HostCall,
         }
     }
 
@@ -96,6 +100,8 @@ impl Cell {
             Cell::Hostile(h) => Some((h.runtime, h.case.abi())),
             Cell::Phases(p) => Some((p.runtime, p.abi.id())),
             Cell::Threads(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
+            // Not an ABI's guest: calls are typed scalars, as Pair's.
+            Cell::HostCall(h) => h.runtime.map(|r| (r, AbiId::Pair)),
         }
     }
 
@@ -113,6 +119,7 @@ impl Cell {
             Cell::Hostile(h) => h.host,
             Cell::Phases(p) => p.host,
             Cell::Threads(s) => s.host,
+            Cell::HostCall(h) => h.host,
         }
     }
 
@@ -136,6 +143,7 @@ impl Cell {
             Cell::Hostile(h) => vec![FactorValue::of(h.host), FactorValue::of(h.case)],
             Cell::Phases(p) => p.values(),
             Cell::Threads(s) => threads::values(s),
+            Cell::HostCall(h) => h.values(),
         }
     }
 
@@ -149,6 +157,10 @@ impl Cell {
             Cell::Hostile(h) => Cell::Hostile(*h),
             Cell::Phases(p) => Cell::Phases(*p),
             Cell::Threads(s) => Cell::Threads(s.native()),
+            Cell::HostCall(h) => Cell::HostCall(HostCallCell {
+                runtime: None,
+                ..*h
+            }),
         }
     }
 

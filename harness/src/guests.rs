@@ -95,8 +95,8 @@ pub fn host_scenarios(scenario: Scenario) -> &'static [Scenario] {
         Scenario::Sim => &[Scenario::Sim],
         Scenario::Payload => &[Scenario::Payload],
         Scenario::Threads => &[Scenario::Micro, Scenario::Sim],
-        // It brings its own guests.
-        Scenario::Hostile => &[],
+        // They bring their own guests.
+        Scenario::Hostile | Scenario::HostCall => &[],
     }
 }
 
@@ -180,7 +180,7 @@ impl<E: Engine> AbiVisitor for OnAbi<'_, E> {
             Scenario::Micro => A::micro::<E, CachedTyped, _>(self.engine, own, load)?,
             Scenario::Sim => A::sim::<E, CachedTyped, _>(self.engine, own, load)?,
             Scenario::Payload => A::payload::<E, CachedTyped, _>(self.engine, own, load)?,
-            Scenario::Hostile | Scenario::Phases | Scenario::Threads => Ok(()),
+            Scenario::Hostile | Scenario::Phases | Scenario::Threads | Scenario::HostCall => Ok(()),
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::abis::AbiId;
 use crate::cell::Cell;
 use crate::factors::{CacheSize, HostProfile};
 use crate::measure::Protocol;
-use crate::scenario::{hostile, micro, payload, phases, sim, threads};
+use crate::scenario::{hostcall, hostile, micro, payload, phases, sim, threads};
 use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
@@ -139,6 +139,7 @@ impl Plan {
             Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Phases => phases::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Threads => threads::cells(host, &opts.runtimes, &opts.abis),
+            Scenario::HostCall => hostcall::cells(host, &opts.runtimes),
         };
         let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
         if let Some(shard) = opts.shard {

@@ -306,6 +306,8 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
             "operand=f32",
             "--only",
             "limits=on",
+            "--only",
+            "lang=rust",
         ])
         .arg("--out")
         .arg(&out)
@@ -374,6 +376,8 @@ fn other_host_profiles_run_in_a_child_and_merge() {
             "operand=i32",
             "--only",
             "limits=on",
+            "--only",
+            "lang=rust",
         ])
         .arg("--out")
         .arg(&out)
@@ -409,6 +413,8 @@ fn small_run(out: &Path, extra: &[&str]) {
             "3",
             "--only",
             "loading=preload",
+            "--only",
+            "lang=rust",
         ])
         .args(extra)
         .arg("--out")
@@ -818,5 +824,39 @@ fn c_guests_give_the_rust_guests_results() {
             "unsupported"
         };
         assert_eq!(r["status"], want, "{r}");
+    }
+}
+
+#[test]
+fn host_function_calls_are_checked_and_counted_on_every_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args(["matrix", "--scenario", "hostcall", "--quick", "--quiet"])
+        .args(["--runtime", "all", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = rows(&out);
+    // none, scalars and bytes natively and on every runtime; each replicate
+    // checked against native, and that the host counted one host call per
+    // request (0 for none).
+    assert_eq!(rows.len(), (1 + RuntimeId::ALL.len()) * 3);
+    for r in &rows {
+        let runtime = r["runtime"].as_str().unwrap();
+        if runtime == "native" {
+            assert_eq!(r["status"], "ok", "{r}");
+            continue;
+        }
+        let id: RuntimeId = runtime.parse().unwrap();
+        let want = if id.compiled_in() {
+            "ok"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(r["status"], want, "{r}");
+        if id.compiled_in() {
+            assert!(r["ratio_to_native"].as_f64().unwrap() > 0.0, "{r}");
+        }
     }
 }

@@ -286,7 +286,7 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
                 A::payload::<E, L, _>(engine, self.own, v)
             }
             // Not an ABI's scenario: it drives the ABIs itself (cli tests).
-            Scenario::Hostile | Scenario::Phases | Scenario::Threads => Ok(0),
+            Scenario::Hostile | Scenario::Phases | Scenario::Threads | Scenario::HostCall => Ok(0),
         }
     }
 }

@@ -16,6 +16,7 @@
 
 mod backend;
 mod error;
+pub mod host_fns;
 pub mod limits;
 pub mod linkage;
 mod value;
@@ -91,6 +92,10 @@ pub trait Engine: Sized + Send + Sync + 'static {
         ))))
     }
 
+    /// Instantiates a module in a fresh store with the host functions of
+    /// [`host_fns`] linked (module `abilab`), each call counted.
+    fn instantiate_with_host(&self, module: &Self::Module) -> Result<Self::Instance>;
+
     /// Compiles and instantiates in one step.
     fn load(&self, wasm: &[u8]) -> Result<Self::Instance> {
         let module = self.compile(wasm)?;
@@ -135,6 +140,10 @@ pub trait Instance: 'static {
         args: &[Value],
         results: &mut [Value],
     ) -> Result<()>;
+
+    /// How many times the guest has called a host function of
+    /// [`host_fns`] (0 for an instance made without them).
+    fn host_calls(&mut self) -> u64;
 
     /// Looks up an exported memory.
     fn resolve_memory(&mut self, name: &str) -> Result<Self::Memory>;

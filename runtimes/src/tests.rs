@@ -261,3 +261,59 @@ fn a_limited_engine_compiles_many_modules() {
         visit(r, cfg, Recompile).unwrap();
     }
 }
+
+/// A guest that calls the host: once per `add` call, once per `digest`.
+const CALLER: &str = r#"
+(module
+  (import "abilab" "host_add" (func $add (param i32 i32) (result i32)))
+  (import "abilab" "host_digest" (func $digest (param i32 i32) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "a")
+  (func (export "add") (param i32 i32) (result i32)
+    local.get 0 local.get 1 call $add)
+  (func (export "digest") (param i32 i32) (result i64)
+    local.get 0 local.get 1 call $digest))
+"#;
+
+#[test]
+fn host_functions_are_called_counted_and_bounds_checked() {
+    struct Calls;
+    impl EngineVisitor for Calls {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let wasm = wat::parse_str(CALLER).unwrap();
+            let module = engine.compile(&wasm).unwrap();
+            // Without the host functions the imports are unresolved.
+            let e = engine
+                .instantiate(&module)
+                .err()
+                .expect("imports unresolved");
+            assert!(matches!(e.kind(), ErrorKind::Instantiate(_)), "{id}: {e}");
+            let mut inst = engine.instantiate_with_host(&module).unwrap();
+            let add = inst.resolve_func::<(i32, i32), i32>("add").unwrap();
+            let digest = inst.resolve_func::<(i32, i32), i64>("digest").unwrap();
+            for i in 0..10 {
+                assert_eq!(
+                    inst.call(&add, (i, i32::MAX)).unwrap(),
+                    host_fns::add(i, i32::MAX)
+                );
+            }
+            assert_eq!(
+                inst.call(&digest, (16, 1)).unwrap(),
+                host_fns::digest(b"a"),
+                "{id}"
+            );
+            assert_eq!(inst.host_calls(), 11, "{id}");
+            // A slice past the memory's end traps; the count still counts it.
+            let e = inst.call(&digest, (65_530, 7)).unwrap_err();
+            assert!(matches!(e.kind(), ErrorKind::Trap(_)), "{id}: {e}");
+            assert!(e.to_string().contains("fall outside"), "{id}: {e}");
+            assert_eq!(inst.host_calls(), 12, "{id}");
+            assert_eq!(inst.call(&add, (2, 3)).unwrap(), 5, "{id}: lives on");
+        }
+    }
+    for r in backends() {
+        visit(r, EngineConfig::default(), Calls).unwrap();
+    }
+}

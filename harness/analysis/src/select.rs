@@ -16,6 +16,9 @@ pub const RUNTIMES: &[&str] = &[
     "wasmer-singlepass",
     "wasmer-llvm",
     "wasmtime",
+    "wasmtime-winch",
+    "wasmtime-pulley",
+    "wasmi",
 ];
 
 /// ABIs in the order tables and legends show them.
@@ -40,6 +43,10 @@ pub const PREFERRED: &[(&str, &[&str])] = &[
     // The paper ran without limits; `on` is abilab's default.
     ("limits", &["off", "on"]),
     ("batch", &["1", "256"]),
+    // The built-in guests are Rust; C guests are the comparison.
+    ("lang", &["rust", "c"]),
+    ("module-cache", &["off", "on"]),
+    ("workload", &["micro", "sim"]),
     ("policy", POLICIES),
 ];
 

@@ -14,6 +14,9 @@ use crate::scenario::threads::ThreadsWork;
 /// The hostile scenario's one factor.
 const HOSTILE: &[FactorInfo] = &[FactorInfo::of::<crate::scenario::hostile::Case>()];
 
+/// The hostcall scenario's one factor.
+const HOSTCALL: &[FactorInfo] = &[FactorInfo::of::<crate::scenario::hostcall::HostFn>()];
+
 /// The phases scenario's factors.
 const PHASES: &[FactorInfo] = &[
     FactorInfo::of::<crate::scenario::phases::Phase>(),
@@ -29,6 +32,7 @@ pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
         Scenario::Hostile => (HOSTILE, &[]),
         Scenario::Phases => (PHASES, &[]),
         Scenario::Threads => (ThreadsWork::INFO, &[]),
+        Scenario::HostCall => (HOSTCALL, &[]),
     };
     work.iter().chain(link).copied().collect()
 }
@@ -44,6 +48,9 @@ pub fn about(scenario: Scenario) -> &'static str {
         Scenario::Hostile => "guests that misbehave on purpose, each contained as its case says",
         Scenario::Phases => {
             "compile (or load a cached module), instantiate and first call, one per replicate"
+        }
+        Scenario::HostCall => {
+            "the guest calls an imported host function once per request: none, scalars, bytes"
         }
         Scenario::Threads => {
             "calls per second with 1, 2, 4 and 8 threads, one instance each of one module"

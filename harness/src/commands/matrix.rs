@@ -41,7 +41,8 @@ fn budget(a: &MatrixArgs, scenario: Scenario) -> Result<runtimes::Budget, Failur
         | Scenario::Sim
         | Scenario::Payload
         | Scenario::Phases
-        | Scenario::Threads => runtimes::Budget::DEFAULT,
+        | Scenario::Threads
+        | Scenario::HostCall => runtimes::Budget::DEFAULT,
     };
     let deadline = match a.cell_timeout {
         None => default.deadline,
@@ -102,6 +103,8 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         // Calls (or requests) per thread.
         (true, Scenario::Threads) => (2_000, 3, 0.0),
         (false, Scenario::Threads) => (100_000, 20, 0.1),
+        (true, Scenario::HostCall) => (2_000, 5, 0.01),
+        (false, Scenario::HostCall) => (100_000, 100, 0.2),
     };
     if scenario == Scenario::Phases && a.calls.is_some() {
         return Err(usage(
@@ -356,10 +359,15 @@ fn sim_options(a: &MatrixArgs) -> Result<SimOptions, String> {
 /// two ABI factors with one name wins; names are unique in practice).
 fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<FactorInfo> {
     let mut all = list::shared_factors(scenario);
+    // Phases and threads cells carry the factors of the ABI hosts they drive.
+    let mut scenarios = vec![scenario];
+    scenarios.extend(crate::guests::host_scenarios(scenario));
     for a in abis {
-        for f in a.info().factors_in(scenario) {
-            if !all.iter().any(|k| k.name == f.name) {
-                all.push(*f);
+        for &s in &scenarios {
+            for f in a.info().factors_in(s) {
+                if !all.iter().any(|k| k.name == f.name) {
+                    all.push(*f);
+                }
             }
         }
     }
@@ -386,7 +394,8 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         | Scenario::Payload
         | Scenario::Hostile
         | Scenario::Phases
-        | Scenario::Threads => (Inputs::default(), serde_json::Value::Null, opts.protocol),
+        | Scenario::Threads
+        | Scenario::HostCall => (Inputs::default(), serde_json::Value::Null, opts.protocol),
         Scenario::Sim => {
             let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
             let protocol = Protocol {

@@ -55,6 +55,12 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     if sim {
         header.push("hit ratio".into());
     }
+    // One module or instance per replicate (phases): the distribution's
+    // median and tail are what a reader wants.
+    let tails = records.iter().all(|r| r.calls == 1);
+    if tails {
+        header.extend(["p50 (ns)", "p99 (ns)"].map(String::from));
+    }
     let lead = 2 + varying.len();
     let mut rows = vec![header];
     let mut notes = Vec::new();
@@ -73,6 +79,10 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 if sim {
                     row.push(r.object_hit_ratio.map_or("-".into(), |x| format!("{x:.4}")));
                 }
+                if tails {
+                    row.push(fmt_ns(per_call(r.median_s)));
+                    row.push(fmt_ns(per_call(r.p99_s)));
+                }
             }
             status => {
                 let word = if status == Status::Error {
@@ -85,6 +95,9 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(String::new());
                 if sim {
                     row.push(String::new());
+                }
+                if tails {
+                    row.extend([String::new(), String::new()]);
                 }
                 let reason = r.error.clone().unwrap_or_default();
                 let note = format!("{word}: {reason}");

@@ -6,6 +6,7 @@
 //! linkage, loading) are in [`chain`].
 
 pub mod chain;
+pub mod hostcall;
 pub mod hostile;
 pub mod micro;
 pub mod payload;
@@ -89,5 +90,6 @@ pub fn run(cell: &Cell, protocol: &Protocol, inputs: &Inputs, tick: &mut dyn FnM
         Cell::Hostile(h) => hostile::run(h, protocol.budget),
         Cell::Phases(p) => phases::run(p, protocol, tick),
         Cell::Threads(s) => threads::run(s, protocol, tick),
+        Cell::HostCall(h) => hostcall::run(h, protocol, tick),
     }
 }

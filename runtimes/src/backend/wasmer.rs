@@ -223,7 +223,69 @@ impl Engine for WasmerEngine {
             store,
             instance,
             budget: self.budget,
+            host: None,
         })
+    }
+
+    fn instantiate_with_host(&self, module: &WasmerModule) -> Result<WasmerInstance> {
+        use crate::host_fns;
+        let mut store = wasmer::Store::new(module.engine.clone());
+        let env = wasmer::FunctionEnv::new(&mut store, HostEnv::default());
+        let mut imports = wasmer::Imports::new();
+        let add = wasmer::Function::new_typed_with_env(&mut store, &env, host_add);
+        imports.define(host_fns::MODULE, host_fns::ADD, add);
+        let digest = wasmer::Function::new_typed_with_env(&mut store, &env, host_digest);
+        imports.define(host_fns::MODULE, host_fns::DIGEST, digest);
+        let instance = wasmer::Instance::new(&mut store, &module.module, &imports)
+            .map_err(|e| Error::from(ErrorKind::Instantiate(e.to_string())))?;
+        let memory = instance.exports.get_memory("memory").ok().cloned();
+        env.as_mut(&mut store).memory = memory;
+        Ok(WasmerInstance {
+            store,
+            instance,
+            budget: self.budget,
+            host: Some(env),
+        })
+    }
+}
+
+/// What the host functions of an instance share: their call count and the
+/// guest's memory.
+#[derive(Default)]
+struct HostEnv {
+    calls: u64,
+    memory: Option<wasmer::Memory>,
+}
+
+/// `abilab.host_add`.
+fn host_add(mut env: wasmer::FunctionEnvMut<HostEnv>, a: i32, b: i32) -> i32 {
+    env.data_mut().calls += 1;
+    crate::host_fns::add(a, b)
+}
+
+/// `abilab.host_digest`: the guest bytes read in place.
+fn host_digest(
+    mut env: wasmer::FunctionEnvMut<HostEnv>,
+    ptr: i32,
+    len: i32,
+) -> std::result::Result<i64, wasmer::RuntimeError> {
+    use crate::host_fns;
+    let (data, store) = env.data_and_store_mut();
+    data.calls += 1;
+    let Some(memory) = &data.memory else {
+        return Err(wasmer::RuntimeError::new(
+            "host_digest: the guest has no memory",
+        ));
+    };
+    let view = memory.view(&store);
+    let size = view.data_size() as usize;
+    match host_fns::range(ptr, len, size) {
+        // SAFETY: the range is inside the memory, and no guest code runs
+        // (so the memory cannot grow or move) while the host function reads.
+        Some(r) => Ok(host_fns::digest(unsafe { &view.data_unchecked()[r] })),
+        None => Err(wasmer::RuntimeError::new(host_fns::out_of_bounds(
+            ptr, len, size,
+        ))),
     }
 }
 
@@ -232,6 +294,8 @@ pub struct WasmerInstance {
     store: wasmer::Store,
     instance: wasmer::Instance,
     budget: Option<Budget>,
+    /// The host functions' state, when they were linked.
+    host: Option<wasmer::FunctionEnv<HostEnv>>,
 }
 
 impl WasmerInstance {
@@ -397,6 +461,12 @@ impl Instance for WasmerInstance {
             Ok(m) => Ok(m.clone()),
             Err(e) => Err(export_error(e, name, || "a memory".to_string())),
         }
+    }
+
+    fn host_calls(&mut self) -> u64 {
+        self.host
+            .as_ref()
+            .map_or(0, |env| env.as_ref(&self.store).calls)
     }
 
     #[inline(always)]

@@ -21,10 +21,13 @@ use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
 /// Wasmer's metering rate ([`Budget::operations`]).
 pub const FUEL_PER_SECOND: f64 = 2e8;
 
-/// What every store carries: its memory limiter.
+/// What every store carries: its memory limiter, and for host functions
+/// their call count and the guest's memory.
 #[derive(Default)]
 pub struct StoreData {
     limits: wasmi::StoreLimits,
+    host_calls: u64,
+    memory: Option<wasmi::Memory>,
 }
 
 /// A wasmi engine: fuel metering on when there is a deadline.
@@ -78,21 +81,7 @@ impl Engine for WasmiEngine {
     }
 
     fn instantiate(&self, module: &wasmi::Module) -> Result<WasmiInstance> {
-        let mut store = match self.budget {
-            None => wasmi::Store::new(&self.engine, StoreData::default()),
-            Some(b) => {
-                let limits = wasmi::StoreLimitsBuilder::new()
-                    .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
-                    .trap_on_grow_failure(true)
-                    .build();
-                let mut store = wasmi::Store::new(&self.engine, StoreData { limits });
-                store.limiter(|d| &mut d.limits);
-                store
-                    .set_fuel(fuel(b))
-                    .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
-                store
-            }
-        };
+        let mut store = self.store()?;
         let instance = wasmi::Instance::new(&mut store, module, &[]).map_err(|e| {
             limit_error(&e, self.budget)
                 .unwrap_or_else(|| Error::from(ErrorKind::Instantiate(e.to_string())))
@@ -101,6 +90,84 @@ impl Engine for WasmiEngine {
             store,
             instance,
             budget: self.budget,
+        })
+    }
+
+    fn instantiate_with_host(&self, module: &wasmi::Module) -> Result<WasmiInstance> {
+        use crate::host_fns;
+        let link = |e: &dyn std::fmt::Display| Error::from(ErrorKind::Instantiate(e.to_string()));
+        let mut linker = wasmi::Linker::<StoreData>::new(&self.engine);
+        linker
+            .func_wrap(
+                host_fns::MODULE,
+                host_fns::ADD,
+                |mut caller: wasmi::Caller<'_, StoreData>, a: i32, b: i32| -> i32 {
+                    caller.data_mut().host_calls += 1;
+                    host_fns::add(a, b)
+                },
+            )
+            .map_err(|e| link(&e))?;
+        linker
+            .func_wrap(
+                host_fns::MODULE,
+                host_fns::DIGEST,
+                |mut caller: wasmi::Caller<'_, StoreData>,
+                 ptr: i32,
+                 len: i32|
+                 -> std::result::Result<i64, wasmi::Error> {
+                    caller.data_mut().host_calls += 1;
+                    let Some(memory) = caller.data().memory else {
+                        return Err(wasmi::Error::new("host_digest: the guest has no memory"));
+                    };
+                    let data = memory.data(&caller);
+                    match host_fns::range(ptr, len, data.len()) {
+                        Some(r) => Ok(host_fns::digest(&data[r])),
+                        None => Err(wasmi::Error::new(host_fns::out_of_bounds(
+                            ptr,
+                            len,
+                            data.len(),
+                        ))),
+                    }
+                },
+            )
+            .map_err(|e| link(&e))?;
+        let mut store = self.store()?;
+        let instance = linker
+            .instantiate_and_start(&mut store, module)
+            .map_err(|e| limit_error(&e, self.budget).unwrap_or_else(|| link(&e)))?;
+        let memory = instance.get_memory(&store, "memory");
+        store.data_mut().memory = memory;
+        Ok(WasmiInstance {
+            store,
+            instance,
+            budget: self.budget,
+        })
+    }
+}
+
+impl WasmiEngine {
+    /// A fresh store, limited by the budget if any.
+    fn store(&self) -> Result<wasmi::Store<StoreData>> {
+        Ok(match self.budget {
+            None => wasmi::Store::new(&self.engine, StoreData::default()),
+            Some(b) => {
+                let limits = wasmi::StoreLimitsBuilder::new()
+                    .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
+                    .trap_on_grow_failure(true)
+                    .build();
+                let mut store = wasmi::Store::new(
+                    &self.engine,
+                    StoreData {
+                        limits,
+                        ..StoreData::default()
+                    },
+                );
+                store.limiter(|d| &mut d.limits);
+                store
+                    .set_fuel(fuel(b))
+                    .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
+                store
+            }
         })
     }
 }
@@ -249,6 +316,10 @@ impl Instance for WasmiInstance {
             };
         }
         Ok(())
+    }
+
+    fn host_calls(&mut self) -> u64 {
+        self.store.data().host_calls
     }
 
     #[inline(always)]

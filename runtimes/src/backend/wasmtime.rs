@@ -66,10 +66,13 @@ impl Drop for Ticker {
     }
 }
 
-/// What every store carries: its memory limiter.
+/// What every store carries: its memory limiter, and for host functions
+/// their call count and the guest's memory.
 #[derive(Default)]
 pub struct StoreData {
     limits: wasmtime::StoreLimits,
+    host_calls: u64,
+    memory: Option<wasmtime::Memory>,
 }
 
 /// A fresh store on `engine`, limited by `budget` if any.
@@ -81,7 +84,13 @@ fn store(engine: &wasmtime::Engine, budget: Option<Budget>) -> wasmtime::Store<S
                 .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
                 .trap_on_grow_failure(true)
                 .build();
-            let mut store = wasmtime::Store::new(engine, StoreData { limits });
+            let mut store = wasmtime::Store::new(
+                engine,
+                StoreData {
+                    limits,
+                    ..StoreData::default()
+                },
+            );
             store.limiter(|d| &mut d.limits);
             store.set_epoch_deadline(b.ticks());
             store.epoch_deadline_trap();
@@ -153,6 +162,53 @@ impl Engine for WasmtimeEngine {
                 None => Error::from(ErrorKind::Instantiate(format!("{e:#}"))),
             }
         })?;
+        Ok(WasmtimeInstance { store, instance })
+    }
+
+    fn instantiate_with_host(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
+        use crate::host_fns;
+        let link = |e: wasmtime::Error| Error::from(ErrorKind::Instantiate(format!("{e:#}")));
+        let mut linker = wasmtime::Linker::<StoreData>::new(&self.engine);
+        linker
+            .func_wrap(
+                host_fns::MODULE,
+                host_fns::ADD,
+                |mut caller: wasmtime::Caller<'_, StoreData>, a: i32, b: i32| -> i32 {
+                    caller.data_mut().host_calls += 1;
+                    host_fns::add(a, b)
+                },
+            )
+            .map_err(link)?;
+        linker
+            .func_wrap(
+                host_fns::MODULE,
+                host_fns::DIGEST,
+                |mut caller: wasmtime::Caller<'_, StoreData>,
+                 ptr: i32,
+                 len: i32|
+                 -> wasmtime::Result<i64> {
+                    caller.data_mut().host_calls += 1;
+                    let Some(memory) = caller.data().memory else {
+                        return Err(wasmtime::Error::msg("host_digest: the guest has no memory"));
+                    };
+                    let data = memory.data(&caller);
+                    match host_fns::range(ptr, len, data.len()) {
+                        Some(r) => Ok(host_fns::digest(&data[r])),
+                        None => Err(wasmtime::Error::msg(host_fns::out_of_bounds(
+                            ptr,
+                            len,
+                            data.len(),
+                        ))),
+                    }
+                },
+            )
+            .map_err(link)?;
+        let mut store = store(&self.engine, self.budget);
+        let instance = linker
+            .instantiate(&mut store, module)
+            .map_err(|e| limit_error(&e).unwrap_or_else(|| link(e)))?;
+        let memory = instance.get_memory(&mut store, "memory");
+        store.data_mut().memory = memory;
         Ok(WasmtimeInstance { store, instance })
     }
 }
@@ -310,6 +366,10 @@ impl Instance for WasmtimeInstance {
             };
         }
         Ok(())
+    }
+
+    fn host_calls(&mut self) -> u64 {
+        self.store.data().host_calls
     }
 
     #[inline(always)]

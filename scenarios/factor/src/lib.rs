@@ -384,6 +384,9 @@ factor_enum! {
         /// Calls per second with 1 to 8 threads, each with its own
         /// instance of one compiled module.
         Threads = "threads",
+        /// The guest calls the host: an imported host function once per
+        /// request, with scalars or with a byte slice.
+        HostCall = "hostcall",
     }
 }
 

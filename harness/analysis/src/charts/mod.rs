@@ -14,10 +14,12 @@
 //! | `sim-hit-ratios` | object and byte hit ratio against cache size per policy (Figure 8) |
 //! | `sim-batch` | ns per request against requests per call, per policy |
 //! | `payload-<runtime>` | ns per call against payload size per ABI, with a fitted line |
+//! | `threads-scaling` | ns per call across the process against threads, per runtime and workload |
 
 mod micro;
 mod payload;
 mod sim;
+mod threads;
 
 use crate::cells::{Cell, Cells};
 use crate::figures::{Bar, Figure, Point};
@@ -85,6 +87,7 @@ pub fn plan(cells: &Cells) -> Plan {
     sim::hit_ratios(cells, &mut p);
     sim::batch(cells, &mut p);
     payload::cost(cells, &mut p);
+    threads::scaling(cells, &mut p);
     p
 }
 

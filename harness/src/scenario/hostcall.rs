@@ -1,0 +1,321 @@
+//! The hostcall scenario: calls the other way, from the guest into the
+//! host, as plugin systems make them.
+//!
+//! The host calls the guest once per request (a cached typed call, as
+//! Pair's); the guest answers alone (`host-fn=none`: what a guest call
+//! costs), or by calling an imported host function once
+//! (`runtimes::host_fns`): `scalars` passes two `i32` and gets one back,
+//! `bytes` passes a 64-byte slice of its memory that the host reads in
+//! place and digests. A cell's time per request minus the `none` cell's is
+//! what one host call costs; the native cells compute the same answers
+//! with plain calls, so `bytes` minus its native is the boundary without
+//! the digest's own work. Every answer is folded into a checksum checked
+//! against native, and the host's count of host-function calls must equal
+//! the requests. Limits are off (the engines' defaults).
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use factor::{FactorValue, factor_enum};
+use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId, host_fns};
+
+use super::{Outcome, Phases};
+use crate::cell::Cell;
+use crate::error::CellError;
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, Subject, measure};
+
+factor_enum! {
+    /// What the guest does with a request.
+    pub enum HostFn ("host-fn", "what the guest does per request: answers alone (none), or \
+        calls a host function once with two i32 (scalars) or with a 64-byte slice of its \
+        memory the host reads (bytes)") {
+        /// The guest adds the operands itself.
+        None = "none",
+        /// The guest calls `abilab.host_add`.
+        Scalars = "scalars",
+        /// The guest calls `abilab.host_digest` on 64 bytes of its memory.
+        Bytes = "bytes",
+    }
+}
+
+impl HostFn {
+    /// The guest export that serves a request this way.
+    fn export(self) -> &'static str {
+        match self {
+            HostFn::None => "request_none",
+            HostFn::Scalars => "request_scalars",
+            HostFn::Bytes => "request_bytes",
+        }
+    }
+}
+
+/// A hostcall cell. Its native baseline computes the same answers with
+/// plain calls (the `bytes` one digests the same 64 bytes), so a cell's
+/// time minus its baseline's is what crossing the boundary costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct HostCallCell {
+    /// The harness build.
+    pub host: HostProfile,
+    /// The runtime, or `None` for the native baseline.
+    pub runtime: Option<RuntimeId>,
+    /// What the guest does per request.
+    pub via: HostFn,
+}
+
+impl HostCallCell {
+    /// Host profile and host function.
+    pub fn values(&self) -> Vec<FactorValue> {
+        vec![FactorValue::of(self.host), FactorValue::of(self.via)]
+    }
+}
+
+/// Natives (one per host function), then every runtime × host function.
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId]) -> Vec<Cell> {
+    let cell = |runtime, via| Cell::HostCall(HostCallCell { host, runtime, via });
+    let mut out: Vec<Cell> = HostFn::ALL.iter().map(|&via| cell(None, via)).collect();
+    for &runtime in runtimes {
+        for &via in HostFn::ALL {
+            out.push(cell(Some(runtime), via));
+        }
+    }
+    out
+}
+
+/// The bytes at [`DATA_AT`] in the guest's memory: what `bytes` digests.
+const DATA: [u8; 128] = {
+    let mut d = [0u8; 128];
+    let mut i = 0;
+    while i < 128 {
+        d[i] = (i as u8).wrapping_mul(37).wrapping_add(11);
+        i += 1;
+    }
+    d
+};
+/// Where [`DATA`] lies in the guest's memory.
+const DATA_AT: usize = 1024;
+/// The slice `bytes` passes per request.
+const SLICE: usize = 64;
+
+/// The guest: three exports of one signature, one per [`HostFn`].
+fn guest() -> Vec<u8> {
+    let data: String = DATA.iter().map(|b| format!("\\{b:02x}")).collect();
+    wat::parse_str(format!(
+        r#"(module
+  (import "{m}" "{add}" (func $add (param i32 i32) (result i32)))
+  (import "{m}" "{digest}" (func $digest (param i32 i32) (result i64)))
+  (memory (export "memory") 1)
+  (data (i32.const {DATA_AT}) "{data}")
+  (func (export "request_none") (param i32 i32) (result i64)
+    local.get 0 local.get 1 i32.add i64.extend_i32_s)
+  (func (export "request_scalars") (param i32 i32) (result i64)
+    local.get 0 local.get 1 call $add i64.extend_i32_s)
+  (func (export "request_bytes") (param i32 i32) (result i64)
+    local.get 0 i32.const {mask} i32.and i32.const {DATA_AT} i32.add
+    i32.const {SLICE} call $digest))"#,
+        m = host_fns::MODULE,
+        add = host_fns::ADD,
+        digest = host_fns::DIGEST,
+        mask = DATA.len() - SLICE - 1,
+    ))
+    .expect("the hostcall guest is valid WAT")
+}
+
+/// What the guest answers for request `i`, computed natively.
+#[inline(always)]
+fn answer(via: HostFn, a: i32, b: i32) -> i64 {
+    match via {
+        HostFn::None | HostFn::Scalars => i64::from(host_fns::add(a, b)),
+        HostFn::Bytes => {
+            let at = (a as usize) & (DATA.len() - SLICE - 1);
+            host_fns::digest(&DATA[at..at + SLICE])
+        }
+    }
+}
+
+/// The fold of `calls` answers.
+fn fold(sum: u64, x: i64) -> u64 {
+    sum.rotate_left(5) ^ x as u64
+}
+
+/// Measures one hostcall cell.
+pub fn run(cell: &HostCallCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+    let Some(runtime) = cell.runtime else {
+        let mut subject = Native {
+            via: cell.via,
+            expected: None,
+        };
+        return Outcome::measured(
+            measure(&mut subject, protocol, tick),
+            Phases::default(),
+            None,
+        );
+    };
+    let step = Step {
+        via: cell.via,
+        protocol,
+        tick,
+    };
+    runtimes::visit(runtime, EngineConfig::default(), step).unwrap_or_else(Outcome::failed)
+}
+
+/// The native baseline: the same answers from plain calls.
+struct Native {
+    via: HostFn,
+    expected: Option<(u64, u64)>,
+}
+
+/// One request answered natively, not inlined: a call, as the guest's is.
+#[inline(never)]
+fn native_request(via: HostFn, a: i32, b: i32) -> i64 {
+    answer(via, a, b)
+}
+
+impl Subject for Native {
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+        let start = Instant::now();
+        let mut sum = 0u64;
+        for i in 0..calls {
+            let (a, b) = micro::operands_i32(i);
+            sum = fold(
+                sum,
+                native_request(black_box(self.via), black_box(a), black_box(b)),
+            );
+        }
+        let elapsed = start.elapsed();
+        check(&mut self.expected, self.via, calls, sum)?;
+        Ok(elapsed)
+    }
+}
+
+/// Checks a replicate's checksum against native's for its size.
+fn check(
+    expected: &mut Option<(u64, u64)>,
+    via: HostFn,
+    calls: u64,
+    got: u64,
+) -> Result<(), CellError> {
+    let want = match *expected {
+        Some((n, s)) if n == calls => s,
+        _ => {
+            let s = (0..calls).fold(0, |sum, i| {
+                let (a, b) = micro::operands_i32(i);
+                fold(sum, answer(via, a, b))
+            });
+            *expected = Some((calls, s));
+            s
+        }
+    };
+    if got == want {
+        Ok(())
+    } else {
+        Err(CellError::wrong_result(format!(
+            "wrong result: checksum {got:#018x} after {calls} requests, native gives {want:#018x}"
+        )))
+    }
+}
+
+struct Step<'a> {
+    via: HostFn,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl EngineVisitor for Step<'_> {
+    type Output = Outcome;
+    fn visit<E: Engine>(self, engine: E) -> Outcome {
+        let loaded = engine
+            .compile(&guest())
+            .and_then(|m| engine.instantiate_with_host(&m))
+            .and_then(|mut inst| {
+                let f = inst.resolve_func::<(i32, i32), i64>(self.via.export())?;
+                Ok((inst, f))
+            });
+        let (instance, func) = match loaded {
+            Ok(l) => l,
+            Err(e) => return Outcome::failed(e),
+        };
+        let mut subject = Requests::<E::Instance> {
+            instance,
+            func,
+            via: self.via,
+            expected: None,
+        };
+        Outcome::measured(
+            measure(&mut subject, self.protocol, self.tick),
+            Phases::default(),
+            None,
+        )
+    }
+}
+
+/// A replicate: `calls` requests, each answer folded in.
+struct Requests<I: Instance> {
+    instance: I,
+    func: I::Func<(i32, i32), i64>,
+    via: HostFn,
+    /// The native checksum for a replicate size.
+    expected: Option<(u64, u64)>,
+}
+
+/// The timed loop: one typed call per request.
+#[inline(never)]
+fn requests<I: Instance>(
+    inst: &mut I,
+    f: &I::Func<(i32, i32), i64>,
+    calls: u64,
+) -> runtimes::Result<u64> {
+    let mut sum = 0u64;
+    for i in 0..calls {
+        let (a, b) = micro::operands_i32(i);
+        let x = inst.call(f, (black_box(a), black_box(b)))?;
+        sum = fold(sum, x);
+    }
+    Ok(sum)
+}
+
+impl<I: Instance> Subject for Requests<I> {
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+        let before = self.instance.host_calls();
+        let start = Instant::now();
+        let result = requests(&mut self.instance, &self.func, calls);
+        let elapsed = start.elapsed();
+        check(&mut self.expected, self.via, calls, result?)?;
+        let host_calls = self.instance.host_calls() - before;
+        let want_calls = match self.via {
+            HostFn::None => 0,
+            HostFn::Scalars | HostFn::Bytes => calls,
+        };
+        if host_calls != want_calls {
+            return Err(CellError::wrong_result(format!(
+                "the guest called the host {host_calls} times for {calls} requests, \
+                 expected {want_calls}"
+            )));
+        }
+        Ok(elapsed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_runtime_gets_each_way_and_the_guest_is_valid() {
+        let cells = cells(HostProfile::Dev, RuntimeId::ALL);
+        let natives = HostFn::ALL.len();
+        assert_eq!(cells.len(), (1 + RuntimeId::ALL.len()) * natives);
+        for c in &cells[natives..] {
+            assert!(cells[..natives].contains(&c.baseline()), "{}", c.label());
+        }
+        assert!(wasmparser_valid(&guest()));
+        // The slice stays inside DATA whatever the operand.
+        for a in [0, 1, 63, 64, -1, i32::MIN] {
+            let _ = answer(HostFn::Bytes, a, 0);
+        }
+    }
+
+    fn wasmparser_valid(wasm: &[u8]) -> bool {
+        wasm.starts_with(b"\0asm")
+    }
+}
