@@ -169,3 +169,32 @@ fn figures_without_data_are_skipped_with_a_reason() {
         "{reasons:?}"
     );
 }
+
+#[test]
+fn threads_get_one_panel_per_workload_and_a_line_per_runtime() {
+    let mut rows = Vec::new();
+    for workload in ["micro", "sim"] {
+        for (t, ns) in [("1", 40.0), ("2", 20.0), ("4", 21.0)] {
+            for (runtime, abi, k) in [("native", "native", 0.1), ("wasmtime", "pair", 1.0)] {
+                let f = [("workload", workload), ("threads", t)];
+                rows.push(row("threads", runtime, abi, &f, ns * k));
+            }
+        }
+    }
+    let p = plan(&Cells::build(&[run(rows)]));
+    assert_eq!(names(&p), ["threads-scaling"]);
+    let Chart::Lines(l) = &p.figures[0].figure.chart else {
+        panic!()
+    };
+    assert_eq!(l.series, ["native", "wasmtime"]);
+    let titles: Vec<&str> = l.panels.iter().map(|p| p.title.as_str()).collect();
+    assert_eq!(titles, ["workload micro", "workload sim"]);
+    let xs: Vec<f64> = l.panels[0].lines[1].points.iter().map(|p| p.x).collect();
+    assert_eq!(xs, [1.0, 2.0, 4.0]);
+    // Without threads cells there is nothing to say about the figure.
+    let p = plan(&Cells::build(&[run(micro_rows(
+        "wasmtime",
+        paper_like_micro,
+    ))]));
+    assert!(p.skipped.iter().all(|s| s.figure != "threads-scaling"));
+}

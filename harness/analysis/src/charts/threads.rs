@@ -11,6 +11,9 @@ use crate::select::{ABIS, RUNTIMES, hold, sorted};
 pub fn scaling(cells: &Cells, p: &mut Plan) {
     let name = "threads-scaling";
     let all = measured(cells, "threads");
+    if all.is_empty() {
+        return;
+    }
     if Cells::values(all.iter().copied(), "threads").len() < 2 {
         p.skip("threads", name, "no cells vary the threads factor");
         return;
