@@ -2,8 +2,10 @@
 # Installs what a fresh machine lacks to build and test every backend: the
 # wasm targets the guests compile to (RUSTUP_AUTO_INSTALL=0 means nothing
 # arrives by itself), LLVM 22 for Wasmer's LLVM compiler (feature
-# `wasmer-llvm`; .cargo/config.toml points llvm-sys at it), and the DejaVu
-# font the report's PNG figures are drawn with. Idempotent.
+# `wasmer-llvm`; .cargo/config.toml points llvm-sys at it), clang and lld
+# 22 for the C guests (guests/artifacts/c, built to wasm32 by the ordinary
+# build), and the DejaVu font the report's PNG figures are drawn with.
+# Idempotent.
 set -euo pipefail
 rustup target add wasm32-unknown-unknown wasm32-wasip2
 packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core clang-22 lld-22)
