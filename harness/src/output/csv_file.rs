@@ -21,7 +21,6 @@ const TRAILING: &[&str] = &[
     "median_s",
     "min_s",
     "max_s",
-    "p99_s",
     "ns_per_call",
     "ratio_to_native",
     "warmup_reps",
@@ -34,6 +33,7 @@ const TRAILING: &[&str] = &[
     "byte_hit_ratio",
     "error_class",
     "cell",
+    "p99_s",
 ];
 
 /// A CSV file whose header is fixed when the run starts.
@@ -96,7 +96,6 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         num(r.median_s),
         num(r.min_s),
         num(r.max_s),
-        num(r.p99_s),
         num(r.ns_per_call),
         num(r.ratio_to_native),
         r.warmup_reps.to_string(),
@@ -109,6 +108,7 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         num(r.byte_hit_ratio),
         r.error_class.clone().unwrap_or_default(),
         r.cell.clone(),
+        num(r.p99_s),
     ]);
     out
 }
