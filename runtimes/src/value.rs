@@ -76,93 +76,44 @@ pub fn signature(params: &[ValType], results: &[ValType]) -> String {
 /// own traits without naming a backend that is not built.
 #[doc(hidden)]
 pub mod bounds {
-    /// A value Wasmer can pass natively.
-    #[cfg(feature = "wasmer")]
-    pub trait WasmerVal: wasmer::FromToNativeWasmType + wasmer::WasmTypeList {}
-    #[cfg(feature = "wasmer")]
-    impl<T: wasmer::FromToNativeWasmType + wasmer::WasmTypeList> WasmerVal for T {}
-    /// A value Wasmer can pass natively.
-    #[cfg(not(feature = "wasmer"))]
-    pub trait WasmerVal {}
-    #[cfg(not(feature = "wasmer"))]
-    impl<T> WasmerVal for T {}
+    /// `Name: path::A | path::B, "feature";` makes `Name` mean `A + B`
+    /// when the feature is on and a trait every type has when it is off.
+    macro_rules! bound {
+        ($(
+            #[doc = $doc:literal]
+            $name:ident: $first:path $(| $rest:path)*, $feature:literal;
+        )+) => {$(
+            #[doc = $doc]
+            #[cfg(feature = $feature)]
+            pub trait $name: $first $(+ $rest)* {}
+            #[cfg(feature = $feature)]
+            impl<T: $first $(+ $rest)*> $name for T {}
+            #[doc = $doc]
+            #[cfg(not(feature = $feature))]
+            pub trait $name {}
+            #[cfg(not(feature = $feature))]
+            impl<T> $name for T {}
+        )+};
+    }
 
-    /// A value Wasmtime can pass natively.
-    #[cfg(feature = "wasmtime")]
-    pub trait WasmtimeVal: wasmtime::WasmTy {}
-    #[cfg(feature = "wasmtime")]
-    impl<T: wasmtime::WasmTy> WasmtimeVal for T {}
-    /// A value Wasmtime can pass natively.
-    #[cfg(not(feature = "wasmtime"))]
-    pub trait WasmtimeVal {}
-    #[cfg(not(feature = "wasmtime"))]
-    impl<T> WasmtimeVal for T {}
-
-    /// A parameter list Wasmtime can pass natively.
-    #[cfg(feature = "wasmtime")]
-    pub trait WasmtimeParams: wasmtime::WasmParams {}
-    #[cfg(feature = "wasmtime")]
-    impl<T: wasmtime::WasmParams> WasmtimeParams for T {}
-    /// A parameter list Wasmtime can pass natively.
-    #[cfg(not(feature = "wasmtime"))]
-    pub trait WasmtimeParams {}
-    #[cfg(not(feature = "wasmtime"))]
-    impl<T> WasmtimeParams for T {}
-
-    /// A result list Wasmtime can return natively.
-    #[cfg(feature = "wasmtime")]
-    pub trait WasmtimeResults: wasmtime::WasmResults {}
-    #[cfg(feature = "wasmtime")]
-    impl<T: wasmtime::WasmResults> WasmtimeResults for T {}
-    /// A result list Wasmtime can return natively.
-    #[cfg(not(feature = "wasmtime"))]
-    pub trait WasmtimeResults {}
-    #[cfg(not(feature = "wasmtime"))]
-    impl<T> WasmtimeResults for T {}
-
-    /// A value wasmi can pass natively.
-    #[cfg(feature = "wasmi")]
-    pub trait WasmiVal: wasmi::WasmTy {}
-    #[cfg(feature = "wasmi")]
-    impl<T: wasmi::WasmTy> WasmiVal for T {}
-    /// A value wasmi can pass natively.
-    #[cfg(not(feature = "wasmi"))]
-    pub trait WasmiVal {}
-    #[cfg(not(feature = "wasmi"))]
-    impl<T> WasmiVal for T {}
-
-    /// A parameter list wasmi can pass natively.
-    #[cfg(feature = "wasmi")]
-    pub trait WasmiParams: wasmi::WasmParams {}
-    #[cfg(feature = "wasmi")]
-    impl<T: wasmi::WasmParams> WasmiParams for T {}
-    /// A parameter list wasmi can pass natively.
-    #[cfg(not(feature = "wasmi"))]
-    pub trait WasmiParams {}
-    #[cfg(not(feature = "wasmi"))]
-    impl<T> WasmiParams for T {}
-
-    /// A result list wasmi can return natively.
-    #[cfg(feature = "wasmi")]
-    pub trait WasmiResults: wasmi::WasmResults {}
-    #[cfg(feature = "wasmi")]
-    impl<T: wasmi::WasmResults> WasmiResults for T {}
-    /// A result list wasmi can return natively.
-    #[cfg(not(feature = "wasmi"))]
-    pub trait WasmiResults {}
-    #[cfg(not(feature = "wasmi"))]
-    impl<T> WasmiResults for T {}
-
-    /// A result list Wasmer can return natively.
-    #[cfg(feature = "wasmer")]
-    pub trait WasmerResults: wasmer::WasmTypeList {}
-    #[cfg(feature = "wasmer")]
-    impl<T: wasmer::WasmTypeList> WasmerResults for T {}
-    /// A result list Wasmer can return natively.
-    #[cfg(not(feature = "wasmer"))]
-    pub trait WasmerResults {}
-    #[cfg(not(feature = "wasmer"))]
-    impl<T> WasmerResults for T {}
+    bound! {
+        /// A value Wasmer can pass natively.
+        WasmerVal: wasmer::FromToNativeWasmType | wasmer::WasmTypeList, "wasmer";
+        /// A result list Wasmer can return natively.
+        WasmerResults: wasmer::WasmTypeList, "wasmer";
+        /// A value Wasmtime can pass natively.
+        WasmtimeVal: wasmtime::WasmTy, "wasmtime";
+        /// A parameter list Wasmtime can pass natively.
+        WasmtimeParams: wasmtime::WasmParams, "wasmtime";
+        /// A result list Wasmtime can return natively.
+        WasmtimeResults: wasmtime::WasmResults, "wasmtime";
+        /// A value wasmi can pass natively.
+        WasmiVal: wasmi::WasmTy, "wasmi";
+        /// A parameter list wasmi can pass natively.
+        WasmiParams: wasmi::WasmParams, "wasmi";
+        /// A result list wasmi can return natively.
+        WasmiResults: wasmi::WasmResults, "wasmi";
+    }
 }
 
 mod sealed {

@@ -145,23 +145,20 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
 
 /// Measures one threads cell.
 pub fn run(spec: &ThreadsSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
-    let job = Job::new(spec.work, protocol.calls);
-    let job = match job {
+    let job = match Job::new(spec.work, protocol.calls) {
         Ok(j) => j,
         Err(e) => return Outcome::Error(e),
     };
     match &spec.sandbox {
         None => match spec.work.workload {
-            Workload::Micro => job.measure(
-                &Native::<Multiplier<micro::Native>>::default(),
-                protocol,
-                tick,
-            ),
-            Workload::Sim => job.measure(
-                &Native::<Replayer<cachesim::Native>>::default(),
-                protocol,
-                tick,
-            ),
+            Workload::Micro => {
+                let native = Native::<Multiplier<micro::Native>>::default();
+                job.measure(&native, (), protocol, tick)
+            }
+            Workload::Sim => {
+                let native = Native::<Replayer<cachesim::Native>>::default();
+                job.measure(&native, (), protocol, tick)
+            }
         },
         Some(sb) => chain::sandboxed(
             sb.runtime,
@@ -198,10 +195,13 @@ impl<H: Default> Loader for Native<H> {
     }
 }
 
-/// What every thread of a cell does, and what it must give.
+/// What every thread of a cell does, and what it must give: computed
+/// once per cell, before any timing.
 struct Job {
     work: ThreadsWork,
     calls: u64,
+    /// The micro workload's native checksum for `calls` calls.
+    checksum: Checksum,
     /// The simulator workload's trace and native counters.
     trace: Vec<Request>,
     expected: Stats,
@@ -209,39 +209,28 @@ struct Job {
 
 impl Job {
     fn new(work: ThreadsWork, calls: u64) -> Result<Job, CellError> {
-        let (trace, expected) = match work.workload {
-            Workload::Micro => (Vec::new(), Stats::default()),
+        let (checksum, trace, expected) = match work.workload {
+            Workload::Micro => (
+                Checksum::expected(Operand::I32, calls),
+                Vec::new(),
+                Stats::default(),
+            ),
             Workload::Sim => {
                 let trace = trace(calls)?;
                 let expected = super::sim::expected(POLICY, CAPACITY, &trace);
-                (trace, expected)
+                (Checksum::default(), trace, expected)
             }
         };
         Ok(Job {
             work,
             calls,
+            checksum,
             trace,
             expected,
         })
     }
 
     fn measure<Ld: Loader>(
-        &self,
-        loader: &Ld,
-        protocol: &Protocol,
-        tick: &mut dyn FnMut(),
-    ) -> Outcome
-    where
-        Ld::Host: Work,
-    {
-        let module = match loader.compile(&[]) {
-            Ok(m) => m,
-            Err(e) => return Outcome::failed(e),
-        };
-        self.measure_module(loader, module, protocol, tick)
-    }
-
-    fn measure_module<Ld: Loader>(
         &self,
         loader: &Ld,
         module: Ld::Module,
@@ -291,8 +280,10 @@ fn trace(requests: u64) -> Result<Vec<Request>, CellError> {
 trait Work {
     /// Untimed preparation (the simulator's reset).
     fn prepare(&mut self, job: &Job) -> Result<(), CellError>;
-    /// The timed calls.
-    fn work(&mut self, job: &Job) -> Result<(), CellError>;
+    /// The timed calls; returns what [`Work::check`] checks.
+    fn work(&mut self, job: &Job) -> Result<u64, CellError>;
+    /// Untimed: the result against native's.
+    fn check(&mut self, job: &Job, got: u64) -> Result<(), CellError>;
 }
 
 impl<M: Multiply> Work for Multiplier<M>
@@ -302,15 +293,18 @@ where
     fn prepare(&mut self, _: &Job) -> Result<(), CellError> {
         Ok(())
     }
-    fn work(&mut self, job: &Job) -> Result<(), CellError> {
+    fn work(&mut self, job: &Job) -> Result<u64, CellError> {
         let sum = super::micro::calls_loop(&mut self.0, Operand::I32, job.calls)?;
-        let want = Checksum::expected(Operand::I32, job.calls);
-        if sum == want {
+        Ok(u64::from(sum.0))
+    }
+    fn check(&mut self, job: &Job, got: u64) -> Result<(), CellError> {
+        if got == u64::from(job.checksum.0) {
             Ok(())
         } else {
             Err(CellError::wrong_result(format!(
-                "wrong result: checksum {:#010x} after {} calls on one thread, native gives {:#010x}",
-                sum.0, job.calls, want.0
+                "wrong result: checksum {got:#010x} after {} calls on one thread, native gives \
+                 {:#010x}",
+                job.calls, job.checksum.0
             )))
         }
     }
@@ -331,8 +325,10 @@ where
     fn prepare(&mut self, _: &Job) -> Result<(), CellError> {
         Ok(self.0.init(POLICY, CAPACITY)?)
     }
-    fn work(&mut self, job: &Job) -> Result<(), CellError> {
-        let hits = super::sim::send_all(&mut self.0, &job.trace)?;
+    fn work(&mut self, job: &Job) -> Result<u64, CellError> {
+        Ok(super::sim::send_all(&mut self.0, &job.trace)?)
+    }
+    fn check(&mut self, job: &Job, hits: u64) -> Result<(), CellError> {
         let stats = self.0.stats()?;
         if stats == job.expected && hits == stats.hits {
             Ok(())
@@ -379,7 +375,8 @@ where
                         let start = Instant::now();
                         let result = host.work(job);
                         let end = Instant::now();
-                        result.map(|()| (start, end))
+                        host.check(job, result?)?;
+                        Ok((start, end))
                     })
                 })
                 .collect();
@@ -438,7 +435,7 @@ impl Load<'_> {
             Err(e) => return Outcome::failed(e),
         };
         let s = self.step;
-        s.job.measure_module(&loader, module, s.protocol, s.tick)
+        s.job.measure(&loader, module, s.protocol, s.tick)
     }
 }
 

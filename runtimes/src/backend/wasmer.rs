@@ -278,15 +278,14 @@ fn host_digest(
         ));
     };
     let view = memory.view(&store);
-    let size = view.data_size() as usize;
-    match host_fns::range(ptr, len, size) {
-        // SAFETY: the range is inside the memory, and no guest code runs
-        // (so the memory cannot grow or move) while the host function reads.
-        Some(r) => Ok(host_fns::digest(unsafe { &view.data_unchecked()[r] })),
-        None => Err(wasmer::RuntimeError::new(host_fns::out_of_bounds(
-            ptr, len, size,
-        ))),
-    }
+    let bytes: &[u8] = if view.data_size() == 0 {
+        &[]
+    } else {
+        // SAFETY: no guest code runs (so the memory cannot grow or move)
+        // while the host function reads; `digest_guest` bounds-checks.
+        unsafe { view.data_unchecked() }
+    };
+    host_fns::digest_guest(bytes, ptr, len).map_err(wasmer::RuntimeError::new)
 }
 
 /// A Wasmer instance and the store that owns it.

@@ -191,15 +191,8 @@ impl Engine for WasmtimeEngine {
                     let Some(memory) = caller.data().memory else {
                         return Err(wasmtime::Error::msg("host_digest: the guest has no memory"));
                     };
-                    let data = memory.data(&caller);
-                    match host_fns::range(ptr, len, data.len()) {
-                        Some(r) => Ok(host_fns::digest(&data[r])),
-                        None => Err(wasmtime::Error::msg(host_fns::out_of_bounds(
-                            ptr,
-                            len,
-                            data.len(),
-                        ))),
-                    }
+                    host_fns::digest_guest(memory.data(&caller), ptr, len)
+                        .map_err(wasmtime::Error::msg)
                 },
             )
             .map_err(link)?;
