@@ -16,6 +16,7 @@ use runtimes::{
 use super::{Outcome, Phases};
 use crate::abis::{AbiChoice, AbiVisitor, with_abi};
 use crate::error::CellError;
+use crate::factors::Lang;
 
 /// What a scenario does once the engine, the ABI and the linkage are types.
 pub trait ScenarioStep {
@@ -82,6 +83,17 @@ pub fn guest<A: Abi>() -> &'static [u8] {
     crate::guests::given(A::ID).unwrap_or_else(|| {
         guest_artifacts::guest(A::ID).expect("every registered ABI has a guest (tested)")
     })
+}
+
+/// The guest of ABI `A` written in `lang`: for Rust, [`guest`]; for C,
+/// `guests/artifacts/c/<id>.c`'s module, or the cell's `unsupported`
+/// outcome if that ABI has none.
+pub fn guest_in<A: Abi>(lang: Lang) -> Result<&'static [u8], Outcome> {
+    match lang {
+        Lang::Rust => Ok(guest::<A>()),
+        Lang::C => guest_artifacts::c_guest(A::ID)
+            .ok_or_else(|| Outcome::Unsupported(format!("the {} ABI has no C guest", A::ID))),
+    }
 }
 
 /// Compiles and instantiates once, timing both phases.

@@ -98,12 +98,9 @@ struct MicroStep<'a> {
 
 impl ScenarioStep for MicroStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match self.lang {
-            Lang::Rust => chain::guest::<A>(),
-            Lang::C => match guest_artifacts::c_guest(A::ID) {
-                Some(g) => g,
-                None => return Outcome::Unsupported(format!("the {} ABI has no C guest", A::ID)),
-            },
+        let guest = match chain::guest_in::<A>(self.lang) {
+            Ok(g) => g,
+            Err(unsupported) => return unsupported,
         };
         A::micro::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)

@@ -6,7 +6,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Loader, PayloadVisitor, Scenario};
+use abi_api::{Abi, FactorSet, Loader, PayloadVisitor, Scenario};
 use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
 
@@ -15,7 +15,7 @@ use super::{Outcome, Phases};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{HostProfile, PayloadWork};
+use crate::factors::{HostProfile, Lang, PayloadLink, PayloadWork};
 use crate::measure::{Protocol, Subject, measure};
 
 /// Bytes moved per replicate at most: calls per replicate shrink with the
@@ -59,14 +59,20 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
             if !abi.info().scenarios.contains(&Scenario::Payload) {
                 continue;
             }
-            for &work in &works {
-                for choice in abi.choices(Scenario::Payload, Caching::Cached) {
-                    let sandbox = Sandbox {
-                        runtime,
-                        abi: choice,
-                        link: (),
-                    };
-                    out.push(spec(work, Some(sandbox)));
+            for link in PayloadLink::combinations(Scenario::Payload) {
+                // A language without a guest for this ABI has no cell.
+                if !link.lang.has_guest(abi.id()) {
+                    continue;
+                }
+                for &work in &works {
+                    for choice in abi.choices(Scenario::Payload, Caching::Cached) {
+                        let sandbox = Sandbox {
+                            runtime,
+                            abi: choice,
+                            link,
+                        };
+                        out.push(spec(work, Some(sandbox)));
+                    }
                 }
             }
         }
@@ -75,7 +81,11 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
 }
 
 /// Measures one payload cell.
-pub fn run(spec: &Spec<PayloadWork, ()>, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+pub fn run(
+    spec: &Spec<PayloadWork, PayloadLink>,
+    protocol: &Protocol,
+    tick: &mut dyn FnMut(),
+) -> Outcome {
     let work = spec.work;
     let protocol = Protocol {
         calls: calls(work.size, protocol.calls),
@@ -94,7 +104,11 @@ pub fn run(spec: &Spec<PayloadWork, ()>, protocol: &Protocol, tick: &mut dyn FnM
             sb.abi,
             Caching::Cached,
             CallStyle::Typed,
-            PayloadStep { job, tick },
+            PayloadStep {
+                lang: sb.link.lang,
+                job,
+                tick,
+            },
         ),
     }
 }
@@ -201,13 +215,17 @@ where
 }
 
 struct PayloadStep<'a> {
+    lang: Lang,
     job: Job<'a>,
     tick: &'a mut dyn FnMut(),
 }
 
 impl ScenarioStep for PayloadStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>();
+        let guest = match chain::guest_in::<A>(self.lang) {
+            Ok(g) => g,
+            Err(unsupported) => return unsupported,
+        };
         A::payload::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }
