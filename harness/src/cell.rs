@@ -9,7 +9,9 @@ use factor::{FactorSet, FactorValue, Scenario};
 use runtimes::RuntimeId;
 
 use crate::abis::{AbiChoice, AbiId};
-use crate::factors::{HostProfile, MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
+use crate::factors::{
+    HostProfile, MicroLink, MicroWork, PayloadLink, PayloadWork, SimLink, SimWork,
+};
 use crate::scenario::hostcall::HostCallCell;
 use crate::scenario::hostile::HostileCell;
 use crate::scenario::phases::PhasesCell;
@@ -22,8 +24,8 @@ pub enum Cell {
     Micro(Spec<MicroWork, MicroLink>),
     /// The cache simulator.
     Sim(Spec<SimWork, SimLink>),
-    /// Records, text, lists and HTTP-like messages (no link factors).
-    Payload(Spec<PayloadWork, ()>),
+    /// Records, text, lists and HTTP-like messages.
+    Payload(Spec<PayloadWork, PayloadLink>),
     /// A hostile guest (no native baseline).
     Hostile(HostileCell),
     /// One phase before the first answer (no native baseline).
@@ -100,8 +102,8 @@ impl Cell {
             Cell::Hostile(h) => Some((h.runtime, h.case.abi())),
             Cell::Phases(p) => Some((p.runtime, p.abi.id())),
             Cell::Threads(s) => s.sandbox.as_ref().map(|b| sandbox(b.runtime, &b.abi)),
-            // Not an ABI's guest: calls are typed scalars, as Pair's.
-            Cell::HostCall(h) => h.runtime.map(|r| (r, AbiId::Pair)),
+            // `pair`: a core module whose calls are typed scalars, as Pair's.
+            Cell::HostCall(h) => h.runtime.map(|r| (r, h.abi)),
         }
     }
 
@@ -159,6 +161,7 @@ impl Cell {
             Cell::Threads(s) => Cell::Threads(s.native()),
             Cell::HostCall(h) => Cell::HostCall(HostCallCell {
                 runtime: None,
+                abi: AbiId::Pair,
                 ..*h
             }),
         }

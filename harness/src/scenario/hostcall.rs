@@ -12,6 +12,13 @@
 //! the digest's own work. Every answer is folded into a checksum checked
 //! against native, and the host's count of host-function calls must equal
 //! the requests. Limits are off (the engines' defaults).
+//!
+//! Two guests, one work (`scenarios/hostcall`): a core module written in
+//! WAT below (rows labelled ABI `pair`: scalars cross as wasm values), and
+//! on the runtimes that host components the `guests/wit-hostcall`
+//! component (ABI `wit`: world `hostcall` of `abis/wit/wit`, its host
+//! functions typed in the component model, the 64 bytes lifted as a
+//! `list<u8>` the host reads in place).
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -20,6 +27,7 @@ use factor::{FactorValue, factor_enum};
 use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId, host_fns};
 
 use super::{Outcome, Phases};
+use crate::abis::AbiId;
 use crate::cell::Cell;
 use crate::error::CellError;
 use crate::factors::HostProfile;
@@ -59,6 +67,9 @@ pub struct HostCallCell {
     pub host: HostProfile,
     /// The runtime, or `None` for the native baseline.
     pub runtime: Option<RuntimeId>,
+    /// The guest: `pair` (a core module, scalars as wasm values) or `wit`
+    /// (a component); `pair` for the native baseline.
+    pub abi: AbiId,
     /// What the guest does per request.
     pub via: HostFn,
 }
@@ -70,34 +81,41 @@ impl HostCallCell {
     }
 }
 
-/// Natives (one per host function), then every runtime × host function.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId]) -> Vec<Cell> {
-    let cell = |runtime, via| Cell::HostCall(HostCallCell { host, runtime, via });
-    let mut out: Vec<Cell> = HostFn::ALL.iter().map(|&via| cell(None, via)).collect();
+/// The ABIs a hostcall cell has a guest for: a core module (`pair`) on
+/// every runtime, a component (`wit`) where the runtime hosts components.
+const ABIS: [AbiId; 2] = [AbiId::Pair, AbiId::Wit];
+
+/// Natives (one per host function), then every runtime × guest (of
+/// `abis`, those in [`ABIS`]) × host function.
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+    let cell = |runtime, abi, via| {
+        Cell::HostCall(HostCallCell {
+            host,
+            runtime,
+            abi,
+            via,
+        })
+    };
+    let mut out: Vec<Cell> = HostFn::ALL
+        .iter()
+        .map(|&via| cell(None, AbiId::Pair, via))
+        .collect();
     for &runtime in runtimes {
-        for &via in HostFn::ALL {
-            out.push(cell(Some(runtime), via));
+        for abi in ABIS {
+            if !abis.contains(&abi) || (abi == AbiId::Wit && !runtime.hosts_components()) {
+                continue;
+            }
+            for &via in HostFn::ALL {
+                out.push(cell(Some(runtime), abi, via));
+            }
         }
     }
     out
 }
 
-/// The bytes at [`DATA_AT`] in the guest's memory: what `bytes` digests.
-const DATA: [u8; 128] = {
-    let mut d = [0u8; 128];
-    let mut i = 0;
-    while i < 128 {
-        d[i] = (i as u8).wrapping_mul(37).wrapping_add(11);
-        i += 1;
-    }
-    d
-};
-/// Where [`DATA`] lies in the guest's memory.
+use hostcall::{DATA, MASK, SLICE};
+/// Where [`DATA`] lies in the core guest's memory.
 const DATA_AT: usize = 1024;
-/// The slice `bytes` passes per request.
-const SLICE: usize = 64;
-/// Request `i`'s slice starts at `DATA_AT + (a & MASK)`: inside [`DATA`].
-const MASK: usize = DATA.len() - SLICE - 1;
 
 /// The guest: three exports of one signature, one per [`HostFn`].
 fn guest() -> Vec<u8> {
@@ -127,11 +145,8 @@ fn guest() -> Vec<u8> {
 #[inline(always)]
 fn answer(via: HostFn, a: i32, b: i32) -> i64 {
     match via {
-        HostFn::None | HostFn::Scalars => i64::from(host_fns::add(a, b)),
-        HostFn::Bytes => {
-            let at = (a as usize) & MASK;
-            host_fns::digest(&DATA[at..at + SLICE])
-        }
+        HostFn::None | HostFn::Scalars => hostcall::sum_answer(a, b),
+        HostFn::Bytes => hostcall::bytes_answer(a),
     }
 }
 
@@ -153,12 +168,18 @@ pub fn run(cell: &HostCallCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> 
             None,
         );
     };
-    let step = Step {
-        via: cell.via,
-        protocol,
-        tick,
-    };
-    runtimes::visit(runtime, EngineConfig::default(), step).unwrap_or_else(Outcome::failed)
+    match cell.abi {
+        AbiId::Pair => {
+            let step = Step {
+                via: cell.via,
+                protocol,
+                tick,
+            };
+            runtimes::visit(runtime, EngineConfig::default(), step).unwrap_or_else(Outcome::failed)
+        }
+        AbiId::Wit => component::run(runtime, cell.via, protocol, tick),
+        other => Outcome::Unsupported(format!("the hostcall scenario has no {other} guest")),
+    }
 }
 
 /// The native baseline: the same answers from plain calls.
@@ -283,18 +304,140 @@ impl<I: Instance> Subject for Requests<I> {
         let result = requests(&mut self.instance, &self.func, calls);
         let elapsed = start.elapsed();
         check(&mut self.expected, self.via, calls, result?)?;
-        let host_calls = self.instance.host_calls() - before;
-        let want_calls = match self.via {
-            HostFn::None => 0,
-            HostFn::Scalars | HostFn::Bytes => calls,
-        };
-        if host_calls != want_calls {
-            return Err(CellError::wrong_result(format!(
-                "the guest called the host {host_calls} times for {calls} requests, \
-                 expected {want_calls}"
-            )));
-        }
+        check_host_calls(self.via, calls, self.instance.host_calls() - before)?;
         Ok(elapsed)
+    }
+}
+
+/// The `wit` guest: the `guests/wit-hostcall` component on a runtime's
+/// component engine (concurrency support off: the plain synchronous path,
+/// as WIT's faster `concurrency` value), one typed call per request
+/// through a handle resolved once (`get_typed_func`).
+#[cfg(feature = "wasmtime")]
+mod component {
+    use std::time::{Duration, Instant};
+
+    use runtimes::component::{ComponentEngine, ComponentInstance, TypedFunc, trap};
+    use runtimes::{EngineConfig, RuntimeId};
+
+    use super::{HostFn, Outcome, Phases, check, fold};
+    use crate::error::CellError;
+    use crate::measure::{Protocol, Subject, measure};
+
+    impl HostFn {
+        /// The component's export that serves a request this way.
+        fn wit_export(self) -> &'static str {
+            match self {
+                HostFn::None => "request-none",
+                HostFn::Scalars => "request-scalars",
+                HostFn::Bytes => "request-bytes",
+            }
+        }
+    }
+
+    type Request = TypedFunc<(i32, i32), (i64,)>;
+
+    /// Measures one `wit` cell.
+    pub fn run(
+        runtime: RuntimeId,
+        via: HostFn,
+        protocol: &Protocol,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        let wasm = guest_artifacts::guest("wit-hostcall")
+            .expect("guests/wit-hostcall is built with every guest");
+        let loaded = ComponentEngine::new(runtime, false, EngineConfig::default())
+            .and_then(|engine| engine.instantiate(&engine.compile_with_host(wasm)?))
+            .and_then(|mut live| {
+                let f = live
+                    .instance
+                    .get_typed_func::<(i32, i32), (i64,)>(&mut live.store, via.wit_export())
+                    .map_err(trap)?;
+                Ok((live, f))
+            });
+        let (live, func) = match loaded {
+            Ok(l) => l,
+            Err(e) => return Outcome::failed(e),
+        };
+        let mut subject = Requests {
+            live,
+            func,
+            via,
+            expected: None,
+        };
+        Outcome::measured(
+            measure(&mut subject, protocol, tick),
+            Phases::default(),
+            None,
+        )
+    }
+
+    struct Requests {
+        live: ComponentInstance,
+        func: Request,
+        via: HostFn,
+        expected: Option<(u64, u64)>,
+    }
+
+    /// The timed loop: one typed component call per request.
+    #[inline(never)]
+    fn requests(live: &mut ComponentInstance, f: &Request, calls: u64) -> runtimes::Result<u64> {
+        let mut sum = 0u64;
+        for i in 0..calls {
+            let (a, b) = micro::operands_i32(i);
+            let (x,) = f
+                .call(
+                    &mut live.store,
+                    (std::hint::black_box(a), std::hint::black_box(b)),
+                )
+                .map_err(trap)?;
+            sum = fold(sum, x);
+        }
+        Ok(sum)
+    }
+
+    impl Subject for Requests {
+        fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+            let before = self.live.host_calls();
+            let start = Instant::now();
+            let result = requests(&mut self.live, &self.func, calls);
+            let elapsed = start.elapsed();
+            check(&mut self.expected, self.via, calls, result?)?;
+            super::check_host_calls(self.via, calls, self.live.host_calls() - before)?;
+            Ok(elapsed)
+        }
+    }
+}
+
+/// Without Wasmtime there is no component engine.
+#[cfg(not(feature = "wasmtime"))]
+mod component {
+    use runtimes::RuntimeId;
+
+    use super::{HostFn, Outcome};
+    use crate::measure::Protocol;
+
+    /// Every `wit` cell is `unsupported`.
+    pub fn run(runtime: RuntimeId, _: HostFn, _: &Protocol, _: &mut dyn FnMut()) -> Outcome {
+        Outcome::Unsupported(format!(
+            "{runtime} cannot host components (this harness was built without Wasmtime)"
+        ))
+    }
+}
+
+/// Checks that the guest called the host once per request (`scalars`,
+/// `bytes`) or never (`none`).
+fn check_host_calls(via: HostFn, calls: u64, host_calls: u64) -> Result<(), CellError> {
+    let want = match via {
+        HostFn::None => 0,
+        HostFn::Scalars | HostFn::Bytes => calls,
+    };
+    if host_calls == want {
+        Ok(())
+    } else {
+        Err(CellError::wrong_result(format!(
+            "the guest called the host {host_calls} times for {calls} requests, expected {want}"
+        )))
     }
 }
 
@@ -304,9 +447,20 @@ mod tests {
 
     #[test]
     fn every_runtime_gets_each_way_and_the_guest_is_valid() {
-        let cells = cells(HostProfile::Dev, RuntimeId::ALL);
+        let cells = cells(HostProfile::Dev, RuntimeId::ALL, AbiId::ALL);
         let natives = HostFn::ALL.len();
-        assert_eq!(cells.len(), (1 + RuntimeId::ALL.len()) * natives);
+        let components = RuntimeId::ALL
+            .iter()
+            .filter(|r| r.hosts_components())
+            .count();
+        assert_eq!(
+            cells.len(),
+            (1 + RuntimeId::ALL.len() + components) * natives
+        );
+        assert_eq!(
+            super::cells(HostProfile::Dev, RuntimeId::ALL, &[AbiId::Pair]).len(),
+            (1 + RuntimeId::ALL.len()) * natives
+        );
         for c in &cells[natives..] {
             assert!(cells[..natives].contains(&c.baseline()), "{}", c.label());
         }
