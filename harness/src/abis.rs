@@ -29,8 +29,21 @@ pub struct AbiInfo {
     pub scenarios: &'static [Scenario],
     /// Whether it carries a simulator batch in one call.
     pub batches: bool,
+    /// Whether this build can run it, or how to build it.
+    pub built: Result<(), &'static str>,
     /// Its own factors (each says the scenarios it applies to).
     pub factors: &'static [FactorInfo],
+}
+
+impl AbiId {
+    /// The ABIs `--abi all` means: every one this build can run.
+    pub fn built() -> Vec<AbiId> {
+        AbiId::ALL
+            .iter()
+            .copied()
+            .filter(|a| a.info().built.is_ok())
+            .collect()
+    }
 }
 
 impl AbiInfo {
@@ -92,6 +105,7 @@ macro_rules! registry {
                             about: <$ty as Abi>::ABOUT,
                             scenarios: <$ty as Abi>::SCENARIOS,
                             batches: <$ty as Abi>::BATCHES,
+                            built: <$ty as Abi>::BUILT,
                             factors: <<$ty as Abi>::Factors as FactorSet>::INFO,
                         },
                     )+

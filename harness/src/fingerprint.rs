@@ -19,6 +19,24 @@ const ENV_VARS: &[&str] = &[
 
 pub use analysis::data::Fingerprint;
 
+/// Turns library backtraces off for this process unless the user chose
+/// (`RUST_LIB_BACKTRACE` unset → `0`): with `RUST_BACKTRACE=1`, as on the
+/// machines abilab runs on, every `anyhow` error captures a backtrace,
+/// microseconds each, and a runtime that builds errors on a normal path
+/// (Extism's `Plugin::call` does, per call) would be timed with that
+/// cost. `RUST_LIB_BACKTRACE` takes precedence for library backtraces
+/// only, so a panic still prints its backtrace under `RUST_BACKTRACE`.
+/// Both variables land in `run.json`'s `env` as the run saw them.
+///
+/// Call it first in `main`: setting a variable is sound only while no
+/// other thread can read the environment.
+pub fn library_backtraces_off() {
+    if std::env::var_os("RUST_LIB_BACKTRACE").is_none() {
+        // SAFETY: called first thing in `main`, before any thread exists.
+        unsafe { std::env::set_var("RUST_LIB_BACKTRACE", "0") };
+    }
+}
+
 /// Reads the environment now.
 pub fn take() -> Fingerprint {
     let read = |p: &str| std::fs::read_to_string(p).ok();

@@ -124,6 +124,10 @@ pub trait Abi: 'static {
     /// (overrides `Simulator::send_batch`); the `batch` factor's values
     /// above 1 exist only for ABIs that do.
     const BATCHES: bool = false;
+    /// Whether this build of the ABI can run at all, or the one line that
+    /// says how to build it (an ABI behind a cargo feature): `--abi all`
+    /// leaves out an ABI that is not built, and naming it is an error.
+    const BUILT: std::result::Result<(), &'static str> = Ok(());
     /// The factors only this ABI has (`()` for none); a field marked
     /// `#[only(...)]` exists in those scenarios only.
     type Factors: FactorSet;

@@ -8,7 +8,7 @@ use factor::{FactorInfo, FactorSet};
 use runtimes::RuntimeId;
 
 use crate::abis::AbiId;
-use crate::factors::{MicroLink, MicroWork, PayloadWork, SimLink, SimWork};
+use crate::factors::{MicroLink, MicroWork, PayloadLink, PayloadWork, SimLink, SimWork};
 use crate::scenario::threads::ThreadsWork;
 
 /// The hostile scenario's one factor.
@@ -28,7 +28,7 @@ pub fn shared_factors(scenario: Scenario) -> Vec<FactorInfo> {
     let (work, link): (&[FactorInfo], &[FactorInfo]) = match scenario {
         Scenario::Micro => (MicroWork::INFO, MicroLink::INFO),
         Scenario::Sim => (SimWork::INFO, SimLink::INFO),
-        Scenario::Payload => (PayloadWork::INFO, &[]),
+        Scenario::Payload => (PayloadWork::INFO, PayloadLink::INFO),
         Scenario::Hostile => (HOSTILE, &[]),
         Scenario::Phases => (PHASES, &[]),
         Scenario::Threads => (ThreadsWork::INFO, &[]),
@@ -82,9 +82,13 @@ pub fn text() -> String {
     for a in AbiId::ALL {
         let info = a.info();
         let scenarios: Vec<&str> = info.scenarios.iter().map(|x| x.id()).collect();
+        let built = match info.built {
+            Ok(()) => String::new(),
+            Err(how) => format!(" (not compiled in: {how})"),
+        };
         let _ = writeln!(
             s,
-            "  {:<18} {} [scenarios: {}]",
+            "  {:<18} {} [scenarios: {}]{built}",
             a.id(),
             info.about,
             scenarios.join(", ")
