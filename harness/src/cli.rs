@@ -107,12 +107,19 @@ pub struct MatrixArgs {
     /// What to print on stdout: table, json or csv.
     #[arg(long, value_name = "FORMAT", default_value = "table")]
     pub format: String,
-    /// Cell order: shuffled (seeded) or fixed.
-    #[arg(long, value_name = "ORDER", default_value = "shuffled")]
+    /// Cell order: interleaved (every cell shuffled, natives too),
+    /// shuffled (natives first, the rest shuffled) or fixed.
+    #[arg(long, value_name = "ORDER", default_value = "interleaved")]
     pub order: String,
     /// Shuffle seed, recorded in run.json.
     #[arg(long, value_name = "SEED", default_value_t = crate::plan::DEFAULT_SEED)]
     pub seed: u64,
+    /// Run the whole matrix N times, each in its own process with its own
+    /// shuffle seed (SEED, SEED+1...), into OUT/run-1... and report
+    /// between-run statistics: mean, 95% interval and CV over the runs,
+    /// and each ratio to native paired by run (OUT/between-runs.csv).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub runs: u32,
     /// No progress on stderr.
     #[arg(long, short)]
     pub quiet: bool,

@@ -64,8 +64,9 @@ factor_enum! {
 
 factor_enum! {
     /// Simulator requests per call into the guest.
-    pub enum Batch ("batch", "simulator requests per call: one send each, or a batch in one \
-        call (ABIs that can carry one)") {
+    pub enum Batch ("batch", "simulator requests per call: one send each, a batch in one \
+        call (ABIs that can carry one), or in-guest: the whole trace copied into the guest \
+        untimed and replayed there in one call (the compute-only cost)") {
         /// One call per request.
         One = "1",
         /// 4 requests per call.
@@ -80,13 +81,17 @@ factor_enum! {
         B1024 = "1024",
         /// 4096.
         B4096 = "4096",
+        /// The whole trace in one call, from guest memory (loaded untimed):
+        /// no boundary per request, so the policy code's own cost in wasm.
+        InGuest = "in-guest",
     }
 }
 
 impl Batch {
-    /// Requests per call.
+    /// Requests per call (the in-guest replay: the whole trace).
     pub fn requests(self) -> usize {
         match self {
+            Batch::InGuest => usize::MAX,
             Batch::One => 1,
             Batch::B4 => 4,
             Batch::B16 => 16,
@@ -161,7 +166,7 @@ factor_set! {
 factor_enum! {
     /// The language the guest was written in.
     pub enum Lang ("lang", "the guest's source language: rust (the built-in guests, every ABI) \
-        or c (guests/artifacts/c, built with clang: Pair and Bytemuck)") {
+        or c (guests/artifacts/c, built with clang: Pair and Bytemuck in micro, Bytemuck in payload)") {
         /// `guests/<abi>`, Rust.
         Rust = "rust",
         /// `guests/artifacts/c/<abi>.c`, freestanding C.
@@ -218,9 +223,17 @@ factor_set! {
 }
 
 factor_set! {
-    /// What a payload cell moves, natively or not. (A sandboxed payload
-    /// cell has no link factors: typed calls through cached handles; the
-    /// paper's caching and call-style factors are the micro scenario's.)
+    /// How a sandboxed payload cell reaches its guest: typed calls through
+    /// cached handles always (the paper's caching and call-style factors
+    /// are the micro scenario's); only the guest's language varies.
+    pub struct PayloadLink {
+        /// The guest's source language.
+        pub lang: Lang,
+    }
+}
+
+factor_set! {
+    /// What a payload cell moves, natively or not.
     pub struct PayloadWork {
         /// The value's shape.
         pub shape: Shape,
@@ -271,7 +284,7 @@ mod tests {
 
     #[test]
     fn batch_ids_are_their_lengths() {
-        for &b in Batch::ALL {
+        for &b in Batch::ALL.iter().filter(|&&b| b != Batch::InGuest) {
             assert_eq!(b.id(), b.requests().to_string());
         }
     }

@@ -9,6 +9,7 @@
 //! `results.csv`, `run.json` (with [`fingerprint`]) and the table.
 
 pub mod abis;
+pub mod busy;
 pub mod cell;
 pub mod children;
 pub mod cli;

@@ -22,7 +22,14 @@ pub const DEFAULT_SEED: u64 = 0xAB1_1AB;
 
 factor_enum! {
     /// The order cells run in.
-    pub enum Order ("order", "the order cells run in") {
+    pub enum Order ("order", "the order cells run in: interleaved (natives shuffled in with \
+        the rest), shuffled (natives first, the rest shuffled) or fixed (natives first, the \
+        plan's order)") {
+        /// Every cell, natives included, shuffled with the seed: drift over
+        /// the run (a machine warming up, another process starting) then
+        /// falls on natives and sandboxed cells alike instead of biasing
+        /// every ratio one way. Ratios are filled in when the run ends.
+        Interleaved = "interleaved",
         /// Native baselines first, then the rest shuffled with the seed
         /// (against order, warm-up and thermal bias).
         Shuffled = "shuffled",
@@ -71,6 +78,8 @@ pub struct Options {
     pub order: Order,
     /// Shuffle seed.
     pub seed: u64,
+    /// Processes to run the matrix in (`--runs`); 1 for this one alone.
+    pub runs: u32,
     /// Factor restrictions.
     pub only: Vec<Only>,
     /// Output folder.
@@ -139,7 +148,7 @@ impl Plan {
             Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Phases => phases::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Threads => threads::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::HostCall => hostcall::cells(host, &opts.runtimes),
+            Scenario::HostCall => hostcall::cells(host, &opts.runtimes, &opts.abis),
         };
         let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
         if let Some(shard) = opts.shard {
@@ -164,11 +173,18 @@ impl Plan {
         let cells: Vec<Cell> = cells.into_iter().filter(|c| keeps(only, c)).collect();
         let (natives, mut rest): (Vec<usize>, Vec<usize>) =
             (0..cells.len()).partition(|&i| cells[i].is_native());
-        if order == Order::Shuffled {
-            shuffle(&mut rest, seed);
-        }
-        let mut run_order = natives;
-        run_order.extend(rest);
+        let run_order = match order {
+            Order::Interleaved => {
+                let mut all: Vec<usize> = (0..cells.len()).collect();
+                shuffle(&mut all, seed);
+                all
+            }
+            Order::Shuffled => {
+                shuffle(&mut rest, seed);
+                natives.into_iter().chain(rest).collect()
+            }
+            Order::Fixed => natives.into_iter().chain(rest).collect(),
+        };
         let by_id = cells.iter().enumerate().map(|(i, c)| (c.id(), i)).collect();
         Plan {
             cells,
@@ -254,6 +270,14 @@ mod tests {
         assert!(a.order[..2].iter().all(|&i| a.cells[i].is_native()));
         let fixed = plan(Order::Fixed, 1, &[]);
         assert_eq!(fixed.order, (0..fixed.cells.len()).collect::<Vec<_>>());
+        // Interleaved: a seeded permutation of every cell, natives included.
+        let i = plan(Order::Interleaved, 1, &[]);
+        assert_eq!(i.order, plan(Order::Interleaved, 1, &[]).order);
+        let mut sorted = i.order.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..i.cells.len()).collect::<Vec<_>>());
+        let first_native = i.order.iter().position(|&k| i.cells[k].is_native());
+        assert!(first_native.is_some_and(|p| p > 0), "{:?}", i.order);
         for (i, c) in fixed.cells.iter().enumerate() {
             assert_eq!(fixed.position(&c.id()), Some(i));
         }

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::busy;
 use crate::cell::Cell;
 use crate::error::{CellError, ErrorClass};
 use crate::measure::Protocol;
@@ -106,8 +107,10 @@ pub fn interrupted() -> bool {
 /// `sink` as soon as it is known. Returns the records (the previous ones
 /// first) in plan order.
 ///
-/// Native cells run first (the plan puts them there), so every other cell's
-/// ratio to native is known when its record is written.
+/// With natives first (`--order shuffled` or `fixed`) every other cell's
+/// ratio to native is known when its record is written; with `--order
+/// interleaved` a cell that ran before its native gets its ratio when the
+/// run ends, and the result files are rewritten then.
 pub fn execute(
     plan: &Plan,
     protocol: &Protocol,
@@ -140,6 +143,7 @@ pub fn execute(
         let cell = &plan.cells[i];
         let label = cell.label();
         progress.start(k, todo.len(), &label);
+        let before = busy::snapshot();
         let mut record = match &control.isolate {
             Some(args) => isolated(cell, args, sink.dir(), run_index),
             None => {
@@ -150,6 +154,10 @@ pub fn execute(
             }
         };
         record.run_index = run_index;
+        if let Some(b) = before.as_ref().and_then(busy::since) {
+            record.others_cpu = Some(b.others_cpu);
+            record.load_avg = b.load_avg;
+        }
         if !cell.is_native() {
             let native = native_means.get(&cell.baseline()).copied();
             record.ratio_to_native = record.mean_s.zip(native).map(|(m, n)| m / n);
@@ -160,6 +168,26 @@ pub fn execute(
         sink.write(&record)?;
         progress.finish(k, todo.len(), &label, &record);
         records[i] = Some(record);
+    }
+    // Cells that ran before their native (`--order interleaved`) get their
+    // ratio now, and the files are rewritten in execution order.
+    let mut late = false;
+    for (i, r) in records.iter_mut().enumerate() {
+        let Some(r) = r else { continue };
+        let cell = &plan.cells[i];
+        if cell.is_native() || r.ratio_to_native.is_some() {
+            continue;
+        }
+        if let (Some(m), Some(n)) = (r.mean_s, native_means.get(&cell.baseline())) {
+            r.ratio_to_native = Some(m / n);
+            late = true;
+        }
+    }
+    if late {
+        let mut in_order: Vec<&Record> = records.iter().flatten().collect();
+        in_order.sort_by_key(|r| r.run_index);
+        let in_order: Vec<Record> = in_order.into_iter().cloned().collect();
+        sink.rewrite(&in_order)?;
     }
     Ok(records.into_iter().flatten().collect())
 }

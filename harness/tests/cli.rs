@@ -825,6 +825,36 @@ fn c_guests_give_the_rust_guests_results() {
         };
         assert_eq!(r["status"], want, "{r}");
     }
+
+    // The payload shapes Bytemuck carries, from the C guest: every shape
+    // and direction, a size inside the static buffer and one past it (an
+    // `abi_alloc` block), each call's digest checked against native.
+    let out = tmp.path().join("payload");
+    harness()
+        .args(["matrix", "--scenario", "payload", "--quick", "--quiet"])
+        .args(["--runtime", "all", "--abi", "bytemuck", "--only", "lang=c"])
+        .args(["--only", "size=fixed,4KiB,1MiB", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let payload = self::rows(&out);
+    let c: Vec<&Value> = payload
+        .iter()
+        .filter(|r| r["runtime"] != "native")
+        .collect();
+    // record (1 size) + text + list + nested (2 sizes each), 3 directions,
+    // 2 memory values, on every runtime; Bytemuck carries no nested message.
+    assert_eq!(c.len(), RuntimeId::ALL.len() * 7 * 3 * 2, "{}", c.len());
+    for r in c {
+        assert_eq!(r["factors"]["lang"], "c", "{r}");
+        let id: RuntimeId = r["runtime"].as_str().unwrap().parse().unwrap();
+        let want = if id.compiled_in() && r["factors"]["shape"] != "nested" {
+            "ok"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(r["status"], want, "{r}");
+    }
 }
 
 #[test]
@@ -838,10 +868,17 @@ fn host_function_calls_are_checked_and_counted_on_every_runtime() {
         .assert()
         .success();
     let rows = rows(&out);
-    // none, scalars and bytes natively and on every runtime; each replicate
-    // checked against native, and that the host counted one host call per
-    // request (0 for none).
-    assert_eq!(rows.len(), (1 + RuntimeId::ALL.len()) * 3);
+    // none, scalars and bytes natively, on every runtime with the core
+    // guest (abi pair), and with the component (abi wit) where the runtime
+    // hosts components; each replicate checked against native, and that
+    // the host counted one host call per request (0 for none).
+    let components = RuntimeId::ALL
+        .iter()
+        .filter(|r| r.hosts_components())
+        .count();
+    assert_eq!(rows.len(), (1 + RuntimeId::ALL.len() + components) * 3);
+    let wit = rows.iter().filter(|r| r["abi"] == "wit").count();
+    assert_eq!(wit, components * 3);
     for r in &rows {
         let runtime = r["runtime"].as_str().unwrap();
         if runtime == "native" {
@@ -858,5 +895,180 @@ fn host_function_calls_are_checked_and_counted_on_every_runtime() {
         if id.compiled_in() {
             assert!(r["ratio_to_native"].as_f64().unwrap() > 0.0, "{r}");
         }
+    }
+}
+
+#[test]
+fn extism_runs_beside_the_abis_in_wasmtime_rows_only() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("micro");
+    harness()
+        .env("RUST_BACKTRACE", "1")
+        .args(["matrix", "--quick", "--quiet", "--abi", "extism,pair"])
+        .args(["--runtime", "wasmtime,wasmer-cranelift"])
+        .args(["--only", "loading=preload", "--only", "limits=on,off"])
+        .args(["--only", "lang=rust", "--only", "handles=owned", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows = rows(&out);
+    let extism: Vec<&Value> = rows.iter().filter(|r| r["abi"] == "extism").collect();
+    // cached only (Plugin::call looks up by name: no uncached variant),
+    // typed and untyped, two operands, two limits, two runtimes.
+    assert_eq!(extism.len(), 2 * 2 * 2 * 2, "{}", extism.len());
+    for r in &extism {
+        assert_eq!(r["factors"]["caching"], "cached", "{r}");
+        let want = match (r["runtime"].as_str().unwrap(), &r["factors"]["call"]) {
+            ("wasmtime", c) if c == "typed" => "ok",
+            _ => "unsupported",
+        };
+        assert_eq!(r["status"], want, "{r}");
+        if want == "ok" {
+            assert!(r["ratio_to_native"].as_f64().unwrap() > 1.0, "{r}");
+        }
+    }
+    // The harness turned library backtraces off for itself, and says so.
+    let info: Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["env"]["RUST_LIB_BACKTRACE"], "0", "{}", info["env"]);
+    assert_eq!(info["env"]["RUST_BACKTRACE"], "1", "{}", info["env"]);
+
+    // Text and lists in all three directions, checked against native;
+    // records and nested messages are not carried.
+    let out = tmp.path().join("payload");
+    harness()
+        .args(["matrix", "--scenario", "payload", "--quick", "--quiet"])
+        .args(["--runtime", "wasmtime", "--abi", "extism"])
+        .args(["--only", "size=fixed,16B,64KiB", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let payload = self::rows(&out);
+    let extism: Vec<&Value> = payload.iter().filter(|r| r["abi"] == "extism").collect();
+    assert_eq!(extism.len(), (1 + 2 + 2 + 2) * 3, "{}", extism.len());
+    for r in extism {
+        let want = match r["factors"]["shape"].as_str().unwrap() {
+            "string" | "list" => "ok",
+            _ => "unsupported",
+        };
+        assert_eq!(r["status"], want, "{r}");
+    }
+}
+
+/// The options of a small micro matrix: Pair, one cached typed preloaded
+/// cell per operand.
+const SMALL: [&str; 14] = [
+    "--abi",
+    "pair",
+    "--only",
+    "caching=cached",
+    "--only",
+    "call=typed",
+    "--only",
+    "loading=preload",
+    "--only",
+    "limits=off",
+    "--only",
+    "lang=rust",
+    "--only",
+    "handles=owned",
+];
+
+#[test]
+fn runs_give_between_run_statistics_and_keep_every_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("runs");
+    let assert = harness()
+        .args([
+            "matrix",
+            "--quick",
+            "--runs",
+            "3",
+            "--no-report",
+            "--seed",
+            "5",
+        ])
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    assert!(
+        stdout.starts_with("3 runs, each its own process"),
+        "{stdout}"
+    );
+    // Every run kept whole, each with its own seed.
+    for k in 1..=3u64 {
+        let dir = out.join(format!("run-{k}"));
+        assert_eq!(rows(&dir).len(), 4, "{}", dir.display());
+        let info: Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join("run.json")).unwrap()).unwrap();
+        assert_eq!(info["options"]["seed"], 5 + k - 1);
+        assert_eq!(info["options"]["order"], "interleaved");
+    }
+    // One summary row per cell, over the three runs.
+    let mut csv = csv::Reader::from_path(out.join("between-runs.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 4);
+    for r in &rows {
+        assert_eq!(&r[col("status")], "ok", "{r:?}");
+        assert_eq!(&r[col("runs")], "3", "{r:?}");
+        assert_eq!(r[col("run_means_ns")].split(' ').count(), 3, "{r:?}");
+        let cv: f64 = r[col("cv")].parse().unwrap();
+        assert!(cv >= 0.0, "{r:?}");
+        if &r[col("runtime")] != "native" {
+            let lo: f64 = r[col("ratio_ci95_low")].parse().unwrap();
+            let hi: f64 = r[col("ratio_ci95_high")].parse().unwrap();
+            let ratio: f64 = r[col("ratio_to_native")].parse().unwrap();
+            assert!(lo <= hi && lo > 0.0, "{r:?}");
+            assert!(ratio > 1.0, "{r:?}");
+        }
+    }
+    // A folder that holds something is refused before any run starts.
+    harness()
+        .args(["matrix", "--quick", "--runs", "2"])
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    harness()
+        .args(["matrix", "--quick", "--runs", "0", "--out"])
+        .arg(tmp.path().join("zero"))
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn a_busy_machine_is_reported_per_cell_and_warned_about() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("busy");
+    // Another process takes a core for the whole run.
+    let mut hog = std::process::Command::new("sh")
+        .args(["-c", "while :; do :; done"])
+        .spawn()
+        .unwrap();
+    // Cells of at least 0.3 s: /proc/stat counts in 10 ms ticks.
+    let assert = harness()
+        .args(["matrix", "--quick", "--warmup", "0.3"])
+        .args(SMALL)
+        .arg("--out")
+        .arg(&out)
+        .assert();
+    hog.kill().unwrap();
+    let _ = hog.wait();
+    let assert = assert.success();
+    let stderr = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        stderr.contains("ran while other processes took at least 10% of a core"),
+        "{stderr}"
+    );
+    for r in rows(&out) {
+        assert!(r["others_cpu"].as_f64().unwrap() >= 0.1, "{r}");
+        assert!(r["load_avg"].as_f64().is_some(), "{r}");
+        assert!(r["outliers"].as_u64().is_some(), "{r}");
     }
 }

@@ -7,7 +7,7 @@ use abi_api::{FactorSet, Scenario};
 use assert_cmd::Command;
 use cachesim::Policy;
 use harness::abis::AbiId;
-use harness::factors::{Limits, SimLink};
+use harness::factors::{Batch, Caching, Limits, SimLink};
 use serde_json::Value;
 
 fn harness() -> Command {
@@ -209,13 +209,19 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
     // Natives: every policy × {1, 4, 16} MiB. Default runtime: every
     // policy × link (caching × batch with limits on, batches only where the ABI carries
     // one) × the ABI's own factors (WIT's unsupported on Wasmer).
-    let per_policy: usize = AbiId::ALL
+    // The in-guest replay (batch=in-guest) is cached only, for every ABI.
+    let per_policy: usize = AbiId::built()
         .iter()
+        .filter(|a| a.info().scenarios.contains(&Scenario::Sim))
         .map(|&a| {
             SimLink::combinations(Scenario::Sim)
                 .iter()
                 .filter(|l| l.limits == Limits::On)
-                .filter(|l| l.batch.is_single() || a.info().batches)
+                .filter(|l| match l.batch {
+                    Batch::One => true,
+                    Batch::InGuest => l.caching == Caching::Cached,
+                    _ => a.info().batches,
+                })
                 .map(|l| a.choices(Scenario::Sim, l.caching).len())
                 .sum::<usize>()
         })
@@ -228,7 +234,8 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
             .unwrap()
             .parse::<runtimes::RuntimeId>()
             .is_ok_and(|id| id.hosts_components());
-        if r["abi"] == "wit" && !components && r["runtime"] != "native" {
+        let in_guest = r["factors"]["batch"] == "in-guest";
+        if r["abi"] == "wit" && (!components || in_guest) && r["runtime"] != "native" {
             assert_eq!(r["status"], "unsupported", "{r}");
             continue;
         }
@@ -239,5 +246,42 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
             assert_eq!(r["factors"]["cache-size"], "4MiB");
             assert!(r["ratio_to_native"].as_f64().unwrap() > 0.0);
         }
+    }
+}
+
+#[test]
+fn in_guest_replay_gives_natives_hits_on_every_runtime() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args(["matrix", "--scenario", "sim", "--quick", "--quiet"])
+        .args(["--runtime", "all", "--abi", "pair,bytemuck"])
+        .args(["--only", "batch=in-guest", "--only", "limits=on"])
+        .args(["--sweep", "none", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows: Vec<Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sandboxed: Vec<&Value> = rows.iter().filter(|r| r["runtime"] != "native").collect();
+    // Every runtime × 2 ABIs (Pair: owned and srs handles; Bytemuck:
+    // static and dynamic memory) × policy.
+    assert_eq!(
+        sandboxed.len(),
+        runtimes::RuntimeId::ALL.len() * 4 * Policy::ALL.len()
+    );
+    for r in sandboxed {
+        assert_eq!(r["factors"]["batch"], "in-guest", "{r}");
+        let id: runtimes::RuntimeId = r["runtime"].as_str().unwrap().parse().unwrap();
+        // ok: the guest's counters equal native's, hit for hit.
+        let want = if id.compiled_in() {
+            "ok"
+        } else {
+            "unsupported"
+        };
+        assert_eq!(r["status"], want, "{r}");
     }
 }

@@ -191,6 +191,60 @@ pub fn sim_send(r: cachesim::Request) -> i32 {
     })
 }
 
+/// The trace of the in-guest replay: `(id, size)` pairs of `u32`, written
+/// by the host through `sim_replay_alloc`'s address before it is timed.
+pub static TRACE: Global<Vec<u32>> = Global::new();
+
+/// `sim_replay_alloc(n)`: room for `n` requests (8 bytes each, id then
+/// size, little-endian), replacing any earlier trace; its address.
+pub fn replay_alloc(n: i32) -> i32 {
+    let n = usize::try_from(n).expect("a request count");
+    TRACE.with(|t| {
+        t.clear();
+        t.resize(2 * n, 0);
+        t.as_mut_ptr() as i32
+    })
+}
+
+/// `sim_replay(ptr, n)`: the `n` requests at `ptr` (the address
+/// `sim_replay_alloc(n)` gave) sent to the simulator in order; the hits.
+pub fn replay(ptr: i32, n: i32) -> i32 {
+    TRACE.with(|t| {
+        assert!(
+            t.as_ptr() as i32 == ptr && t.len() == 2 * n as usize,
+            "sim_replay: not the trace sim_replay_alloc gave"
+        );
+        let mut hits = 0;
+        for r in t.chunks_exact(2) {
+            hits += sim_send(cachesim::Request {
+                id: r[0],
+                size: r[1],
+            });
+        }
+        hits
+    })
+}
+
+/// Expands to the in-guest replay's two exports (every core guest of the
+/// simulator has them; docs/guest-contract.md §6): `sim_replay_alloc(n)
+/// -> ptr` and `sim_replay(ptr, n) -> hits`.
+#[macro_export]
+macro_rules! export_replay {
+    () => {
+        /// In-guest replay: room for `n` requests; its address.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_replay_alloc(n: i32) -> i32 {
+            $crate::guest::replay_alloc(n)
+        }
+
+        /// In-guest replay: the requests at `ptr` sent in order; the hits.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn sim_replay(ptr: i32, n: i32) -> i32 {
+            $crate::guest::replay(ptr, n)
+        }
+    };
+}
+
 /// The guest simulator's counters.
 pub fn sim_stats() -> cachesim::Stats {
     use cachesim::Simulator;
@@ -269,6 +323,7 @@ macro_rules! export_codec_guest {
             })
         }
 
+        $crate::export_replay!();
         $crate::export_payload!($codec);
     };
 }

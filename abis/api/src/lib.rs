@@ -40,6 +40,10 @@ pub mod exports {
     pub const SIM_STATS: &str = "sim_stats";
     /// A batch of requests in one call; returns the number of hits.
     pub const SIM_SEND_BATCH: &str = "sim_send_batch";
+    /// In-guest replay: `(n: i32) -> i32`, room for `n` requests.
+    pub const SIM_REPLAY_ALLOC: &str = "sim_replay_alloc";
+    /// In-guest replay: `(ptr: i32, n: i32) -> i32`, the hits.
+    pub const SIM_REPLAY: &str = "sim_replay";
 
     use payload::{Direction, Shape};
 

@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use micro::Multiply;
 use runtimes::{Error, ErrorKind, Instance, Linkage, Result, guest_range};
 
-use cachesim::{Policy, Request, Simulator, Stats};
+use cachesim::{InGuest, Policy, Request, Simulator, Stats};
 
 use crate::{Codec, CoreLoader, Engine, MicroVisitor, PayloadVisitor, SimVisitor, exports};
 use payload::{Direction, Exchange, HttpRequest, Record, Shape};
@@ -280,7 +280,61 @@ pub struct MemorySim<I: Instance, L: Linkage, S: Strategy, C: Codec> {
     send: L::Func<I, (i32, i32), i32>,
     send_batch: L::Func<I, (i32, i32), i32>,
     stats: L::Func<I, (), i64>,
+    replay: Option<Replay<I, L>>,
     _codec: PhantomData<C>,
+}
+
+/// The host half of the in-guest replay ([`InGuest`]), shared by every
+/// core ABI: its exports are resolved only when a trace is loaded (a guest
+/// without them runs every other cell), and the trace is written as raw
+/// `(id, size)` pairs, whatever the ABI's codec, into the block
+/// `sim_replay_alloc` gives.
+pub struct Replay<I: Instance, L: Linkage> {
+    run: L::Func<I, (i32, i32), i32>,
+    /// The loaded trace's address and length.
+    loaded: (i32, i32),
+}
+
+impl<I: Instance, L: Linkage> Replay<I, L> {
+    /// Resolves the two exports and copies `trace` into the guest.
+    pub fn load(inst: &mut I, trace: &[Request]) -> Result<Self> {
+        let alloc = L::resolve::<I, (i32,), i32>(inst, exports::SIM_REPLAY_ALLOC)?;
+        let run = L::resolve::<I, (i32, i32), i32>(inst, exports::SIM_REPLAY)?;
+        let n = i32::try_from(trace.len()).map_err(|_| {
+            Error::from(ErrorKind::Abi(format!(
+                "a trace of {} requests",
+                trace.len()
+            )))
+        })?;
+        let ptr = L::invoke(inst, &alloc, (n,))? as u32;
+        let memory = L::resolve_memory(inst, MEMORY)?;
+        let mem = L::memory(inst, &memory)?;
+        let bytes = inst.memory_mut(&mem);
+        let range = guest_range(ptr.into(), 8 * trace.len() as u64, bytes.len())?;
+        for (out, r) in bytes[range].chunks_exact_mut(8).zip(trace) {
+            out[..4].copy_from_slice(&r.id.to_le_bytes());
+            out[4..].copy_from_slice(&r.size.to_le_bytes());
+        }
+        Ok(Replay {
+            run,
+            loaded: (ptr as i32, n),
+        })
+    }
+
+    /// Replays the loaded trace inside the guest: one call; the hits.
+    #[inline(always)]
+    pub fn run(&self, inst: &mut I) -> Result<u32> {
+        let hits = L::invoke(inst, &self.run, self.loaded)?;
+        batch_hits(hits, self.loaded.1 as usize)
+    }
+
+    /// [`Replay::run`] on an optional loaded replay.
+    pub fn run_loaded(replay: Option<&Self>, inst: &mut I) -> Result<u32> {
+        match replay {
+            Some(r) => r.run(inst),
+            None => Err(ErrorKind::Abi("sim_replay before a trace was loaded".into()).into()),
+        }
+    }
 }
 
 impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemorySim<I, L, S, C> {
@@ -292,6 +346,7 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> MemorySim<I, L, S, C> {
             send: L::resolve(&mut inst, exports::SIM_SEND)?,
             send_batch: L::resolve(&mut inst, exports::SIM_SEND_BATCH)?,
             stats: L::resolve(&mut inst, exports::SIM_STATS)?,
+            replay: None,
             inst,
             _codec: PhantomData,
         })
@@ -340,8 +395,26 @@ fn bad_hit(code: i32) -> Error {
     ErrorKind::Abi(format!("sim_send answered {code}, not 0 or 1")).into()
 }
 
+impl<I: Instance, L: Linkage, S: Strategy, C: Codec> InGuest for MemorySim<I, L, S, C> {
+    type Error = Error;
+
+    fn load(&mut self, trace: &[Request]) -> Result<()> {
+        self.replay = Some(Replay::load(&mut self.inst, trace)?);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn replay(&mut self) -> Result<u32> {
+        Replay::run_loaded(self.replay.as_ref(), &mut self.inst)
+    }
+}
+
 impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, L, S, C> {
     type Error = Error;
+
+    fn in_guest(&mut self) -> Option<&mut dyn InGuest<Error = Error>> {
+        Some(self)
+    }
 
     fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
         let code = L::invoke(

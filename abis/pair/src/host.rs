@@ -1,11 +1,11 @@
 //! The host half of the Pair ABI.
 
-use abi_api::memory::{hit_result, init_result};
+use abi_api::memory::{Replay, hit_result, init_result};
 use abi_api::{
     Abi, Caching, CoreLoader, Engine, Error, ErrorKind, Instance, Linkage, MicroVisitor, Multiply,
     PayloadVisitor, Result, Scenario, SimVisitor, Simulator,
 };
-use cachesim::{Policy, Request, Stats};
+use cachesim::{InGuest, Policy, Request, Stats};
 use payload::{Direction, Exchange, Record, Shape};
 
 use crate::exports;
@@ -151,6 +151,7 @@ pub struct PairSim<I: Instance, L: Linkage> {
     init: L::Func<I, (i32, i64), i32>,
     send: L::Func<I, (i32, i32), i32>,
     stats: L::Func<I, (i32,), i64>,
+    replay: Option<Replay<I, L>>,
 }
 
 impl<I: Instance, L: Linkage> PairSim<I, L> {
@@ -160,13 +161,32 @@ impl<I: Instance, L: Linkage> PairSim<I, L> {
             init: L::resolve(&mut inst, exports::SIM_INIT)?,
             send: L::resolve(&mut inst, exports::SIM_SEND)?,
             stats: L::resolve(&mut inst, exports::SIM_STATS)?,
+            replay: None,
             inst,
         })
     }
 }
 
+impl<I: Instance, L: Linkage> InGuest for PairSim<I, L> {
+    type Error = Error;
+
+    fn load(&mut self, trace: &[Request]) -> Result<()> {
+        self.replay = Some(Replay::load(&mut self.inst, trace)?);
+        Ok(())
+    }
+
+    #[inline(always)]
+    fn replay(&mut self) -> Result<u32> {
+        Replay::run_loaded(self.replay.as_ref(), &mut self.inst)
+    }
+}
+
 impl<I: Instance, L: Linkage> Simulator for PairSim<I, L> {
     type Error = Error;
+
+    fn in_guest(&mut self) -> Option<&mut dyn InGuest<Error = Error>> {
+        Some(self)
+    }
 
     fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
         let args = (policy.code() as i32, capacity_bytes as i64);
@@ -307,6 +327,7 @@ pub struct SimHandles<I: Instance, L: Linkage> {
 pub struct PairSimSrs<I: Instance + 'static, L: Linkage> {
     inst: I,
     handles: SimHandles<I, L>,
+    replay: Option<Replay<I, L>>,
     #[borrows(handles)]
     send: &'this L::Func<I, (i32, i32), i32>,
 }
@@ -322,14 +343,35 @@ impl<I: Instance, L: Linkage> PairSimSrs<I, L> {
         Ok(PairSimSrsBuilder {
             inst,
             handles,
+            replay: None,
             send_builder: |h: &SimHandles<I, L>| &h.send,
         }
         .build())
     }
 }
 
+impl<I: Instance, L: Linkage> InGuest for PairSimSrs<I, L> {
+    type Error = Error;
+
+    fn load(&mut self, trace: &[Request]) -> Result<()> {
+        self.with_mut(|s| {
+            *s.replay = Some(Replay::load(s.inst, trace)?);
+            Ok(())
+        })
+    }
+
+    #[inline(always)]
+    fn replay(&mut self) -> Result<u32> {
+        self.with_mut(|s| Replay::run_loaded(s.replay.as_ref(), s.inst))
+    }
+}
+
 impl<I: Instance, L: Linkage> Simulator for PairSimSrs<I, L> {
     type Error = Error;
+
+    fn in_guest(&mut self) -> Option<&mut dyn InGuest<Error = Error>> {
+        Some(self)
+    }
 
     fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
         let args = (policy.code() as i32, capacity_bytes as i64);

@@ -99,5 +99,7 @@ macro_rules! export_guest {
                 _ => -1,
             }
         }
+
+        $crate::__abi_api::export_replay!();
     };
 }

@@ -28,6 +28,7 @@ use crate::data::Status;
 use crate::identity::{NATIVE, cell_id, ordered_factors};
 use crate::load::Run;
 use crate::stats::Summary;
+use statrs::distribution::{ContinuousCDF, StudentsT};
 
 /// How a cell's interval was obtained.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +101,12 @@ pub struct Cell {
     pub native: Option<String>,
     /// Mean time per call over the native's.
     pub ratio: Option<f64>,
+    /// A 95% interval of the ratio to native over runs, for a cell and
+    /// native measured in the same k ≥ 2 runs: each run's own ratio (cell
+    /// and native in one process, so drift between processes cancels),
+    /// a Student-t interval over their logarithms (k − 1 degrees of
+    /// freedom), back-transformed. `None` for one run.
+    pub ratio_ci: Option<(f64, f64)>,
     /// The `ratio_to_native` the harness recorded (first run that has
     /// one): a check on [`Cell::ratio`] for cells of one run.
     pub recorded_ratio: Option<f64>,
@@ -130,6 +137,36 @@ impl Cell {
         self.estimate.map(|e| e.mean)
     }
 
+    /// The between-run coefficient of variation: the sample standard
+    /// deviation of the run means over their mean (k ≥ 2 runs).
+    pub fn cv(&self) -> Option<f64> {
+        let means: Vec<f64> = self.samples.iter().map(|s| s.mean_ns).collect();
+        let s = Summary::of(&means)?;
+        (s.mean > 0.0).then(|| s.sd / s.mean)
+    }
+
+    /// The median over runs of each run's own 95% interval half-width
+    /// relative to its mean: how wide a single run says it is, to set
+    /// beside [`Cell::cv`].
+    pub fn within_run_rel(&self) -> Option<f64> {
+        let mut rel: Vec<f64> = self
+            .samples
+            .iter()
+            .filter_map(|s| {
+                let sd = s.sd_ns?;
+                let t = StudentsT::new(0.0, 1.0, (s.n as f64 - 1.0).max(1.0))
+                    .ok()?
+                    .inverse_cdf(0.975);
+                (s.mean_ns > 0.0 && s.n >= 2).then(|| t * sd / (s.n as f64).sqrt() / s.mean_ns)
+            })
+            .collect();
+        if rel.is_empty() {
+            return None;
+        }
+        rel.sort_by(f64::total_cmp);
+        Some(rel[rel.len() / 2])
+    }
+
     /// The cell in words: `wasmtime/pair caching=cached call=typed`, with
     /// the factors named in `skip` left out.
     pub fn label(&self, skip: &[&str]) -> String {
@@ -141,6 +178,21 @@ impl Cell {
         }
         s
     }
+}
+
+/// The 95% interval of a cell's ratio to its native over the runs that
+/// measured both (see [`Cell::ratio_ci`]).
+fn paired_ratio_ci(cell: &Cell, native: &Cell) -> Option<(f64, f64)> {
+    let logs: Vec<f64> = cell
+        .samples
+        .iter()
+        .filter_map(|s| {
+            let n = native.samples.iter().find(|n| n.run == s.run)?;
+            (s.mean_ns > 0.0 && n.mean_ns > 0.0).then(|| (s.mean_ns / n.mean_ns).ln())
+        })
+        .collect();
+    let s = Summary::of(&logs)?;
+    Some((s.ci95_low.exp(), s.ci95_high.exp()))
 }
 
 /// Every cell of a set of runs, in first-seen order.
@@ -172,6 +224,7 @@ impl Cells {
                         estimate: None,
                         native: None,
                         ratio: None,
+                        ratio_ci: None,
                         recorded_ratio: None,
                         object_hit_ratio: None,
                         byte_hit_ratio: None,
@@ -273,9 +326,11 @@ impl Cells {
                     _ => None,
                 },
             );
+            let ratio_ci = paired_ratio_ci(c, native);
             let c = &mut self.cells[i];
             c.native = Some(id);
             c.ratio = ratio;
+            c.ratio_ci = ratio_ci;
         }
     }
 
@@ -441,5 +496,56 @@ mod tests {
         let half = 4.302_653 / 3f64.sqrt();
         assert!((e.high - (2.0 + half)).abs() < 1e-5, "{e:?}");
         assert_eq!(cells.cells[0].samples.len(), 3);
+        // Between-run CV: sd 1 over mean 2.
+        assert!((cells.cells[0].cv().unwrap() - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn ratios_over_runs_are_paired_by_run() {
+        let native_f = [("host-profile", "release"), ("operand", "i32")];
+        let wasm_f = [
+            ("host-profile", "release"),
+            ("operand", "i32"),
+            ("caching", "cached"),
+        ];
+        // The machine drifts 2× between runs; the cell is 10× native in each.
+        let run = |k: f64| Run {
+            dir: "x".into(),
+            info: info("micro"),
+            records: vec![
+                row_with("micro", "native", "native", &native_f, vec![k * 1e-6; 4]),
+                row_with(
+                    "micro",
+                    "wasmtime",
+                    "pair",
+                    &wasm_f,
+                    vec![
+                        10.0 * k * 1e-6,
+                        10.1 * k * 1e-6,
+                        9.9 * k * 1e-6,
+                        10.0 * k * 1e-6,
+                    ],
+                ),
+            ],
+        };
+        let cells = Cells::build(&[run(1.0), run(2.0), run(4.0)]);
+        let c = cells.cells.iter().find(|c| !c.is_native()).unwrap();
+        let (lo, hi) = c.ratio_ci.unwrap();
+        // Every run's ratio is 10: the interval is 10 however far the
+        // machine drifted, though the cell's own CV is large.
+        assert!(
+            (lo - 10.0).abs() < 1e-6 && (hi - 10.0).abs() < 1e-6,
+            "{lo} {hi}"
+        );
+        assert!(c.cv().unwrap() > 0.5);
+        let w = c.within_run_rel().unwrap();
+        assert!(w > 0.0 && w < 0.05, "{w}");
+        // One run: no interval over runs.
+        let one = Cells::build(&[run(1.0)]);
+        assert!(
+            one.cells
+                .iter()
+                .all(|c| c.ratio_ci.is_none() && c.cv().is_none())
+        );
     }
 }

@@ -87,6 +87,19 @@ pub struct Record {
     /// what identifies a row across files, children and runs.
     #[serde(default)]
     pub cell: String,
+    /// Replicates flagged as outliers (modified z-score above 3.5, see
+    /// `stats::Summary::outliers`); absent in older files.
+    #[serde(default)]
+    pub outliers: Option<u32>,
+    /// What else the machine did while the cell ran: other processes' CPU
+    /// time plus time the hypervisor stole, over the cell's wall time, in
+    /// cores (0.5: half a core's worth on average). Absent where
+    /// `/proc/stat` cannot be read, and in older files.
+    #[serde(default)]
+    pub others_cpu: Option<f64>,
+    /// The 1-minute load average when the cell finished.
+    #[serde(default)]
+    pub load_avg: Option<f64>,
 }
 
 /// The contents of `run.json`.

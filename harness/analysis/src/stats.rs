@@ -22,6 +22,35 @@ pub struct Summary {
     /// 99th percentile of the replicate times (nearest rank): the tail the
     /// phases scenario reports, where a replicate is one fresh instance.
     pub p99: f64,
+    /// Replicates whose modified z-score exceeds 3.5 (Iglewicz and
+    /// Hoaglin's rule, as hyperfine flags them): `0.6745·|x − median| /
+    /// MAD`, MAD the median absolute deviation. Robust where the mean and
+    /// sd are not: one replicate disturbed by another process (a page
+    /// fault storm, a context switch) is counted whatever its size.
+    pub outliers: usize,
+}
+
+/// The modified z-score threshold above which a replicate is an outlier.
+pub const OUTLIER_Z: f64 = 3.5;
+
+/// How many of `sorted` (ascending, finite) lie past [`OUTLIER_Z`]
+/// modified z-scores from their median; none when the MAD is zero.
+fn outliers(sorted: &[f64], median: f64) -> usize {
+    let mut dev: Vec<f64> = sorted.iter().map(|x| (x - median).abs()).collect();
+    dev.sort_by(f64::total_cmp);
+    let n = dev.len();
+    let mad = if n % 2 == 1 {
+        dev[n / 2]
+    } else {
+        (dev[n / 2 - 1] + dev[n / 2]) / 2.0
+    };
+    if mad <= 0.0 {
+        return 0;
+    }
+    sorted
+        .iter()
+        .filter(|x| 0.6745 * (*x - median).abs() / mad > OUTLIER_Z)
+        .count()
 }
 
 impl Summary {
@@ -53,6 +82,7 @@ impl Summary {
             min: sorted[0],
             max: sorted[n - 1],
             p99: sorted[(n * 99).div_ceil(100).clamp(1, n) - 1],
+            outliers: outliers(&sorted, median),
         })
     }
 }
@@ -93,8 +123,21 @@ mod tests {
     }
 
     #[test]
+    fn outliers_are_counted_by_modified_z_score() {
+        // Nine steady replicates and one ten times slower.
+        let mut x = vec![1.00, 1.01, 0.99, 1.02, 0.98, 1.00, 1.01, 0.99, 1.00];
+        assert_eq!(Summary::of(&x).unwrap().outliers, 0);
+        x.push(10.0);
+        assert_eq!(Summary::of(&x).unwrap().outliers, 1);
+        // Spread evenly: nothing stands out.
+        let even: Vec<f64> = (0..20).map(f64::from).collect();
+        assert_eq!(Summary::of(&even).unwrap().outliers, 0);
+    }
+
+    #[test]
     fn constant_samples_have_a_zero_width_interval() {
         let s = Summary::of(&[2.0; 10]).unwrap();
         assert_eq!((s.sd, s.ci95_low, s.ci95_high), (0.0, 2.0, 2.0));
+        assert_eq!(s.outliers, 0);
     }
 }

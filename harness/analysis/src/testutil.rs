@@ -62,6 +62,9 @@ pub fn row_with(
         object_hit_ratio: None,
         byte_hit_ratio: None,
         cell: String::new(),
+        outliers: Some(s.outliers as u32),
+        others_cpu: None,
+        load_avg: None,
     };
     r.cell = crate::identity::derive(&r);
     r

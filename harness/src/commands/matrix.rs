@@ -71,12 +71,31 @@ fn budget(a: &MatrixArgs, scenario: Scenario) -> Result<runtimes::Budget, Failur
     })
 }
 
+/// `--runs`, checked against the flags it cannot go with.
+fn runs(a: &MatrixArgs) -> Result<u32, Failure> {
+    let usage = |m: &str| Err(Failure::Usage(m.into()));
+    match a.runs {
+        0 => usage("--runs must be at least 1"),
+        1 => Ok(1),
+        n if n > 1000 => usage("--runs must be at most 1000"),
+        _ if a.resume.is_some() => usage("--runs cannot --resume (rerun into a new --out)"),
+        _ if a.shard.is_some() => usage("--runs cannot be combined with --shard"),
+        _ if a.only_cell.is_some() => usage("--runs cannot be combined with --only-cell"),
+        _ if a.host_profile.is_some() => {
+            usage("--runs cannot be combined with --host-profile (run each build's harness)")
+        }
+        n => Ok(n),
+    }
+}
+
 /// Validates arguments into options.
 pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
     let usage = Failure::Usage;
     let scenario: Scenario = a.scenario.parse()?;
     let runtimes = parse_list(&a.runtime, RuntimeId::ALL)?;
-    let abis = parse_list(&a.abi, AbiId::ALL)?;
+    // `all`: the ABIs built in (an ABI behind a feature, named, gives
+    // `unsupported` cells that say how to build it).
+    let abis = parse_list(&a.abi, &AbiId::built())?;
     let sim = scenario == Scenario::Sim;
     if sim && a.calls.is_some() {
         return Err(usage(
@@ -176,6 +195,7 @@ pub fn options(a: &MatrixArgs) -> Result<Options, Failure> {
         },
         order: a.order.parse::<Order>()?,
         seed: a.seed,
+        runs: runs(a)?,
         only,
         out,
         format: a.format.parse::<Format>()?,
@@ -376,6 +396,9 @@ fn known_factors(scenario: Scenario, abis: &[AbiId]) -> Vec<FactorInfo> {
 
 /// Runs a validated matrix.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
+    if opts.runs > 1 {
+        return super::runs::run(opts);
+    }
     crate::run::catch_signals();
     let own = HostProfile::this();
     let run_local = opts.host_profiles.contains(&own);
@@ -532,6 +555,10 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
                 .then(|| children::matrix_args(&std::env::args_os().collect::<Vec<_>>())),
             fault: opts.fault.clone(),
         };
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if let Some(w) = crate::busy::before_run(cores) {
+            eprintln!("{w}");
+        }
         let progress = Progress::new(plan.cells.len(), protocol.reps, opts.quiet);
         records = execute(plan, &protocol, &inputs, &mut sink, &progress, &control)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
@@ -600,6 +627,26 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
                 .map_err(|e| Failure::Run(e.into()))?;
             print!("{text}");
         }
+    }
+    // Like hyperfine: say when the figures are less than they seem.
+    let measured: Vec<&Record> = refs
+        .iter()
+        .copied()
+        .filter(|r| r.status == Status::Ok)
+        .collect();
+    let others: Vec<f64> = measured.iter().filter_map(|r| r.others_cpu).collect();
+    let outliers: Vec<(String, u32, usize)> = measured
+        .iter()
+        .filter_map(|r| Some((r.cell.clone(), r.outliers?, r.replicate_s.len())))
+        .collect();
+    for w in [
+        crate::busy::after_run(&others),
+        crate::busy::outliers(&outliers),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        eprintln!("{w}");
     }
     if opts.report {
         // The analysis step: ratios, figures and the paper's claims from the

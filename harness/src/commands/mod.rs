@@ -7,6 +7,7 @@ pub mod list;
 pub mod matrix;
 pub mod merge;
 pub mod report;
+pub mod runs;
 pub mod sim;
 pub mod trace;
 

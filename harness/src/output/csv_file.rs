@@ -34,6 +34,9 @@ const TRAILING: &[&str] = &[
     "error_class",
     "cell",
     "p99_s",
+    "outliers",
+    "others_cpu",
+    "load_avg",
 ];
 
 /// A CSV file whose header is fixed when the run starts.
@@ -109,6 +112,9 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         r.error_class.clone().unwrap_or_default(),
         r.cell.clone(),
         num(r.p99_s),
+        r.outliers.map(|x| x.to_string()).unwrap_or_default(),
+        num(r.others_cpu),
+        num(r.load_avg),
     ]);
     out
 }

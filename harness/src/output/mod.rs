@@ -22,6 +22,7 @@ pub struct Sink {
     dir: PathBuf,
     jsonl: BufWriter<File>,
     csv: CsvFile,
+    factors: Vec<String>,
 }
 
 /// Why the output folder could not be used; a usage error (exit code 2).
@@ -75,6 +76,7 @@ impl Sink {
                 dir: dir.to_path_buf(),
                 jsonl: BufWriter::new(jsonl),
                 csv,
+                factors: factor_columns.iter().map(|f| f.to_string()).collect(),
             })
         };
         open().map_err(|e| {
@@ -114,30 +116,28 @@ impl Sink {
             path: dir.to_path_buf(),
             source,
         };
-        let mut jsonl_text = String::new();
-        for r in &records {
-            jsonl_text.push_str(&serde_json::to_string(r).expect("records serialise"));
-            jsonl_text.push('\n');
-        }
-        write_atomic(dir, "results.jsonl", jsonl_text.as_bytes()).map_err(io)?;
-        let tmp = dir.join(".results.csv.tmp");
-        let _ = fs::remove_file(&tmp);
-        let mut csv = CsvFile::create(&tmp, factor_columns).map_err(io)?;
-        for r in &records {
-            csv.write(r).map_err(io)?;
-        }
-        drop(csv);
-        fs::rename(&tmp, dir.join("results.csv")).map_err(io)?;
-        let jsonl = OpenOptions::new().append(true).open(&path).map_err(io)?;
-        let csv = CsvFile::append(&dir.join("results.csv"), factor_columns).map_err(io)?;
+        let (jsonl, csv) = rewrite_files(dir, factor_columns, &records).map_err(io)?;
         Ok((
             Sink {
                 dir: dir.to_path_buf(),
-                jsonl: BufWriter::new(jsonl),
+                jsonl,
                 csv,
+                factors: factor_columns.iter().map(|f| f.to_string()).collect(),
             },
             records,
         ))
+    }
+
+    /// Replaces both result files with `records` (each atomically), then
+    /// appends to them again: for values known only once the run has
+    /// ended (ratios of cells that ran before their native baseline).
+    pub fn rewrite(&mut self, records: &[Record]) -> io::Result<()> {
+        self.jsonl.flush()?;
+        let factors: Vec<&str> = self.factors.iter().map(String::as_str).collect();
+        let (jsonl, csv) = rewrite_files(&self.dir, &factors, records)?;
+        self.jsonl = jsonl;
+        self.csv = csv;
+        Ok(())
     }
 
     /// The folder.
@@ -160,11 +160,40 @@ impl Sink {
     }
 }
 
+/// Writes both result files anew from `records` (each through a
+/// temporary file and a rename) and opens them for appending.
+fn rewrite_files(
+    dir: &Path,
+    factor_columns: &[&str],
+    records: &[Record],
+) -> io::Result<(BufWriter<File>, CsvFile)> {
+    let mut jsonl_text = String::new();
+    for r in records {
+        jsonl_text.push_str(&serde_json::to_string(r).expect("records serialise"));
+        jsonl_text.push('\n');
+    }
+    write_atomic(dir, "results.jsonl", jsonl_text.as_bytes())?;
+    let tmp = dir.join(".results.csv.tmp");
+    let _ = fs::remove_file(&tmp);
+    let mut csv = CsvFile::create(&tmp, factor_columns)?;
+    for r in records {
+        csv.write(r)?;
+    }
+    drop(csv);
+    fs::rename(&tmp, dir.join("results.csv"))?;
+    let jsonl = OpenOptions::new()
+        .append(true)
+        .open(dir.join("results.jsonl"))?;
+    let csv = CsvFile::append(&dir.join("results.csv"), factor_columns)?;
+    Ok((BufWriter::new(jsonl), csv))
+}
+
 /// The files of a run folder.
 const RUN_FILES: [&str; 3] = ["results.jsonl", "results.csv", "run.json"];
 
-/// Writes `dir/name` through a temporary file beside it, then a rename.
-fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
+/// Writes `dir/name` through a temporary file beside it, then a rename,
+/// so a reader never sees half of it.
+pub fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
     let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
     fs::write(&tmp, contents)?;
     fs::rename(tmp, dir.join(name))

@@ -52,6 +52,9 @@ pub fn record(
         object_hit_ratio: None,
         byte_hit_ratio: None,
         cell: cell.id(),
+        outliers: None,
+        others_cpu: None,
+        load_avg: None,
     };
     match outcome {
         Outcome::Ok {
@@ -80,6 +83,7 @@ pub fn record(
                     r.min_s = Some(s.min);
                     r.max_s = Some(s.max);
                     r.p99_s = Some(s.p99);
+                    r.outliers = Some(s.outliers as u32);
                     r.ns_per_call = Some(s.mean / samples.calls as f64 * 1e9);
                     r.ratio_to_native = native_mean_s.map(|n| s.mean / n);
                 }

@@ -13,7 +13,7 @@ use super::{Inputs, Outcome, Phases};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{Batch, CacheSize, HostProfile, SimLink, SimWork};
+use crate::factors::{Batch, CacheSize, Caching, HostProfile, SimLink, SimWork};
 use crate::measure::{Protocol, Subject, measure};
 
 /// Per policy: native cells at every size (sandboxed sizes and the
@@ -51,7 +51,13 @@ pub fn cells(
             for &policy in Policy::ALL {
                 for &size in sizes {
                     for link in SimLink::combinations(Scenario::Sim) {
-                        if !link.batch.is_single() && !info.batches {
+                        // The in-guest replay calls once per replicate:
+                        // caching has nothing to change, so cached only.
+                        let in_guest = link.batch == Batch::InGuest;
+                        if in_guest && link.caching == Caching::Uncached {
+                            continue;
+                        }
+                        if !link.batch.is_single() && !in_guest && !info.batches {
                             continue;
                         }
                         for choice in abi.choices(Scenario::Sim, link.caching) {
@@ -122,10 +128,25 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn measure<S: Simulator>(self, sim: S, phases: Phases, tick: &mut dyn FnMut()) -> Outcome
+    fn measure<S: Simulator>(self, mut sim: S, phases: Phases, tick: &mut dyn FnMut()) -> Outcome
     where
         CellError: From<S::Error>,
     {
+        if self.batch == Batch::InGuest {
+            // The trace goes into the guest once, before anything is timed.
+            match sim.in_guest() {
+                None => {
+                    return Outcome::Unsupported(
+                        "this ABI's guest has no in-guest replay".to_string(),
+                    );
+                }
+                Some(g) => {
+                    if let Err(e) = g.load(self.trace) {
+                        return Outcome::Error(e.into());
+                    }
+                }
+            }
+        }
         let mut subject = Replay {
             sim,
             policy: self.policy,
@@ -163,6 +184,16 @@ fn send_batched<S: Simulator>(
     Ok(hits)
 }
 
+/// The timed work of an in-guest replicate: one call, the trace already
+/// in the guest (`Job::measure` checked the replay exists and loaded it).
+#[inline(never)]
+fn replay_in_guest<S: Simulator>(sim: &mut S) -> Result<u64, S::Error> {
+    let g = sim
+        .in_guest()
+        .expect("checked before measuring: the host has an in-guest replay");
+    Ok(u64::from(g.replay()?))
+}
+
 /// One replicate: restart the simulator (untimed), replay the trace
 /// (timed), then check the counters against native's (untimed).
 struct Replay<'a, S> {
@@ -181,10 +212,10 @@ where
     fn replicate(&mut self, _calls: u64) -> Result<Duration, CellError> {
         self.sim.init(self.policy, self.capacity)?;
         let start = Instant::now();
-        let result = if self.batch.is_single() {
-            send_all(&mut self.sim, self.trace)
-        } else {
-            send_batched(&mut self.sim, self.trace, self.batch.requests())
+        let result = match self.batch {
+            Batch::One => send_all(&mut self.sim, self.trace),
+            Batch::InGuest => replay_in_guest(&mut self.sim),
+            b => send_batched(&mut self.sim, self.trace, b.requests()),
         };
         let elapsed = start.elapsed();
         let hits = result?;
@@ -241,7 +272,6 @@ mod tests {
 
     #[test]
     fn natives_cover_the_sweep_and_sandboxed_cells_the_sizes() {
-        use crate::factors::Caching;
         let (four, one) = (CacheSize(4 << 20), CacheSize(1 << 20));
         let cells = cells(
             HostProfile::Dev,
@@ -253,19 +283,21 @@ mod tests {
         let natives = cells.iter().filter(|c| c.is_native()).count();
         assert_eq!(natives, Policy::ALL.len() * 2);
         // Every caching value; every batch size for an ABI that batches
-        // (Bytemuck), batch 1 only for one that does not (Pair).
+        // (Bytemuck), batch 1 only for one that does not (Pair); and the
+        // in-guest replay, cached only, for both.
         let per_policy: usize = [AbiId::Pair, AbiId::Bytemuck]
             .iter()
             .map(|a| {
                 let batches = if a.info().batches {
-                    Batch::ALL.len()
+                    Batch::ALL.len() - 1
                 } else {
                     1
                 };
-                Caching::ALL
+                let sent: usize = Caching::ALL
                     .iter()
                     .map(|&c| a.choices(Scenario::Sim, c).len() * batches)
-                    .sum::<usize>()
+                    .sum();
+                sent + a.choices(Scenario::Sim, Caching::Cached).len()
             })
             .sum();
         assert!(AbiId::Bytemuck.info().batches && !AbiId::Pair.info().batches);

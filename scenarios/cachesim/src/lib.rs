@@ -118,6 +118,28 @@ pub trait Simulator {
 
     /// The statistics since the last [`init`](Simulator::init).
     fn stats(&mut self) -> Result<Stats, Self::Error>;
+
+    /// The in-guest replay, if this simulator has one: the whole trace
+    /// copied to its side once, then replayed there in one call (see
+    /// [`InGuest`]). `None` by default.
+    fn in_guest(&mut self) -> Option<&mut dyn InGuest<Error = Self::Error>> {
+        None
+    }
+}
+
+/// A whole trace replayed on the far side of the boundary: what a request
+/// costs in the sandbox without crossing it per request, the compute-only
+/// cost of the policy code there. The trace is copied over by
+/// [`load`](InGuest::load), outside any timed region; each
+/// [`replay`](InGuest::replay) then sends every request in one call,
+/// after the caller's [`Simulator::init`].
+pub trait InGuest {
+    /// Why a call could fail.
+    type Error;
+    /// Copies `trace` to the simulator's side, replacing any earlier one.
+    fn load(&mut self, trace: &[Request]) -> Result<(), Self::Error>;
+    /// Sends the loaded trace in order; the hits.
+    fn replay(&mut self) -> Result<u32, Self::Error>;
 }
 
 /// The native baseline: a [`Cache`] called directly, no sandbox.
