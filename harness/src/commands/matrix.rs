@@ -771,7 +771,8 @@ fn summaries(records: &[Record], sink: &Sink) -> Result<String, Failure> {
         write_jsonl("batching.jsonl", knees.iter().map(json).collect())?;
         let _ = writeln!(
             out,
-            "\nbatching: ns per request by batch; knee = smallest batch within {:.0}% of the largest",
+            "\nbatching: ns per request by batch; knee = smallest batch within {:.0}% of the \
+             largest; per request = b + a/batch fitted (95% CI, within-run)",
             analysis::batching::WITHIN * 100.0
         );
         for k in &knees {
@@ -786,9 +787,19 @@ fn summaries(records: &[Record], sink: &Sink) -> Result<String, Failure> {
                 .iter()
                 .map(|(b, ns)| format!("{b}:{ns:.0}"))
                 .collect();
+            // The fixed-cost model: a request costs b + a/k (k per call).
+            let model = k.per_call.map_or(String::new(), |l| {
+                format!(
+                    "  a {:.0}±{:.0} ns/call, b {:.0}±{:.0} ns/request",
+                    l.slope, l.slope_ci95, l.intercept, l.intercept_ci95
+                )
+            });
+            let replay = k
+                .in_guest_ns
+                .map_or(String::new(), |ns| format!(", in-guest {ns:.0}"));
             let _ = writeln!(
                 out,
-                "{}/{} {}  [{}]  knee {}",
+                "{}/{} {}  [{}]  knee {}{model}{replay}",
                 k.runtime,
                 k.abi,
                 own.join(" "),
