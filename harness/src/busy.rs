@@ -32,6 +32,14 @@ pub struct Busy {
 /// A cell is flagged when others took at least this many cores on average.
 pub const BUSY_CORES: f64 = 0.10;
 
+/// Ticks of other CPU time not counted: the two counters' rounding.
+const QUANTUM_TICKS: u64 = 2;
+
+/// A cell's outliers are warned about above this share of its replicates
+/// (the column keeps every count): one slow replicate in thirty is the
+/// ordinary right tail of a timing distribution, not a disturbed cell.
+pub const OUTLIER_SHARE: f64 = 0.10;
+
 /// Reads the counters now; `None` where `/proc` is not there.
 pub fn snapshot() -> Option<Snapshot> {
     let stat = std::fs::read_to_string("/proc/stat").ok()?;
@@ -50,10 +58,13 @@ pub fn since(start: &Snapshot) -> Option<Busy> {
     if wall <= 0.0 {
         return None;
     }
+    // Both counters move in whole ticks (10 ms): their difference is off
+    // by up to two, which over a 0.1 s cell would read as 0.2 cores.
     let others = end
         .busy_ticks
         .saturating_sub(start.busy_ticks)
-        .saturating_sub(end.own_ticks.saturating_sub(start.own_ticks));
+        .saturating_sub(end.own_ticks.saturating_sub(start.own_ticks))
+        .saturating_sub(QUANTUM_TICKS);
     Some(Busy {
         others_cpu: others as f64 / ticks_per_second() / wall,
         load_avg: load_avg(),
@@ -102,16 +113,26 @@ fn own_ticks(stat: &str) -> Option<u64> {
     u64::try_from(sum).ok()
 }
 
-/// The warning printed before a run on a loaded machine, if any.
+/// The warning printed before a run on a busy machine, if any: the CPU
+/// time other processes take over a short sample now (the load average
+/// alone lags by a minute: right after a build or another run it is high
+/// on a machine that is already quiet).
 pub fn before_run(cores: usize) -> Option<String> {
-    let load = load_avg()?;
-    (load >= 0.5).then(|| {
+    let start = snapshot()?;
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let now = since(&start)?;
+    (now.others_cpu >= BEFORE_RUN_CORES).then(|| {
         format!(
-            "warning: the machine is busy before the run (1-minute load average {load:.2} on \
-             {cores} cores): figures will be noisier than on a quiet machine"
+            "warning: the machine is busy: other processes are taking {:.2} of its {cores} \
+             cores (1-minute load average {}): figures will be noisier than on a quiet machine",
+            now.others_cpu,
+            now.load_avg.map_or("unknown".into(), |l| format!("{l:.2}"))
         )
     })
 }
+
+/// Cores other processes may take before a run without a warning.
+const BEFORE_RUN_CORES: f64 = 0.25;
 
 /// The warning printed after a run for its busy cells, if any:
 /// `others` is each measured cell's [`Busy::others_cpu`].
@@ -134,17 +155,22 @@ pub fn after_run(others: &[f64]) -> Option<String> {
     })
 }
 
-/// The warning for cells whose replicates hold outliers, if any: `cells`
-/// is (label, outliers, replicates) of each measured cell.
+/// The warning for cells whose replicates hold many outliers (above
+/// [`OUTLIER_SHARE`]), if any: `cells` is (label, outliers, replicates) of
+/// each measured cell.
 pub fn outliers(cells: &[(String, u32, usize)]) -> Option<String> {
-    let flagged: Vec<&(String, u32, usize)> = cells.iter().filter(|c| c.1 > 0).collect();
+    let flagged: Vec<&(String, u32, usize)> = cells
+        .iter()
+        .filter(|c| f64::from(c.1) > OUTLIER_SHARE * c.2 as f64)
+        .collect();
     let (label, n, reps) = flagged.iter().max_by_key(|c| c.1)?;
     Some(format!(
-        "warning: {} of {} cells have outlying replicates (modified z-score > 3.5; column \
-         `outliers`), most in {label}: {n} of {reps}. Interference from other programs or \
-         caching effects may be at work",
+        "warning: {} of {} cells have more than {:.0}% outlying replicates (modified z-score \
+         > 3.5; column `outliers`), most in {label}: {n} of {reps}. Interference from other \
+         programs or caching effects may be at work",
         flagged.len(),
-        cells.len()
+        cells.len(),
+        OUTLIER_SHARE * 100.0
     ))
 }
 
@@ -176,10 +202,15 @@ mod tests {
             w.contains("2 of 3 cells") && w.contains("1.90 cores"),
             "{w}"
         );
-        assert_eq!(outliers(&[("a".into(), 0, 10)]), None);
-        let w = outliers(&[("a".into(), 1, 10), ("b".into(), 3, 10)]).unwrap();
+        assert_eq!(outliers(&[("a".into(), 0, 10), ("c".into(), 1, 30)]), None);
+        let w = outliers(&[
+            ("a".into(), 2, 10),
+            ("b".into(), 3, 10),
+            ("c".into(), 1, 30),
+        ]);
+        let w = w.unwrap();
         assert!(
-            w.contains("2 of 2 cells") && w.contains("b: 3 of 10"),
+            w.contains("2 of 3 cells") && w.contains("b: 3 of 10"),
             "{w}"
         );
     }

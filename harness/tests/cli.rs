@@ -59,7 +59,8 @@ fn quick_matrix_writes_three_consistent_files() {
             .map(|l| Operand::ALL.len() * abi.choices(Scenario::Micro, l.caching).len())
             .sum()
     };
-    let per_runtime: usize = AbiId::ALL.iter().map(|&a| micro_cells(a)).sum();
+    let built = AbiId::built();
+    let per_runtime: usize = built.iter().map(|&a| micro_cells(a)).sum();
     assert_eq!(
         rows.len(),
         Operand::ALL.len() + RuntimeId::ALL.len() * per_runtime
@@ -68,7 +69,7 @@ fn quick_matrix_writes_three_consistent_files() {
     cells.sort();
     cells.dedup();
     assert_eq!(cells.len(), rows.len(), "a cell ran twice");
-    for &abi in AbiId::ALL {
+    for &abi in &built {
         let n = rows.iter().filter(|r| r["abi"] == abi.id()).count();
         assert_eq!(n, RuntimeId::ALL.len() * micro_cells(abi), "{abi}");
     }
@@ -84,6 +85,11 @@ fn quick_matrix_writes_three_consistent_files() {
                 .parse::<runtimes::RuntimeId>()
                 .unwrap()
                 .hosts_components();
+        // Extism runs in Wasmtime rows only, typed calls only.
+        if r["abi"] == "extism" && (runtime != "wasmtime" || r["factors"]["call"] != "typed") {
+            assert_eq!(r["status"], "unsupported", "{r}");
+            continue;
+        }
         if r["abi"] == "wit" && !components && runtime != "native" {
             assert_eq!(r["status"], "unsupported", "{r}");
             assert!(
