@@ -556,7 +556,13 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             fault: opts.fault.clone(),
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        if let Some(w) = crate::busy::before_run(cores) {
+        // An `--isolate` child runs one cell: its parent checks and warns.
+        if let Some(w) = opts
+            .only_cell
+            .is_none()
+            .then(|| crate::busy::before_run(cores))
+            .flatten()
+        {
             eprintln!("{w}");
         }
         let progress = Progress::new(plan.cells.len(), protocol.reps, opts.quiet);
@@ -639,12 +645,14 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .iter()
         .filter_map(|r| Some((r.cell.clone(), r.outliers?, r.replicate_s.len())))
         .collect();
-    for w in [
+    let warnings = [
         crate::busy::after_run(&others),
         crate::busy::outliers(&outliers),
-    ]
-    .into_iter()
-    .flatten()
+    ];
+    for w in warnings
+        .into_iter()
+        .flatten()
+        .filter(|_| opts.only_cell.is_none())
     {
         eprintln!("{w}");
     }

@@ -68,6 +68,11 @@ impl CsvFile {
         })
     }
 
+    /// The factor columns, in header order.
+    pub fn factors(&self) -> &[String] {
+        &self.factors
+    }
+
     /// Appends one row and flushes it.
     pub fn write(&mut self, r: &Record) -> io::Result<()> {
         self.writer.write_record(row(r, &self.factors))?;

@@ -22,7 +22,6 @@ pub struct Sink {
     dir: PathBuf,
     jsonl: BufWriter<File>,
     csv: CsvFile,
-    factors: Vec<String>,
 }
 
 /// Why the output folder could not be used; a usage error (exit code 2).
@@ -76,7 +75,6 @@ impl Sink {
                 dir: dir.to_path_buf(),
                 jsonl: BufWriter::new(jsonl),
                 csv,
-                factors: factor_columns.iter().map(|f| f.to_string()).collect(),
             })
         };
         open().map_err(|e| {
@@ -122,7 +120,6 @@ impl Sink {
                 dir: dir.to_path_buf(),
                 jsonl,
                 csv,
-                factors: factor_columns.iter().map(|f| f.to_string()).collect(),
             },
             records,
         ))
@@ -133,7 +130,8 @@ impl Sink {
     /// ended (ratios of cells that ran before their native baseline).
     pub fn rewrite(&mut self, records: &[Record]) -> io::Result<()> {
         self.jsonl.flush()?;
-        let factors: Vec<&str> = self.factors.iter().map(String::as_str).collect();
+        let factors: Vec<String> = self.csv.factors().to_vec();
+        let factors: Vec<&str> = factors.iter().map(String::as_str).collect();
         let (jsonl, csv) = rewrite_files(&self.dir, &factors, records)?;
         self.jsonl = jsonl;
         self.csv = csv;

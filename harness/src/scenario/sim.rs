@@ -212,10 +212,10 @@ where
     fn replicate(&mut self, _calls: u64) -> Result<Duration, CellError> {
         self.sim.init(self.policy, self.capacity)?;
         let start = Instant::now();
-        let result = match self.batch {
-            Batch::One => send_all(&mut self.sim, self.trace),
-            Batch::InGuest => replay_in_guest(&mut self.sim),
-            b => send_batched(&mut self.sim, self.trace, b.requests()),
+        let result = match self.batch.requests() {
+            Some(1) => send_all(&mut self.sim, self.trace),
+            Some(n) => send_batched(&mut self.sim, self.trace, n),
+            None => replay_in_guest(&mut self.sim),
         };
         let elapsed = start.elapsed();
         let hits = result?;

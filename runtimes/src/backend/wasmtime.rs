@@ -456,9 +456,12 @@ pub mod component {
         /// functions Rust's std pulls in) are linked as traps: the guest
         /// gets no capabilities.
         pub fn compile(&self, wasm: &[u8]) -> Result<CompiledComponent> {
-            let component = Component::new(&self.engine, wasm)
-                .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))?;
-            self.link(component)
+            self.link(self.component(wasm)?)
+        }
+
+        fn component(&self, wasm: &[u8]) -> Result<Component> {
+            Component::new(&self.engine, wasm)
+                .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))
         }
 
         /// A compiled component as bytes [`ComponentEngine::deserialize`]
@@ -491,8 +494,7 @@ pub mod component {
         /// as the core modules' `host_digest` does. Other imports trap.
         pub fn compile_with_host(&self, wasm: &[u8]) -> Result<CompiledComponent> {
             use wasmtime::component::WasmList;
-            let component = Component::new(&self.engine, wasm)
-                .map_err(|e| Error::from(ErrorKind::Compile(format!("{e:#}"))))?;
+            let component = self.component(wasm)?;
             let mut linker = Linker::<StoreData>::new(&self.engine);
             let link = |e: wasmtime::Error| Error::from(ErrorKind::Instantiate(format!("{e:#}")));
             let mut root = linker.root();
