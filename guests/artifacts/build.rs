@@ -119,6 +119,36 @@ fn main() {
          pub const ALL: &[(&str, &[u8])] = &[\n{all}];"
     )
     .unwrap();
+    // The guest-build ablations of the simulator (docs/methodology.md,
+    // "Ablations"): the Pair guest again at opt-level "s", and with the
+    // wasm SIMD proposal on; each into its own target directory.
+    let mut variants = String::new();
+    for (name, env) in VARIANTS {
+        let dir = target_dir.join("variants").join(name);
+        build_with(&workspace, &dir, DEFAULT_TARGET, &["guest-pair"], env);
+        let wasm = dir
+            .join(DEFAULT_TARGET)
+            .join("guest")
+            .join("guest_pair.wasm");
+        if !wasm.exists() {
+            fail(&format!(
+                "guest-pair ({name}) built but {} is missing",
+                wasm.display()
+            ));
+        }
+        writeln!(
+            variants,
+            "    (\"pair\", {name:?}, include_bytes!({:?})),",
+            wasm.display().to_string()
+        )
+        .unwrap();
+    }
+    writeln!(
+        generated,
+        "/// Guests built another way, as (ABI id, variant, wasm bytes).\n\
+         pub const VARIANTS: &[(&str, &str, &[u8])] = &[\n{variants}];"
+    )
+    .unwrap();
     let c_guests = build_c(&manifest_dir.join("c"), &target_dir.join("c"));
     let mut c_all = String::new();
     for (abi, wasm) in &c_guests {
@@ -244,7 +274,27 @@ fn check_targets_installed(targets: &[&str]) {
     }
 }
 
+/// The guest variants: a name and the environment its build adds.
+const VARIANTS: &[(&str, &[(&str, &str)])] = &[
+    ("guest-os", &[("CARGO_PROFILE_GUEST_OPT_LEVEL", "s")]),
+    (
+        "guest-simd128",
+        &[("CARGO_ENCODED_RUSTFLAGS", "-Ctarget-feature=+simd128")],
+    ),
+];
+
 fn build(workspace: &Path, target_dir: &Path, target: &str, crates: &[&str]) {
+    build_with(workspace, target_dir, target, crates, &[]);
+}
+
+/// [`build`] with `env` added to the nested cargo's environment.
+fn build_with(
+    workspace: &Path,
+    target_dir: &Path,
+    target: &str,
+    crates: &[&str],
+    env: &[(&str, &str)],
+) {
     let cargo = env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut cmd = Command::new(cargo);
     cmd.arg("build")
@@ -271,6 +321,7 @@ fn build(workspace: &Path, target_dir: &Path, target: &str, crates: &[&str]) {
     ] {
         cmd.env_remove(var);
     }
+    cmd.envs(env.iter().copied());
     let status = cmd
         .status()
         .unwrap_or_else(|e| fail(&format!("could not run cargo: {e}")));

@@ -185,6 +185,12 @@ pub struct MatrixArgs {
     /// [default: 1MiB,2MiB,...,1GiB, or none with --quick].
     #[arg(long, value_name = "SIZES|none", help_heading = "Simulator")]
     pub sweep: Option<String>,
+    /// Sim: ablations to run beside the default build, natively and in
+    /// the guest: hasher-mul64, presized, kept, heap, guest-os,
+    /// guest-simd128, bounds-checked, or `all` (docs/methodology.md,
+    /// "Ablations") [default: none].
+    #[arg(long, value_name = "LIST|all", help_heading = "Simulator")]
+    pub ablation: Option<String>,
 }
 
 /// `harness sim` arguments.

@@ -201,6 +201,70 @@ factor_set! {
     }
 }
 
+factor_enum! {
+    /// One thing changed from the simulator's default build, to see how
+    /// much of the sandbox's compute gap it explains (docs/methodology.md,
+    /// "Ablations"). The cache's own knobs change native and guest alike,
+    /// from the one source; the guest-build and engine knobs change the
+    /// sandbox only, and their native cells run the default native code.
+    pub enum Ablation ("ablation", "one change from the simulator's default build (--ablation): \
+        none, hasher-mul64, presized, kept, heap (LRU/LFU), guest-os, guest-simd128 (Pair), \
+        bounds-checked (Wasmtime)") {
+        /// The default build.
+        None = "none",
+        /// The id table hashed without 128-bit arithmetic.
+        HasherMul64 = "hasher-mul64",
+        /// The id table and the policy's slabs reserved for every distinct
+        /// object of the trace up front, instead of grown.
+        Presized = "presized",
+        /// The cache kept between replicates and reset in place (no
+        /// reallocation), instead of rebuilt.
+        Kept = "kept",
+        /// LRU and LFU on a binary heap, the paper's priority queues,
+        /// instead of O(1) lists.
+        Heap = "heap",
+        /// The guest compiled at opt-level "s" instead of 3.
+        GuestOs = "guest-os",
+        /// The guest compiled with wasm SIMD (`+simd128`).
+        GuestSimd128 = "guest-simd128",
+        /// Wasmtime with explicit bounds checks instead of guard pages.
+        BoundsChecked = "bounds-checked",
+    }
+}
+
+impl Ablation {
+    /// The cache `policy` is built as, on a trace of `objects` distinct
+    /// ids; `None` when the ablation has no meaning for that policy (a
+    /// heap for FIFO, a queue in the paper too, or for GD-Size, a heap
+    /// already).
+    pub fn setup(self, policy: Policy, objects: u64) -> Option<cachesim::Setup> {
+        let default = cachesim::Setup::from(policy);
+        match self {
+            Ablation::None
+            | Ablation::GuestOs
+            | Ablation::GuestSimd128
+            | Ablation::BoundsChecked => Some(default),
+            Ablation::HasherMul64 => Some(default.with_hash(cachesim::HashFn::Mul64)),
+            Ablation::Presized => Some(default.with_reserve(objects)),
+            Ablation::Kept => Some(default.with_kept()),
+            Ablation::Heap => default.with_heap(),
+        }
+    }
+
+    /// The guest variant it runs (`guest_artifacts::variant`), if any.
+    pub fn guest_variant(self) -> Option<&'static str> {
+        match self {
+            Ablation::GuestOs | Ablation::GuestSimd128 => Some(self.id()),
+            Ablation::None
+            | Ablation::HasherMul64
+            | Ablation::Presized
+            | Ablation::Kept
+            | Ablation::Heap
+            | Ablation::BoundsChecked => None,
+        }
+    }
+}
+
 factor_set! {
     /// What a simulator cell computes, natively or not.
     pub struct SimWork {
@@ -208,6 +272,8 @@ factor_set! {
         pub policy: Policy,
         /// The capacity.
         pub cache_size: CacheSize,
+        /// One change from the default build, or none.
+        pub ablation: Ablation,
     }
 }
 

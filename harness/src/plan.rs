@@ -118,6 +118,8 @@ pub struct SimOptions {
     pub sizes: Vec<CacheSize>,
     /// Extra sizes for native cells only: the hit-ratio sweep.
     pub sweep: Vec<CacheSize>,
+    /// The builds every cell runs in: `none` first, then `--ablation`'s.
+    pub ablations: Vec<crate::factors::Ablation>,
 }
 
 /// The cells of a run: in plan order (for tables) and in execution order.
@@ -143,6 +145,7 @@ impl Plan {
                 &opts.abis,
                 &opts.sim.sizes,
                 &opts.sim.sweep,
+                &opts.sim.ablations,
             ),
             Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
             Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),

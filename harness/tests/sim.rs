@@ -194,6 +194,9 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
             "all",
         ])
         .args(["--sweep", "1MiB,16MiB"])
+        // Winch compiles fastest (every cell compiles the guest) and hosts
+        // components; the differential suite runs every runtime.
+        .args(["--runtime", "wasmtime-winch"])
         // limits=off is the same code path with another engine
         // configuration (tested per backend in runtimes); half the cells.
         .args(["--only", "limits=on"])
@@ -206,7 +209,7 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    // Natives: every policy × {1, 4, 16} MiB. Default runtime: every
+    // Natives: every policy × {1, 4, 16} MiB. Winch: every
     // policy × link (caching × batch with limits on, batches only where the ABI carries
     // one) × the ABI's own factors (WIT's unsupported on Wasmer).
     // The in-guest replay (batch=in-guest) is cached only, for every ABI.
@@ -284,4 +287,83 @@ fn in_guest_replay_gives_natives_hits_on_every_runtime() {
         };
         assert_eq!(r["status"], want, "{r}");
     }
+}
+
+#[test]
+fn every_ablation_gives_the_default_builds_hits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("run");
+    harness()
+        .args(["matrix", "--scenario", "sim", "--quick", "--quiet"])
+        .args(["--runtime", "wasmtime,wasmer-singlepass", "--abi", "pair"])
+        .args(["--ablation", "all", "--sweep", "none"])
+        .args(["--only", "batch=1,in-guest", "--only", "caching=cached"])
+        .args(["--only", "limits=off", "--only", "handles=owned", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let rows: Vec<Value> = std::fs::read_to_string(out.join("results.jsonl"))
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let ablations = [
+        "none",
+        "hasher-mul64",
+        "presized",
+        "kept",
+        "heap",
+        "guest-os",
+        "guest-simd128",
+        "bounds-checked",
+    ];
+    // Per runtime (and native): every ablation for every policy, but the
+    // heap for LRU and LFU only.
+    let per_target = (ablations.len() - 1) * Policy::ALL.len() + 2;
+    assert_eq!(rows.len(), per_target * (1 + 2 * 2));
+    let mut hits_of = std::collections::HashMap::new();
+    for r in &rows {
+        let ablation = r["factors"]["ablation"].as_str().unwrap();
+        assert!(ablations.contains(&ablation), "{r}");
+        let policy = r["factors"]["policy"].as_str().unwrap();
+        if ablation == "heap" {
+            assert!(policy == "lru" || policy == "lfu", "{r}");
+        }
+        // Singlepass has neither wasm SIMD nor a bounds-check switch.
+        let runtime = r["runtime"].as_str().unwrap();
+        if runtime == "wasmer-singlepass" && matches!(ablation, "guest-simd128" | "bounds-checked")
+        {
+            assert_eq!(r["status"], "unsupported", "{r}");
+            continue;
+        }
+        // ok: the counters equal the default build's, hit for hit (the
+        // cell checks every replicate against it).
+        assert_eq!(r["status"], "ok", "{r}");
+        let hits = r["hits"].as_u64().unwrap();
+        let first = *hits_of.entry(policy.to_string()).or_insert(hits);
+        assert_eq!(hits, first, "{r}");
+    }
+    let run: Value = serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(
+        run["options"]["ablations"].as_array().unwrap().len(),
+        ablations.len() - 1
+    );
+    // An unknown ablation is refused before anything runs.
+    let bad = tmp.path().join("bad");
+    let refused = harness()
+        .args([
+            "matrix",
+            "--scenario",
+            "sim",
+            "--quick",
+            "--ablation",
+            "turbo",
+        ])
+        .arg("--out")
+        .arg(&bad)
+        .assert()
+        .code(2);
+    let stderr = String::from_utf8_lossy(&refused.get_output().stderr).to_string();
+    assert!(stderr.contains("unknown ablation `turbo`"), "{stderr}");
+    assert!(!bad.exists());
 }

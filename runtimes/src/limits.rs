@@ -67,6 +67,10 @@ impl Budget {
 pub struct EngineConfig {
     /// The limits to enforce, or `None` for the runtime's defaults.
     pub limits: Option<Budget>,
+    /// Explicit bounds checks on every memory access instead of the guard
+    /// pages a 64-bit host reserves (the simulator's `bounds-checked`
+    /// ablation). Wasmtime only: the other engines refuse it.
+    pub bounds_checks: bool,
 }
 
 impl EngineConfig {
@@ -77,6 +81,7 @@ impl EngineConfig {
                 Limits::On => Some(budget),
                 Limits::Off => None,
             },
+            bounds_checks: false,
         }
     }
 }
@@ -101,7 +106,10 @@ mod tests {
         assert_eq!((tiny.pages(), tiny.ticks()), (1, 2));
         assert_eq!(
             EngineConfig::new(Limits::Off, b),
-            EngineConfig { limits: None }
+            EngineConfig {
+                limits: None,
+                bounds_checks: false
+            }
         );
     }
 }

@@ -223,6 +223,7 @@ fn limits_stop_a_spinning_guest_and_cap_its_memory() {
             deadline: std::time::Duration::from_millis(200),
             memory_bytes: 1 << 20,
         }),
+        bounds_checks: false,
     };
     for r in backends() {
         visit(r, cfg, Hostile).unwrap();
@@ -256,6 +257,7 @@ fn a_limited_engine_compiles_many_modules() {
             deadline: std::time::Duration::from_millis(100),
             memory_bytes: 1 << 20,
         }),
+        bounds_checks: false,
     };
     for r in backends() {
         visit(r, cfg, Recompile).unwrap();

@@ -167,10 +167,11 @@ impl<T: Default> Default for Global<T> {
 /// The guest's simulator: every ABI's `sim_*` exports drive this one.
 pub static SIM: Global<cachesim::Native> = Global::new();
 
-/// `sim_init` for every ABI: 0, or -1 if `policy` is not a policy code.
-pub fn sim_init(policy: i32, capacity: i64) -> i32 {
+/// `sim_init` for every ABI: 0, or -1 if `setup` is not a setup code
+/// ([`cachesim::Setup::code`]; a policy's own code is its default setup).
+pub fn sim_init(setup: i32, capacity: i64) -> i32 {
     use cachesim::Simulator;
-    match cachesim::Policy::from_code(policy as u32) {
+    match cachesim::Setup::from_code(setup as u32) {
         Some(p) => {
             SIM.with(|s| {
                 let Ok(()) = s.init(p, capacity as u64);

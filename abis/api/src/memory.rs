@@ -11,7 +11,7 @@ use std::marker::PhantomData;
 use micro::Multiply;
 use runtimes::{Error, ErrorKind, Instance, Linkage, Result, guest_range};
 
-use cachesim::{InGuest, Policy, Request, Simulator, Stats};
+use cachesim::{InGuest, Request, Setup, Simulator, Stats};
 
 use crate::{Codec, CoreLoader, Engine, MicroVisitor, PayloadVisitor, SimVisitor, exports};
 use payload::{Direction, Exchange, HttpRequest, Record, Shape};
@@ -416,11 +416,11 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, 
         Some(self)
     }
 
-    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
+    fn init(&mut self, setup: Setup, capacity_bytes: u64) -> Result<()> {
         let code = L::invoke(
             &mut self.inst,
             &self.init,
-            (policy.code() as i32, capacity_bytes as i64),
+            (setup.code() as i32, capacity_bytes as i64),
         )?;
         init_result(code)
     }

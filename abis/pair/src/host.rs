@@ -5,7 +5,7 @@ use abi_api::{
     Abi, Caching, CoreLoader, Engine, Error, ErrorKind, Instance, Linkage, MicroVisitor, Multiply,
     PayloadVisitor, Result, Scenario, SimVisitor, Simulator,
 };
-use cachesim::{InGuest, Policy, Request, Stats};
+use cachesim::{InGuest, Request, Setup, Stats};
 use payload::{Direction, Exchange, Record, Shape};
 
 use crate::exports;
@@ -188,8 +188,8 @@ impl<I: Instance, L: Linkage> Simulator for PairSim<I, L> {
         Some(self)
     }
 
-    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
-        let args = (policy.code() as i32, capacity_bytes as i64);
+    fn init(&mut self, setup: Setup, capacity_bytes: u64) -> Result<()> {
+        let args = (setup.code() as i32, capacity_bytes as i64);
         init_result(L::invoke(&mut self.inst, &self.init, args)?)
     }
 
@@ -373,8 +373,8 @@ impl<I: Instance, L: Linkage> Simulator for PairSimSrs<I, L> {
         Some(self)
     }
 
-    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<()> {
-        let args = (policy.code() as i32, capacity_bytes as i64);
+    fn init(&mut self, setup: Setup, capacity_bytes: u64) -> Result<()> {
+        let args = (setup.code() as i32, capacity_bytes as i64);
         self.with_mut(|s| init_result(L::invoke(s.inst, &s.handles.init, args)?))
     }
 

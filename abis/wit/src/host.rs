@@ -266,8 +266,17 @@ impl<L: Linkage> FromLive for WitSim<L> {
 impl<L: Linkage> Simulator for WitSim<L> {
     type Error = Error;
 
-    fn init(&mut self, policy: cachesim::Policy, capacity_bytes: u64) -> Result<()> {
-        let p = match policy {
+    fn init(&mut self, setup: cachesim::Setup, capacity_bytes: u64) -> Result<()> {
+        // The WIT world passes a policy enum, not a setup code: the default
+        // build of each policy only (the ablations run on core ABIs).
+        if setup != cachesim::Setup::from(setup.policy()) {
+            return Err(Error::from(ErrorKind::Unsupported(
+                "WIT's sim-init takes a policy: the default build only (the ablations run on \
+                 core ABIs)"
+                    .into(),
+            )));
+        }
+        let p = match setup.policy() {
             cachesim::Policy::Fifo => Policy::Fifo,
             cachesim::Policy::Lru => Policy::Lru,
             cachesim::Policy::Lfu => Policy::Lfu,

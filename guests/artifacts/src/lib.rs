@@ -11,6 +11,15 @@ pub fn guest(name: &str) -> Option<&'static [u8]> {
     ALL.iter().find(|(n, _)| *n == name).map(|(_, b)| *b)
 }
 
+/// ABI `abi`'s guest built as `variant` says (`guest-os`, `guest-simd128`),
+/// if that variant is built for it.
+pub fn variant(abi: &str, variant: &str) -> Option<&'static [u8]> {
+    VARIANTS
+        .iter()
+        .find(|(a, v, _)| *a == abi && *v == variant)
+        .map(|(_, _, b)| *b)
+}
+
 /// The C guest of ABI `abi` (`c/<abi>.c`), if there is one.
 pub fn c_guest(abi: &str) -> Option<&'static [u8]> {
     C.iter().find(|(n, _)| *n == abi).map(|(_, b)| *b)
@@ -33,5 +42,13 @@ mod tests {
             assert!(guest(abi).is_some(), "c/{abi}.c is named after an ABI");
         }
         assert!(c_guest("pair").is_some() && c_guest("bytemuck").is_some());
+        for (abi, name, bytes) in VARIANTS {
+            assert_eq!(&bytes[..4], b"\0asm", "{abi} {name}");
+            assert_ne!(Some(*bytes), guest(abi), "{abi} {name} is another build");
+            assert_eq!(variant(abi, name), Some(*bytes));
+        }
+        assert!(
+            variant("pair", "guest-os").is_some() && variant("pair", "guest-simd128").is_some()
+        );
     }
 }

@@ -44,7 +44,7 @@ impl Guest for Component {
             Policy::Gds => cachesim::Policy::Gds,
         };
         SIM.with(|s| {
-            let Ok(()) = s.borrow_mut().init(p, capacity);
+            let Ok(()) = s.borrow_mut().init(p.into(), capacity);
         });
     }
 

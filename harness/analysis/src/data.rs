@@ -174,6 +174,10 @@ pub struct RunOptions {
     pub cache_sizes: Vec<String>,
     /// Extra sizes of the native sim cells.
     pub sweep: Vec<String>,
+    /// The simulator's ablations run beside its default build
+    /// (`--ablation`); empty when none was.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ablations: Vec<String>,
     /// `shuffled` or `fixed`.
     pub order: String,
     /// Shuffle seed.

@@ -109,6 +109,7 @@ pub fn info(scenario: &str) -> RunInfo {
             trace: serde_json::Value::Null,
             cache_sizes: vec![],
             sweep: vec![],
+            ablations: vec![],
             order: "shuffled".into(),
             seed: 1,
             shard: None,

@@ -14,7 +14,7 @@ use super::{Failure, list, parse_list, parse_sizes};
 use crate::abis::AbiId;
 use crate::children;
 use crate::cli::MatrixArgs;
-use crate::factors::HostProfile;
+use crate::factors::{Ablation, HostProfile};
 use crate::fingerprint::{self, rfc3339, stamp};
 use crate::guests::GuestFile;
 use crate::measure::Protocol;
@@ -263,6 +263,7 @@ fn refuse_sim_flags(a: &MatrixArgs) -> Result<(), Failure> {
         ("--trace-seed", a.trace_seed.is_some()),
         ("--cache-size", a.cache_size.is_some()),
         ("--sweep", a.sweep.is_some()),
+        ("--ablation", a.ablation.is_some()),
     ];
     match given.iter().find(|(_, set)| *set) {
         Some((flag, _)) => Err(Failure::Usage(format!(
@@ -372,7 +373,33 @@ fn sim_options(a: &MatrixArgs) -> Result<SimOptions, String> {
         trace,
         sizes,
         sweep: parse_sizes(a.sweep.as_deref().unwrap_or(&default_sweep), "--sweep")?,
+        ablations: parse_ablations(a.ablation.as_deref())?,
     })
+}
+
+/// `--ablation`: `none` always, then the ablations named (or every one
+/// for `all`), each once.
+fn parse_ablations(given: Option<&str>) -> Result<Vec<Ablation>, String> {
+    let mut out = vec![Ablation::None];
+    let Some(given) = given else {
+        return Ok(out);
+    };
+    if given == "all" {
+        return Ok(Ablation::ALL.to_vec());
+    }
+    for name in given.split(',') {
+        let a: Ablation = name
+            .trim()
+            .parse()
+            .map_err(|e| format!("--ablation: {e}"))?;
+        if out.contains(&a) && a != Ablation::None {
+            return Err(format!("--ablation: {a} given twice"));
+        }
+        if !out.contains(&a) {
+            out.push(a);
+        }
+    }
+    Ok(out)
 }
 
 /// Every factor a cell of `scenario` over `abis` can have (the first of
@@ -494,6 +521,13 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             trace: trace_source,
             cache_sizes: opts.sim.sizes.iter().map(ToString::to_string).collect(),
             sweep: opts.sim.sweep.iter().map(ToString::to_string).collect(),
+            ablations: opts
+                .sim
+                .ablations
+                .iter()
+                .filter(|&&a| a != Ablation::None)
+                .map(ToString::to_string)
+                .collect(),
             order: opts.order.to_string(),
             seed: opts.seed,
             shard: opts.shard.map(|s| s.to_string()),
@@ -857,6 +891,7 @@ fn check_same_run(before: &RunInfo, now: &RunInfo) -> Result<(), Failure> {
         ("the trace", a.trace == b.trace),
         ("--cache-size", a.cache_sizes == b.cache_sizes),
         ("--sweep", a.sweep == b.sweep),
+        ("--ablation", a.ablations == b.ablations),
         ("--order", a.order == b.order),
         ("--seed", a.seed == b.seed),
         ("--shard", a.shard == b.shard),

@@ -16,7 +16,7 @@ use super::{Failure, parse_list, parse_sizes};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::cli::SimArgs;
-use crate::factors::{Batch, CacheSize, Caching, HostProfile, Limits, SimLink, SimWork};
+use crate::factors::{Ablation, Batch, CacheSize, Caching, HostProfile, Limits, SimLink, SimWork};
 use crate::measure::Protocol;
 use crate::scenario::{Inputs, Outcome, sim};
 use crate::workload::TraceSource;
@@ -113,7 +113,11 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
                 });
                 let cell = Cell::Sim(Spec {
                     host,
-                    work: SimWork { policy, cache_size },
+                    work: SimWork {
+                        policy,
+                        cache_size,
+                        ablation: Ablation::None,
+                    },
                     sandbox,
                 });
                 let Cell::Sim(spec) = &cell else {

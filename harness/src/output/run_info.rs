@@ -23,6 +23,7 @@ mod tests {
                 trace: serde_json::Value::Null,
                 cache_sizes: vec![],
                 sweep: vec![],
+                ablations: vec![],
                 order: "fixed".into(),
                 seed: 1,
                 shard: None,

@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, Scenario, SimVisitor};
-use cachesim::{Policy, Request, Simulator, Stats};
+use cachesim::{Policy, Request, Setup, Simulator, Stats};
 use factor::FactorSet;
 use runtimes::{CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
@@ -13,33 +13,43 @@ use super::{Inputs, Outcome, Phases};
 use crate::abis::AbiId;
 use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{Batch, CacheSize, Caching, HostProfile, SimLink, SimWork};
+use crate::factors::{Ablation, Batch, CacheSize, Caching, HostProfile, SimLink, SimWork};
 use crate::measure::{Protocol, Subject, measure};
 
-/// Per policy: native cells at every size (sandboxed sizes and the
-/// sweep), then runtime × ABI × link × ABI factors at the sandboxed sizes.
-/// Batches above 1 exist for the ABIs that carry a batch in one call.
+/// Per policy and ablation: native cells at every size (sandboxed sizes
+/// and the sweep), then runtime × ABI × link × ABI factors at the
+/// sandboxed sizes. Batches above 1 exist for the ABIs that carry a batch
+/// in one call; an ablation that has no meaning for a policy (a heap for
+/// FIFO or GD-Size) has no cells.
 pub fn cells(
     host: HostProfile,
     runtimes: &[RuntimeId],
     abis: &[AbiId],
     sizes: &[CacheSize],
     sweep: &[CacheSize],
+    ablations: &[Ablation],
 ) -> Vec<Cell> {
-    let spec = |policy, cache_size, sandbox| {
+    let spec = |policy, cache_size, ablation, sandbox| {
         Cell::Sim(Spec {
             host,
-            work: SimWork { policy, cache_size },
+            work: SimWork {
+                policy,
+                cache_size,
+                ablation,
+            },
             sandbox,
         })
     };
+    let applies = |a: Ablation, p: Policy| a.setup(p, 0).is_some();
     let mut native_sizes: Vec<CacheSize> = sizes.iter().chain(sweep).copied().collect();
     native_sizes.sort_unstable();
     native_sizes.dedup();
     let mut out = Vec::new();
     for &policy in Policy::ALL {
-        for &size in &native_sizes {
-            out.push(spec(policy, size, None));
+        for &ablation in ablations.iter().filter(|&&a| applies(a, policy)) {
+            for &size in &native_sizes {
+                out.push(spec(policy, size, ablation, None));
+            }
         }
     }
     for &runtime in runtimes {
@@ -49,7 +59,11 @@ pub fn cells(
                 continue;
             }
             for &policy in Policy::ALL {
-                for &size in sizes {
+                for (&ablation, &size) in ablations
+                    .iter()
+                    .filter(|&&a| applies(a, policy))
+                    .flat_map(|a| sizes.iter().map(move |s| (a, s)))
+                {
                     for link in SimLink::combinations(Scenario::Sim) {
                         // The in-guest replay calls once per replicate:
                         // caching has nothing to change, so cached only.
@@ -66,7 +80,7 @@ pub fn cells(
                                 abi: choice,
                                 link,
                             };
-                            out.push(spec(policy, size, Some(sandbox)));
+                            out.push(spec(policy, size, ablation, Some(sandbox)));
                         }
                     }
                 }
@@ -92,10 +106,22 @@ pub fn run(
     inputs: &Inputs,
     tick: &mut dyn FnMut(),
 ) -> Outcome {
-    let SimWork { policy, cache_size } = spec.work;
-    let capacity = cache_size.bytes();
-    let job = Job {
+    let SimWork {
         policy,
+        cache_size,
+        ablation,
+    } = spec.work;
+    let capacity = cache_size.bytes();
+    let objects = match ablation {
+        Ablation::Presized => distinct_objects(&inputs.trace),
+        _ => 0,
+    };
+    let Some(setup) = ablation.setup(policy, objects) else {
+        return Outcome::Unsupported(format!("{ablation} does not apply to {policy}"));
+    };
+    // Every build must give the default build's counters.
+    let job = Job {
+        setup,
         capacity,
         batch: spec.sandbox.map_or(Batch::One, |s| s.link.batch),
         trace: &inputs.trace,
@@ -105,20 +131,43 @@ pub fn run(
     match &spec.sandbox {
         None => job.measure(cachesim::Native::default(), Phases::default(), tick),
         // The simulator's calls are typed, as in the paper.
+        // Wasmer's Singlepass compiles no wasm SIMD instruction.
+        Some(sb)
+            if ablation == Ablation::GuestSimd128 && sb.runtime == RuntimeId::WasmerSinglepass =>
+        {
+            Outcome::Unsupported("Singlepass compiles no wasm SIMD (guest-simd128)".into())
+        }
         Some(sb) => chain::sandboxed(
             sb.runtime,
-            EngineConfig::new(sb.link.limits, protocol.budget),
+            EngineConfig {
+                bounds_checks: ablation == Ablation::BoundsChecked,
+                ..EngineConfig::new(sb.link.limits, protocol.budget)
+            },
             sb.abi,
             sb.link.caching,
             CallStyle::Typed,
-            SimStep { job, tick },
+            SimStep {
+                job,
+                variant: ablation.guest_variant(),
+                tick,
+            },
         ),
     }
 }
 
+/// How many distinct object ids `trace` requests: what a presized
+/// cache reserves room for (it never holds more).
+fn distinct_objects(trace: &[Request]) -> u64 {
+    let mut ids: Vec<u32> = trace.iter().map(|r| r.id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids.len() as u64
+}
+
 /// What every sim cell does, whatever runs the policy.
 struct Job<'a> {
-    policy: Policy,
+    /// The policy and how its cache is built.
+    setup: Setup,
     capacity: u64,
     /// Requests per call: 1 sends each alone, more uses `send_batch`.
     batch: Batch,
@@ -132,6 +181,14 @@ impl Job<'_> {
     where
         CellError: From<S::Error>,
     {
+        // An ABI that cannot carry the setup says so at the first init.
+        if let Err(e) = sim.init(self.setup, self.capacity) {
+            let e = CellError::from(e);
+            if e.class == crate::error::ErrorClass::Unsupported {
+                return Outcome::Unsupported(e.message);
+            }
+            return Outcome::Error(e);
+        }
         if self.batch == Batch::InGuest {
             // The trace goes into the guest once, before anything is timed.
             match sim.in_guest() {
@@ -149,7 +206,7 @@ impl Job<'_> {
         }
         let mut subject = Replay {
             sim,
-            policy: self.policy,
+            setup: self.setup,
             capacity: self.capacity,
             batch: self.batch,
             trace: self.trace,
@@ -198,7 +255,7 @@ fn replay_in_guest<S: Simulator>(sim: &mut S) -> Result<u64, S::Error> {
 /// (timed), then check the counters against native's (untimed).
 struct Replay<'a, S> {
     sim: S,
-    policy: Policy,
+    setup: Setup,
     capacity: u64,
     batch: Batch,
     trace: &'a [Request],
@@ -210,7 +267,7 @@ where
     CellError: From<S::Error>,
 {
     fn replicate(&mut self, _calls: u64) -> Result<Duration, CellError> {
-        self.sim.init(self.policy, self.capacity)?;
+        self.sim.init(self.setup, self.capacity)?;
         let start = Instant::now();
         let result = match self.batch.requests() {
             Some(1) => send_all(&mut self.sim, self.trace),
@@ -237,12 +294,25 @@ where
 
 struct SimStep<'a> {
     job: Job<'a>,
+    /// The guest build to run instead of the default (an ablation).
+    variant: Option<&'static str>,
     tick: &'a mut dyn FnMut(),
 }
 
 impl ScenarioStep for SimStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>();
+        let guest = match self.variant {
+            None => chain::guest::<A>(),
+            Some(v) => match guest_artifacts::variant(A::ID, v) {
+                Some(wasm) => wasm,
+                None => {
+                    return Outcome::Unsupported(format!(
+                        "the {} guest has no {v} build (the Pair guest has)",
+                        A::ID
+                    ));
+                }
+            },
+        };
         A::sim::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }
@@ -279,6 +349,7 @@ mod tests {
             &[AbiId::Pair, AbiId::Bytemuck],
             &[four],
             &[one, four],
+            &[Ablation::None],
         );
         let natives = cells.iter().filter(|c| c.is_native()).count();
         assert_eq!(natives, Policy::ALL.len() * 2);
@@ -319,8 +390,8 @@ mod tests {
         struct Liar(cachesim::Native);
         impl Simulator for Liar {
             type Error = std::convert::Infallible;
-            fn init(&mut self, p: Policy, c: u64) -> Result<(), Self::Error> {
-                self.0.init(p, c)
+            fn init(&mut self, s: Setup, c: u64) -> Result<(), Self::Error> {
+                self.0.init(s, c)
             }
             fn send(&mut self, r: Request) -> Result<bool, Self::Error> {
                 self.0.send(r).map(|_| false)
@@ -332,7 +403,7 @@ mod tests {
         let trace: Vec<Request> = (0..100).map(|i| Request::new(i % 7, 10)).collect();
         let mut r = Replay {
             sim: Liar::default(),
-            policy: Policy::Lru,
+            setup: Policy::Lru.into(),
             capacity: 1000,
             batch: Batch::One,
             trace: &trace,
@@ -346,7 +417,7 @@ mod tests {
         );
         let mut ok = Replay {
             sim: cachesim::Native::default(),
-            policy: Policy::Lru,
+            setup: Policy::Lru.into(),
             capacity: 1000,
             batch: Batch::B256,
             trace: &trace,

@@ -323,7 +323,7 @@ where
     CellError: From<S::Error>,
 {
     fn prepare(&mut self, _: &Job) -> Result<(), CellError> {
-        Ok(self.0.init(POLICY, CAPACITY)?)
+        Ok(self.0.init(POLICY.into(), CAPACITY)?)
     }
     fn work(&mut self, job: &Job) -> Result<u64, CellError> {
         Ok(super::sim::send_all(&mut self.0, &job.trace)?)

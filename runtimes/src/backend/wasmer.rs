@@ -72,6 +72,11 @@ fn build(id: RuntimeId, budget: Option<Budget>) -> Result<wasmer::Engine> {
 impl WasmerEngine {
     /// Creates the engine for a Wasmer runtime id, with `cfg`'s limits.
     pub fn new(id: RuntimeId, cfg: EngineConfig) -> Result<Self> {
+        if cfg.bounds_checks {
+            return Err(Error::from(ErrorKind::Unsupported(format!(
+                "{id}: explicit bounds checks are configured on Wasmtime only here"
+            ))));
+        }
         let budget = cfg.limits;
         // Built now even when limits are on, so that a runtime that is
         // not compiled in fails here rather than at the first compile.
@@ -174,6 +179,7 @@ impl Engine for WasmerEngine {
     fn config(&self) -> EngineConfig {
         EngineConfig {
             limits: self.budget,
+            bounds_checks: false,
         }
     }
 

@@ -48,6 +48,11 @@ impl WasmiEngine {
                 "{id} is not a wasmi runtime"
             ))));
         }
+        if cfg.bounds_checks {
+            return Err(Error::from(ErrorKind::Unsupported(
+                "wasmi checks every access explicitly already (no guard pages to turn off)".into(),
+            )));
+        }
         let mut config = wasmi::Config::default();
         config.consume_fuel(cfg.limits.is_some());
         Ok(WasmiEngine {
@@ -74,6 +79,7 @@ impl Engine for WasmiEngine {
     fn config(&self) -> EngineConfig {
         EngineConfig {
             limits: self.budget,
+            bounds_checks: false,
         }
     }
 

@@ -34,6 +34,13 @@ fn config(id: RuntimeId, cfg: &EngineConfig) -> Result<wasmtime::Config> {
         }
     };
     c.epoch_interruption(cfg.limits.is_some());
+    if cfg.bounds_checks {
+        // No reservation and no guard region: every load and store is
+        // checked against the memory's current size in the code.
+        c.memory_reservation(0)
+            .memory_guard_size(0)
+            .memory_reservation_for_growth(0);
+    }
     Ok(c)
 }
 
@@ -104,6 +111,7 @@ pub struct WasmtimeEngine {
     id: RuntimeId,
     engine: wasmtime::Engine,
     budget: Option<Budget>,
+    bounds_checks: bool,
     _ticker: Option<Ticker>,
 }
 
@@ -117,6 +125,7 @@ impl WasmtimeEngine {
             id,
             engine,
             budget: cfg.limits,
+            bounds_checks: cfg.bounds_checks,
             _ticker: ticker,
         })
     }
@@ -133,6 +142,7 @@ impl Engine for WasmtimeEngine {
     fn config(&self) -> EngineConfig {
         EngineConfig {
             limits: self.budget,
+            bounds_checks: self.bounds_checks,
         }
     }
 

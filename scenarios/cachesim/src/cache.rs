@@ -3,10 +3,11 @@
 
 use crate::fifo::Fifo;
 use crate::gds::Gds;
-use crate::hash::IdMap;
+use crate::hash::{IdHasher, IdMap, Mul64Hasher};
 use crate::lfu::Lfu;
 use crate::lru::Lru;
-use crate::{Policy, Request, Stats};
+use crate::ranked::{Frequency, Ranked, Recency};
+use crate::{HashFn, Policy, Request, Setup, Stats, Structure};
 
 /// What a policy must provide; the shared rules in [`access`] drive it.
 ///
@@ -25,6 +26,10 @@ pub(crate) trait Replacement {
     fn evict(&mut self) -> (u32, u32);
     /// Number of cached objects.
     fn len(&self) -> usize;
+    /// Forgets every object, keeping the allocations (a kept cache's reset).
+    fn clear(&mut self);
+    /// Makes room for `objects` objects (a presized cache).
+    fn reserve(&mut self, objects: usize);
 }
 
 /// The map's value: where the object lives and its cached size, so that a hit
@@ -35,13 +40,112 @@ struct Entry {
     size: u32,
 }
 
-/// The policy state: an enum so a request costs one `match`, not a virtual call.
-#[derive(Clone, Debug)]
-enum Engine {
-    Fifo(Fifo),
-    Lru(Lru),
-    Lfu(Lfu),
-    Gds(Gds),
+/// One policy with its id table hashed by `H`.
+#[derive(Clone, Debug, Default)]
+struct Tables<P, H> {
+    map: IdMap<Entry, H>,
+    policy: P,
+}
+
+impl<P: Replacement, H: core::hash::Hasher + Default> Tables<P, H> {
+    #[inline(always)]
+    fn send(&mut self, used: &mut u64, capacity: u64, tick: u64, req: Request) -> bool {
+        access(&mut self.policy, &mut self.map, used, capacity, tick, req)
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.policy.clear();
+    }
+
+    fn reserve(&mut self, objects: usize) {
+        self.map.reserve(objects);
+        self.policy.reserve(objects);
+    }
+}
+
+/// Declares [`Engine`], one variant per (policy structure, hash function),
+/// and its dispatch: a request costs one `match`, not a virtual call.
+macro_rules! engines {
+    ($($variant:ident($policy:ty, $hasher:ty)),+ $(,)?) => {
+        /// The policy state and its table, statically dispatched.
+        #[derive(Clone, Debug)]
+        enum Engine {
+            $($variant(Tables<$policy, $hasher>),)+
+        }
+
+        impl Engine {
+            #[inline(always)]
+            fn send(&mut self, used: &mut u64, capacity: u64, tick: u64, req: Request) -> bool {
+                match self {
+                    $(Engine::$variant(t) => t.send(used, capacity, tick, req),)+
+                }
+            }
+
+            fn len(&self) -> (usize, usize) {
+                match self {
+                    $(Engine::$variant(t) => (t.map.len(), t.policy.len()),)+
+                }
+            }
+
+            fn contains(&self, id: u32) -> bool {
+                match self {
+                    $(Engine::$variant(t) => t.map.contains_key(&id),)+
+                }
+            }
+
+            fn clear(&mut self) {
+                match self {
+                    $(Engine::$variant(t) => t.clear(),)+
+                }
+            }
+
+            fn reserve(&mut self, objects: usize) {
+                match self {
+                    $(Engine::$variant(t) => t.reserve(objects),)+
+                }
+            }
+        }
+    };
+}
+
+engines! {
+    Fifo(Fifo, IdHasher),
+    FifoMul64(Fifo, Mul64Hasher),
+    Lru(Lru, IdHasher),
+    LruMul64(Lru, Mul64Hasher),
+    LruHeap(Ranked<Recency>, IdHasher),
+    LruHeapMul64(Ranked<Recency>, Mul64Hasher),
+    Lfu(Lfu, IdHasher),
+    LfuMul64(Lfu, Mul64Hasher),
+    LfuHeap(Ranked<Frequency>, IdHasher),
+    LfuHeapMul64(Ranked<Frequency>, Mul64Hasher),
+    Gds(Gds, IdHasher),
+    GdsMul64(Gds, Mul64Hasher),
+}
+
+impl Engine {
+    fn new(setup: Setup) -> Engine {
+        use HashFn::{Fold128, Mul64};
+        use Structure::{Heap, Lists};
+        match (setup.policy(), setup.structure(), setup.hash()) {
+            (Policy::Fifo, Lists, Fold128) => Engine::Fifo(Tables::default()),
+            (Policy::Fifo, Lists, Mul64) => Engine::FifoMul64(Tables::default()),
+            (Policy::Lru, Lists, Fold128) => Engine::Lru(Tables::default()),
+            (Policy::Lru, Lists, Mul64) => Engine::LruMul64(Tables::default()),
+            (Policy::Lru, Heap, Fold128) => Engine::LruHeap(Tables::default()),
+            (Policy::Lru, Heap, Mul64) => Engine::LruHeapMul64(Tables::default()),
+            (Policy::Lfu, Lists, Fold128) => Engine::Lfu(Tables::default()),
+            (Policy::Lfu, Lists, Mul64) => Engine::LfuMul64(Tables::default()),
+            (Policy::Lfu, Heap, Fold128) => Engine::LfuHeap(Tables::default()),
+            (Policy::Lfu, Heap, Mul64) => Engine::LfuHeapMul64(Tables::default()),
+            (Policy::Gds, Lists, Fold128) => Engine::Gds(Tables::default()),
+            (Policy::Gds, Lists, Mul64) => Engine::GdsMul64(Tables::default()),
+            (Policy::Fifo | Policy::Gds, Heap, _) => {
+                unreachable!("Setup::with_heap refuses FIFO and GD-Size")
+            }
+        }
+    }
 }
 
 /// A cache of `capacity` bytes managed by one [`Policy`].
@@ -59,7 +163,8 @@ enum Engine {
 /// - size 0 is accepted: it always fits (GD-Size counts it as size 1).
 ///
 /// A request in steady state allocates nothing: slabs reuse freed slots and
-/// the map keeps its capacity.
+/// the map keeps its capacity. Every [`Setup`] gives the same hits; they
+/// differ only in how the work is done.
 #[derive(Clone, Debug)]
 pub struct Cache {
     capacity: u64,
@@ -67,26 +172,45 @@ pub struct Cache {
     /// Number of requests sent so far; the tick of the next one.
     tick: u64,
     stats: Stats,
-    map: IdMap<Entry>,
+    setup: Setup,
     engine: Engine,
 }
 
 impl Cache {
-    /// An empty cache of `capacity_bytes` bytes under `policy`.
+    /// An empty cache of `capacity_bytes` bytes under `policy`, built the
+    /// default way.
     pub fn new(policy: Policy, capacity_bytes: u64) -> Cache {
-        let engine = match policy {
-            Policy::Fifo => Engine::Fifo(Fifo::default()),
-            Policy::Lru => Engine::Lru(Lru::default()),
-            Policy::Lfu => Engine::Lfu(Lfu::default()),
-            Policy::Gds => Engine::Gds(Gds::default()),
-        };
+        Cache::with_setup(Setup::from(policy), capacity_bytes)
+    }
+
+    /// An empty cache of `capacity_bytes` bytes built as `setup` says.
+    pub fn with_setup(setup: Setup, capacity_bytes: u64) -> Cache {
+        let mut engine = Engine::new(setup);
+        if setup.reserve() > 0 {
+            engine.reserve(setup.reserve());
+        }
         Cache {
             capacity: capacity_bytes,
             used: 0,
             tick: 0,
             stats: Stats::default(),
-            map: IdMap::default(),
+            setup,
             engine,
+        }
+    }
+
+    /// Makes this an empty cache of `capacity_bytes` under `setup`: reset in
+    /// place, keeping every allocation, when `setup` is [kept](Setup::kept)
+    /// and the same as this cache's; built anew otherwise.
+    pub fn reinit(&mut self, setup: Setup, capacity_bytes: u64) {
+        if setup.kept() && setup == self.setup {
+            self.engine.clear();
+            self.capacity = capacity_bytes;
+            self.used = 0;
+            self.tick = 0;
+            self.stats = Stats::default();
+        } else {
+            *self = Cache::with_setup(setup, capacity_bytes);
         }
     }
 
@@ -95,12 +219,7 @@ impl Cache {
     pub fn send(&mut self, req: Request) -> bool {
         let tick = self.tick;
         self.tick += 1;
-        let hit = match &mut self.engine {
-            Engine::Fifo(p) => access(p, &mut self.map, &mut self.used, self.capacity, tick, req),
-            Engine::Lru(p) => access(p, &mut self.map, &mut self.used, self.capacity, tick, req),
-            Engine::Lfu(p) => access(p, &mut self.map, &mut self.used, self.capacity, tick, req),
-            Engine::Gds(p) => access(p, &mut self.map, &mut self.used, self.capacity, tick, req),
-        };
+        let hit = self.engine.send(&mut self.used, self.capacity, tick, req);
         let size = u64::from(req.size);
         self.stats.requests += 1;
         self.stats.bytes += size;
@@ -118,12 +237,12 @@ impl Cache {
 
     /// The policy this cache was created with.
     pub fn policy(&self) -> Policy {
-        match self.engine {
-            Engine::Fifo(_) => Policy::Fifo,
-            Engine::Lru(_) => Policy::Lru,
-            Engine::Lfu(_) => Policy::Lfu,
-            Engine::Gds(_) => Policy::Gds,
-        }
+        self.setup.policy()
+    }
+
+    /// How this cache was built.
+    pub fn setup(&self) -> Setup {
+        self.setup
     }
 
     /// The capacity in bytes.
@@ -138,35 +257,27 @@ impl Cache {
 
     /// Number of cached objects.
     pub fn len(&self) -> usize {
-        debug_assert_eq!(self.map.len(), self.engine_len());
-        self.map.len()
+        let (map, policy) = self.engine.len();
+        debug_assert_eq!(map, policy);
+        map
     }
 
     /// True when no object is cached.
     pub fn is_empty(&self) -> bool {
-        self.map.is_empty()
+        self.len() == 0
     }
 
     /// True when an object with this id is cached (whatever its size).
     pub fn contains(&self, id: u32) -> bool {
-        self.map.contains_key(&id)
-    }
-
-    fn engine_len(&self) -> usize {
-        match &self.engine {
-            Engine::Fifo(p) => p.len(),
-            Engine::Lru(p) => p.len(),
-            Engine::Lfu(p) => p.len(),
-            Engine::Gds(p) => p.len(),
-        }
+        self.engine.contains(id)
     }
 }
 
 /// The rules shared by all policies (see [`Cache`]); monomorphised per policy.
 #[inline(always)]
-fn access<P: Replacement>(
+fn access<P: Replacement, H: core::hash::Hasher + Default>(
     policy: &mut P,
-    map: &mut IdMap<Entry>,
+    map: &mut IdMap<Entry, H>,
     used: &mut u64,
     capacity: u64,
     tick: u64,

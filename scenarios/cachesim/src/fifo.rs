@@ -32,4 +32,12 @@ impl Replacement for Fifo {
     fn len(&self) -> usize {
         self.queue.len()
     }
+
+    fn clear(&mut self) {
+        self.queue.clear();
+    }
+
+    fn reserve(&mut self, objects: usize) {
+        self.queue.reserve(objects);
+    }
 }

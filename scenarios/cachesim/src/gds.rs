@@ -79,6 +79,17 @@ impl Replacement for Gds {
     fn len(&self) -> usize {
         self.items.len()
     }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.heap.clear();
+        self.l = 0.0;
+    }
+
+    fn reserve(&mut self, objects: usize) {
+        self.items.reserve(objects);
+        self.heap.reserve(objects);
+    }
 }
 
 #[cfg(test)]

@@ -47,27 +47,74 @@ impl Hasher for IdHasher {
     }
 }
 
-/// A `HashMap` keyed by object id with [`IdHasher`].
-pub(crate) type IdMap<V> = HashMap<u32, V, BuildHasherDefault<IdHasher>>;
+/// The ablation of [`IdHasher`] without 128-bit arithmetic (`Setup`'s
+/// [`HashFn::Mul64`](crate::HashFn::Mul64)): one 64-bit multiply, then the
+/// high half folded onto the low half. On x86-64 a 64×64→128 multiply is
+/// one instruction; on wasm32 it is a call to a multi-word routine, so the
+/// two hashers cost alike natively and differently in a guest.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Mul64Hasher(u64);
+
+impl Mul64Hasher {
+    #[inline(always)]
+    fn mix(&mut self, word: u64) {
+        let p = (self.0 ^ word).wrapping_mul(K);
+        self.0 = p ^ (p >> 32);
+    }
+}
+
+impl Hasher for Mul64Hasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline(always)]
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A `HashMap` keyed by object id, with [`IdHasher`] unless told otherwise.
+pub(crate) type IdMap<V, H = IdHasher> = HashMap<u32, V, BuildHasherDefault<H>>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use std::hash::BuildHasher;
 
-    fn hash(id: u32) -> u64 {
-        BuildHasherDefault::<IdHasher>::default().hash_one(id)
+    fn hash<H: Hasher + Default>(id: u32) -> u64 {
+        BuildHasherDefault::<H>::default().hash_one(id)
+    }
+
+    fn spreads_strided_keys<H: Hasher + Default>() {
+        assert_eq!(hash::<H>(12345), hash::<H>(12345));
+        // Keys that differ only in high bits must still land in different
+        // low-bit buckets (a plain multiply would keep them together).
+        let mut low: Vec<u64> = (0..64u32).map(|i| hash::<H>(i << 20) & 63).collect();
+        low.sort_unstable();
+        low.dedup();
+        assert!(low.len() > 32, "only {} distinct buckets", low.len());
+        // ...and in different control bytes (hashbrown's top 7 bits).
+        let mut top: Vec<u64> = (0..64u32).map(|i| hash::<H>(i) >> 57).collect();
+        top.sort_unstable();
+        top.dedup();
+        assert!(top.len() > 32, "only {} distinct control bytes", top.len());
     }
 
     #[test]
     fn deterministic_and_spreads_strided_keys() {
-        assert_eq!(hash(12345), hash(12345));
-        // Keys that differ only in high bits must still land in different
-        // low-bit buckets (a plain multiply would keep them together).
-        let mut low: Vec<u64> = (0..64u32).map(|i| hash(i << 20) & 63).collect();
-        low.sort_unstable();
-        low.dedup();
-        assert!(low.len() > 32, "only {} distinct buckets", low.len());
+        spreads_strided_keys::<IdHasher>();
+        spreads_strided_keys::<Mul64Hasher>();
     }
 
     #[test]

@@ -70,6 +70,18 @@ impl<K: PartialOrd + Copy> IndexedHeap<K> {
         }
     }
 
+    /// Empties the heap, keeping its allocations.
+    pub(crate) fn clear(&mut self) {
+        self.heap.clear();
+        self.pos.clear();
+    }
+
+    /// Makes room for `n` slots in all.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.heap.reserve(n.saturating_sub(self.heap.len()));
+        self.pos.reserve(n.saturating_sub(self.pos.len()));
+    }
+
     /// Number of slots in the heap.
     #[cfg(test)]
     pub(crate) fn len(&self) -> usize {

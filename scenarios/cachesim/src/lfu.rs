@@ -166,6 +166,16 @@ impl Replacement for Lfu {
     fn len(&self) -> usize {
         self.items.len()
     }
+
+    fn clear(&mut self) {
+        self.items.clear();
+        self.buckets.clear();
+        self.order = List::default();
+    }
+
+    fn reserve(&mut self, objects: usize) {
+        self.items.reserve(objects);
+    }
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ mod lfu;
 mod list;
 mod lru;
 mod policy;
+mod ranked;
+mod setup;
 mod slab;
 
 #[cfg(feature = "workloads")]
@@ -32,6 +34,7 @@ pub mod workloads;
 
 pub use cache::Cache;
 pub use policy::Policy;
+pub use setup::{HashFn, Setup, Structure};
 
 use core::convert::Infallible;
 
@@ -98,9 +101,11 @@ pub trait Simulator {
     /// Why a call could fail (a trap, a bad pointer from the guest...).
     type Error;
 
-    /// Starts a fresh, empty cache of `capacity_bytes` under `policy`,
-    /// discarding any previous cache and its statistics.
-    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<(), Self::Error>;
+    /// Starts a fresh, empty cache of `capacity_bytes` built as `setup`
+    /// says (its policy and ablation knobs), discarding any previous cache
+    /// and its statistics (a [kept](Setup::kept) setup keeps the previous
+    /// cache's allocations, not its contents).
+    fn init(&mut self, setup: Setup, capacity_bytes: u64) -> Result<(), Self::Error>;
 
     /// Sends one request; `Ok(true)` on a hit.
     fn send(&mut self, req: Request) -> Result<bool, Self::Error>;
@@ -176,8 +181,8 @@ impl Native {
 impl Simulator for Native {
     type Error = Infallible;
 
-    fn init(&mut self, policy: Policy, capacity_bytes: u64) -> Result<(), Infallible> {
-        self.cache = Cache::new(policy, capacity_bytes);
+    fn init(&mut self, setup: Setup, capacity_bytes: u64) -> Result<(), Infallible> {
+        self.cache.reinit(setup, capacity_bytes);
         Ok(())
     }
 

@@ -189,6 +189,17 @@ impl Queue {
         self.slab.len()
     }
 
+    /// Empties the queue, keeping its allocations.
+    pub(crate) fn clear(&mut self) {
+        self.slab.clear();
+        self.list = List::default();
+    }
+
+    /// Makes room for `n` objects in all.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.slab.reserve(n);
+    }
+
     /// Ids front to back (tests only).
     #[cfg(test)]
     pub(crate) fn ids(&self) -> Vec<u32> {

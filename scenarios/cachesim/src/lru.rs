@@ -35,4 +35,12 @@ impl Replacement for Lru {
     fn len(&self) -> usize {
         self.queue.len()
     }
+
+    fn clear(&mut self) {
+        self.queue.clear();
+    }
+
+    fn reserve(&mut self, objects: usize) {
+        self.queue.reserve(objects);
+    }
 }

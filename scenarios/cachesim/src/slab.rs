@@ -43,6 +43,17 @@ impl<T> Slab<T> {
         self.free.push(i);
     }
 
+    /// Empties the slab, keeping its allocations.
+    pub(crate) fn clear(&mut self) {
+        self.entries.clear();
+        self.free.clear();
+    }
+
+    /// Makes room for `n` entries in all.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.entries.reserve(n.saturating_sub(self.entries.len()));
+    }
+
     /// Number of live entries.
     #[inline]
     pub(crate) fn len(&self) -> usize {

@@ -1,6 +1,6 @@
 //! Hand-worked traces for each policy and a brute-force reference model.
 
-use crate::{Cache, Native, Policy, Request, Simulator, Stats};
+use crate::{Cache, Native, Policy, Request, Setup, Simulator, Stats};
 
 /// Sends `(id, size)` pairs and returns the hit/miss sequence as `H`/`M`.
 fn run(cache: &mut Cache, trace: &[(u32, u32)]) -> String {
@@ -213,7 +213,7 @@ fn native_before_init_is_a_zero_capacity_fifo() {
     assert_eq!(n.send(Request::new(1, 5)), Ok(false));
     assert_eq!(n.stats().unwrap().requests, 2);
     assert_eq!(n.cache().policy(), Policy::Fifo);
-    n.init(Policy::Lru, 10).unwrap();
+    n.init(Policy::Lru.into(), 10).unwrap();
     assert_eq!(n.stats(), Ok(Stats::default()));
     let reqs = [
         Request::new(1, 5),
@@ -379,22 +379,56 @@ fn matches_the_reference_model_on_random_traces() {
                 Request::new(id, size)
             })
             .collect();
-        for &p in Policy::ALL {
-            let mut cache = Cache::new(p, capacity);
+        for setup in setups() {
+            let p = setup.policy();
+            let mut cache = Cache::with_setup(setup, capacity);
             let mut model = reference::Model::new(p, capacity);
             for (i, &r) in trace.iter().enumerate() {
                 assert_eq!(
                     cache.send(r),
                     model.send(r),
-                    "round {round} policy {p} capacity {capacity} request {i} {r:?}"
+                    "round {round} {setup:?} capacity {capacity} request {i} {r:?}"
                 );
             }
             let mut ids: Vec<u32> = (0..objects).filter(|&i| cache.contains(i)).collect();
             ids.sort_unstable();
-            assert_eq!(ids, model.ids(), "round {round} policy {p}");
+            assert_eq!(ids, model.ids(), "round {round} {setup:?}");
             assert_eq!(cache.len(), ids.len());
             assert!(cache.used_bytes() <= capacity);
-            assert_eq!(cache.stats(), model.stats, "round {round} policy {p}");
+            assert_eq!(cache.stats(), model.stats, "round {round} {setup:?}");
         }
+    }
+}
+
+/// Every structure and hash function of every policy, grown and presized
+/// (the reservations of `every_setup` without its duplicates).
+fn setups() -> Vec<Setup> {
+    let mut all = crate::setup::tests::every_setup();
+    all.retain(|s| !s.kept() && matches!(s.reserve(), 0 | 2 | 1024));
+    all
+}
+
+#[test]
+fn a_kept_cache_resets_in_place_and_gives_a_fresh_caches_hits() {
+    let trace: Vec<Request> = (0..2000u32)
+        .map(|i| Request::new((i * 7919) % 97 % (1 + i % 41), 1 + i % 5))
+        .collect();
+    for setup in setups() {
+        let fresh = {
+            let mut n = Native::default();
+            n.init(setup, 60).unwrap();
+            n.send_batch(&trace).unwrap();
+            n.stats().unwrap()
+        };
+        let mut n = Native::default();
+        for round in 0..3 {
+            n.init(setup.with_kept(), 60).unwrap();
+            assert!(n.cache().is_empty());
+            n.send_batch(&trace).unwrap();
+            assert_eq!(n.stats().unwrap(), fresh, "{setup:?} round {round}");
+        }
+        // A different setup is built anew, kept or not.
+        n.init(Setup::from(Policy::Fifo).with_kept(), 60).unwrap();
+        assert_eq!(n.cache().setup(), Setup::from(Policy::Fifo).with_kept());
     }
 }
