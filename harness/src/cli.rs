@@ -186,7 +186,7 @@ pub struct MatrixArgs {
     #[arg(long, value_name = "SIZES|none", help_heading = "Simulator")]
     pub sweep: Option<String>,
     /// Sim: ablations to run beside the default build, natively and in
-    /// the guest: hasher-mul64, presized, kept, heap, guest-os,
+    /// the guest: hasher-fold128, presized, kept, heap, guest-os,
     /// guest-simd128, bounds-checked, or `all` (docs/methodology.md,
     /// "Ablations") [default: none].
     #[arg(long, value_name = "LIST|all", help_heading = "Simulator")]

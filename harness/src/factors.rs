@@ -208,12 +208,13 @@ factor_enum! {
     /// from the one source; the guest-build and engine knobs change the
     /// sandbox only, and their native cells run the default native code.
     pub enum Ablation ("ablation", "one change from the simulator's default build (--ablation): \
-        none, hasher-mul64, presized, kept, heap (LRU/LFU), guest-os, guest-simd128 (Pair), \
+        none, hasher-fold128, presized, kept, heap (LRU/LFU), guest-os, guest-simd128 (Pair), \
         bounds-checked (Wasmtime)") {
         /// The default build.
         None = "none",
-        /// The id table hashed without 128-bit arithmetic.
-        HasherMul64 = "hasher-mul64",
+        /// The id table hashed with a 128-bit multiply (the default before
+        /// the ablations): one instruction natively, a routine in wasm32.
+        HasherFold128 = "hasher-fold128",
         /// The id table and the policy's slabs reserved for every distinct
         /// object of the trace up front, instead of grown.
         Presized = "presized",
@@ -244,7 +245,7 @@ impl Ablation {
             | Ablation::GuestOs
             | Ablation::GuestSimd128
             | Ablation::BoundsChecked => Some(default),
-            Ablation::HasherMul64 => Some(default.with_hash(cachesim::HashFn::Mul64)),
+            Ablation::HasherFold128 => Some(default.with_hash(cachesim::HashFn::Fold128)),
             Ablation::Presized => Some(default.with_reserve(objects)),
             Ablation::Kept => Some(default.with_kept()),
             Ablation::Heap => default.with_heap(),
@@ -256,7 +257,7 @@ impl Ablation {
         match self {
             Ablation::GuestOs | Ablation::GuestSimd128 => Some(self.id()),
             Ablation::None
-            | Ablation::HasherMul64
+            | Ablation::HasherFold128
             | Ablation::Presized
             | Ablation::Kept
             | Ablation::Heap

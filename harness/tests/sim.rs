@@ -309,7 +309,7 @@ fn every_ablation_gives_the_default_builds_hits() {
         .collect();
     let ablations = [
         "none",
-        "hasher-mul64",
+        "hasher-fold128",
         "presized",
         "kept",
         "heap",

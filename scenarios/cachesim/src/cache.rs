@@ -3,7 +3,7 @@
 
 use crate::fifo::Fifo;
 use crate::gds::Gds;
-use crate::hash::{IdHasher, IdMap, Mul64Hasher};
+use crate::hash::{Fold128Hasher, IdHasher, IdMap};
 use crate::lfu::Lfu;
 use crate::lru::Lru;
 use crate::ranked::{Frequency, Ranked, Recency};
@@ -111,17 +111,17 @@ macro_rules! engines {
 
 engines! {
     Fifo(Fifo, IdHasher),
-    FifoMul64(Fifo, Mul64Hasher),
+    FifoFold128(Fifo, Fold128Hasher),
     Lru(Lru, IdHasher),
-    LruMul64(Lru, Mul64Hasher),
+    LruFold128(Lru, Fold128Hasher),
     LruHeap(Ranked<Recency>, IdHasher),
-    LruHeapMul64(Ranked<Recency>, Mul64Hasher),
+    LruHeapFold128(Ranked<Recency>, Fold128Hasher),
     Lfu(Lfu, IdHasher),
-    LfuMul64(Lfu, Mul64Hasher),
+    LfuFold128(Lfu, Fold128Hasher),
     LfuHeap(Ranked<Frequency>, IdHasher),
-    LfuHeapMul64(Ranked<Frequency>, Mul64Hasher),
+    LfuHeapFold128(Ranked<Frequency>, Fold128Hasher),
     Gds(Gds, IdHasher),
-    GdsMul64(Gds, Mul64Hasher),
+    GdsFold128(Gds, Fold128Hasher),
 }
 
 impl Engine {
@@ -129,18 +129,18 @@ impl Engine {
         use HashFn::{Fold128, Mul64};
         use Structure::{Heap, Lists};
         match (setup.policy(), setup.structure(), setup.hash()) {
-            (Policy::Fifo, Lists, Fold128) => Engine::Fifo(Tables::default()),
-            (Policy::Fifo, Lists, Mul64) => Engine::FifoMul64(Tables::default()),
-            (Policy::Lru, Lists, Fold128) => Engine::Lru(Tables::default()),
-            (Policy::Lru, Lists, Mul64) => Engine::LruMul64(Tables::default()),
-            (Policy::Lru, Heap, Fold128) => Engine::LruHeap(Tables::default()),
-            (Policy::Lru, Heap, Mul64) => Engine::LruHeapMul64(Tables::default()),
-            (Policy::Lfu, Lists, Fold128) => Engine::Lfu(Tables::default()),
-            (Policy::Lfu, Lists, Mul64) => Engine::LfuMul64(Tables::default()),
-            (Policy::Lfu, Heap, Fold128) => Engine::LfuHeap(Tables::default()),
-            (Policy::Lfu, Heap, Mul64) => Engine::LfuHeapMul64(Tables::default()),
-            (Policy::Gds, Lists, Fold128) => Engine::Gds(Tables::default()),
-            (Policy::Gds, Lists, Mul64) => Engine::GdsMul64(Tables::default()),
+            (Policy::Fifo, Lists, Mul64) => Engine::Fifo(Tables::default()),
+            (Policy::Fifo, Lists, Fold128) => Engine::FifoFold128(Tables::default()),
+            (Policy::Lru, Lists, Mul64) => Engine::Lru(Tables::default()),
+            (Policy::Lru, Lists, Fold128) => Engine::LruFold128(Tables::default()),
+            (Policy::Lru, Heap, Mul64) => Engine::LruHeap(Tables::default()),
+            (Policy::Lru, Heap, Fold128) => Engine::LruHeapFold128(Tables::default()),
+            (Policy::Lfu, Lists, Mul64) => Engine::Lfu(Tables::default()),
+            (Policy::Lfu, Lists, Fold128) => Engine::LfuFold128(Tables::default()),
+            (Policy::Lfu, Heap, Mul64) => Engine::LfuHeap(Tables::default()),
+            (Policy::Lfu, Heap, Fold128) => Engine::LfuHeapFold128(Tables::default()),
+            (Policy::Gds, Lists, Mul64) => Engine::Gds(Tables::default()),
+            (Policy::Gds, Lists, Fold128) => Engine::GdsFold128(Tables::default()),
             (Policy::Fifo | Policy::Gds, Heap, _) => {
                 unreachable!("Setup::with_heap refuses FIFO and GD-Size")
             }

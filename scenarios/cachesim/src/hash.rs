@@ -12,17 +12,56 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// 2^64 / golden ratio, odd: the classic Fibonacci-hashing multiplier.
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
 
-/// A folded multiplicative hasher: the 128-bit product of the state and `K`,
-/// high half XOR low half, so every bit of the key reaches both the low bits
-/// (bucket index) and the high bits (hashbrown's control byte).
+/// The ablation `hasher-fold128` (`Setup`'s
+/// [`HashFn::Fold128`](crate::HashFn::Fold128)), the default before the
+/// ablations measured it: the 128-bit product of the state and `K`, high
+/// half XOR low half. On x86-64 a 64×64→128 multiply is one instruction;
+/// wasm32 has none, so this costs a multi-word routine in a guest.
+#[derive(Clone, Copy, Debug, Default)]
+pub(crate) struct Fold128Hasher(u64);
+
+impl Fold128Hasher {
+    #[inline(always)]
+    fn mix(&mut self, word: u64) {
+        let p = u128::from(self.0 ^ word) * u128::from(K);
+        self.0 = (p as u64) ^ ((p >> 64) as u64);
+    }
+}
+
+impl Hasher for Fold128Hasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.mix(u64::from_le_bytes(word));
+        }
+    }
+
+    #[inline(always)]
+    fn write_u32(&mut self, n: u32) {
+        self.mix(u64::from(n));
+    }
+
+    #[inline(always)]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// The id hasher: one 64-bit multiply, then the high half folded onto the
+/// low half, so every bit of the key reaches both the low bits (bucket
+/// index) and the high bits (hashbrown's control byte). No 128-bit
+/// arithmetic: it costs alike natively and in a wasm32 guest, which
+/// [`Fold128Hasher`] does not (docs/methodology.md, "Ablations").
 #[derive(Clone, Copy, Debug, Default)]
 pub(crate) struct IdHasher(u64);
 
 impl IdHasher {
     #[inline(always)]
     fn mix(&mut self, word: u64) {
-        let p = u128::from(self.0 ^ word) * u128::from(K);
-        self.0 = (p as u64) ^ ((p >> 64) as u64);
+        let p = (self.0 ^ word).wrapping_mul(K);
+        self.0 = p ^ (p >> 32);
     }
 }
 
@@ -47,45 +86,8 @@ impl Hasher for IdHasher {
     }
 }
 
-/// The ablation of [`IdHasher`] without 128-bit arithmetic (`Setup`'s
-/// [`HashFn::Mul64`](crate::HashFn::Mul64)): one 64-bit multiply, then the
-/// high half folded onto the low half. On x86-64 a 64×64→128 multiply is
-/// one instruction; on wasm32 it is a call to a multi-word routine, so the
-/// two hashers cost alike natively and differently in a guest.
-#[derive(Clone, Copy, Debug, Default)]
-pub(crate) struct Mul64Hasher(u64);
-
-impl Mul64Hasher {
-    #[inline(always)]
-    fn mix(&mut self, word: u64) {
-        let p = (self.0 ^ word).wrapping_mul(K);
-        self.0 = p ^ (p >> 32);
-    }
-}
-
-impl Hasher for Mul64Hasher {
-    #[inline]
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.mix(u64::from_le_bytes(word));
-        }
-    }
-
-    #[inline(always)]
-    fn write_u32(&mut self, n: u32) {
-        self.mix(u64::from(n));
-    }
-
-    #[inline(always)]
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-/// A `HashMap` keyed by object id, with [`IdHasher`] unless told otherwise.
-pub(crate) type IdMap<V, H = IdHasher> = HashMap<u32, V, BuildHasherDefault<H>>;
+/// A `HashMap` keyed by object id, with [`Fold128Hasher`] unless told otherwise.
+pub(crate) type IdMap<V, H = Fold128Hasher> = HashMap<u32, V, BuildHasherDefault<H>>;
 
 #[cfg(test)]
 mod tests {
@@ -113,8 +115,8 @@ mod tests {
 
     #[test]
     fn deterministic_and_spreads_strided_keys() {
+        spreads_strided_keys::<Fold128Hasher>();
         spreads_strided_keys::<IdHasher>();
-        spreads_strided_keys::<Mul64Hasher>();
     }
 
     #[test]
