@@ -106,8 +106,8 @@ fn check_replays<S: Simulator<Error = runtimes::Error>>(
     for (trace, capacity) in traces() {
         for &policy in Policy::ALL {
             let mut native = cachesim::Native::default();
-            let Ok(()) = native.init(policy, capacity);
-            guest.init(policy, capacity).unwrap();
+            let Ok(()) = native.init(policy.into(), capacity);
+            guest.init(policy.into(), capacity).unwrap();
             for (i, chunk) in trace.chunks(batch).enumerate() {
                 let Ok(want) = native.send_batch(chunk);
                 let got = if batch == 1 {
