@@ -234,11 +234,11 @@ factor_enum! {
 }
 
 impl Ablation {
-    /// The cache `policy` is built as, on a trace of `objects` distinct
-    /// ids; `None` when the ablation has no meaning for that policy (a
-    /// heap for FIFO, a queue in the paper too, or for GD-Size, a heap
-    /// already).
-    pub fn setup(self, policy: Policy, objects: u64) -> Option<cachesim::Setup> {
+    /// The cache `policy` is built as, on a trace of `objects()` distinct
+    /// ids (counted only for `presized`); `None` when the ablation has no
+    /// meaning for that policy (a heap for FIFO, a queue in the paper too,
+    /// or for GD-Size, a heap already).
+    pub fn setup(self, policy: Policy, objects: impl FnOnce() -> u64) -> Option<cachesim::Setup> {
         let default = cachesim::Setup::from(policy);
         match self {
             Ablation::None
@@ -246,7 +246,7 @@ impl Ablation {
             | Ablation::GuestSimd128
             | Ablation::BoundsChecked => Some(default),
             Ablation::HasherFold128 => Some(default.with_hash(cachesim::HashFn::Fold128)),
-            Ablation::Presized => Some(default.with_reserve(objects)),
+            Ablation::Presized => Some(default.with_reserve(objects())),
             Ablation::Kept => Some(default.with_kept()),
             Ablation::Heap => default.with_heap(),
         }

@@ -40,7 +40,7 @@ pub fn cells(
             sandbox,
         })
     };
-    let applies = |a: Ablation, p: Policy| a.setup(p, 0).is_some();
+    let applies = |a: Ablation, p: Policy| a.setup(p, || 0).is_some();
     let mut native_sizes: Vec<CacheSize> = sizes.iter().chain(sweep).copied().collect();
     native_sizes.sort_unstable();
     native_sizes.dedup();
@@ -112,11 +112,7 @@ pub fn run(
         ablation,
     } = spec.work;
     let capacity = cache_size.bytes();
-    let objects = match ablation {
-        Ablation::Presized => distinct_objects(&inputs.trace),
-        _ => 0,
-    };
-    let Some(setup) = ablation.setup(policy, objects) else {
+    let Some(setup) = ablation.setup(policy, || distinct_objects(&inputs.trace)) else {
         return Outcome::Unsupported(format!("{ablation} does not apply to {policy}"));
     };
     // Every build must give the default build's counters.
@@ -130,13 +126,13 @@ pub fn run(
     };
     match &spec.sandbox {
         None => job.measure(cachesim::Native::default(), Phases::default(), tick),
-        // The simulator's calls are typed, as in the paper.
         // Wasmer's Singlepass compiles no wasm SIMD instruction.
         Some(sb)
             if ablation == Ablation::GuestSimd128 && sb.runtime == RuntimeId::WasmerSinglepass =>
         {
             Outcome::Unsupported("Singlepass compiles no wasm SIMD (guest-simd128)".into())
         }
+        // The simulator's calls are typed, as in the paper.
         Some(sb) => chain::sandboxed(
             sb.runtime,
             EngineConfig {
