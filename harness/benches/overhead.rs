@@ -22,14 +22,15 @@ use std::time::{Duration, Instant};
 
 use abi_pair::{Handles, PairFactors};
 use harness::abis::AbiChoice;
-use harness::cell::{Cell, Sandbox, Spec};
-use harness::factors::{
-    Caching, CallStyle, HostProfile, Lang, Limits, Loading, MicroLink, MicroWork, Operand,
-};
+use harness::cell::Cell;
+use harness::factors::{Caching, CallStyle, HostProfile, Lang, Limits};
 use harness::measure::Protocol;
-use harness::scenario::{self, Outcome};
+use harness::scenario::micro::{Loading, MicroLink, MicroWork};
+use harness::scenario::spec::{Sandbox, Spec};
+use harness::scenario::{Inputs, Outcome};
 use harness::stats::Summary;
 use micro::Checksum;
+use micro::Operand;
 use runtimes::RuntimeId;
 
 fn env(name: &str, default: u64) -> u64 {
@@ -221,6 +222,7 @@ fn main() {
         reps,
         warmup: Duration::from_millis(100),
         budget: runtimes::Budget::DEFAULT,
+        stop: harness::measure::Stop::Fixed,
     };
     let expected = Checksum::expected(micro::Operand::I32, calls);
     println!(
@@ -270,7 +272,7 @@ fn main() {
             for k in 0..3 {
                 let side = (k + round as usize) % 3;
                 if side == 2 {
-                    match scenario::run(&cell, &protocol, &Default::default(), &mut || {}) {
+                    match cell.run(&protocol, &Inputs::default(), &mut || {}) {
                         Outcome::Ok { samples: s, .. } => samples[2].extend(s.replicate_s),
                         other => panic!("{runtime}: harness cell failed: {other:?}"),
                     }

@@ -7,7 +7,8 @@
 //! holds), [`with_abi`] (the one place a choice becomes a type) and
 //! `for_each_abi!` (one test per ABI).
 
-use abi_api::{Abi, Caching, FactorSet, Scenario};
+use abi_api::{Abi, Caching, FactorSet};
+use factor::Workload;
 use factor::{FactorInfo, FactorValue};
 
 /// Code to run with an ABI's concrete type (a generic closure).
@@ -26,7 +27,7 @@ pub struct AbiInfo {
     /// One line for `harness list`.
     pub about: &'static str,
     /// The scenarios it implements.
-    pub scenarios: &'static [Scenario],
+    pub scenarios: &'static [Workload],
     /// Whether it carries a simulator batch in one call.
     pub batches: bool,
     /// Whether this build can run it, or how to build it.
@@ -48,7 +49,7 @@ impl AbiId {
 
 impl AbiInfo {
     /// Its own factors that cells of `scenario` have.
-    pub fn factors_in(&self, scenario: Scenario) -> impl Iterator<Item = &'static FactorInfo> {
+    pub fn factors_in(&self, scenario: Workload) -> impl Iterator<Item = &'static FactorInfo> {
         self.factors.iter().filter(move |f| f.applies(scenario))
     }
 }
@@ -88,7 +89,7 @@ macro_rules! registry {
             }
 
             /// Its own factors' values in `scenario`.
-            pub fn values(&self, scenario: Scenario) -> Vec<FactorValue> {
+            pub fn values(&self, scenario: Workload) -> Vec<FactorValue> {
                 match self {
                     $( AbiChoice::$variant(f) => f.values(scenario), )+
                 }
@@ -114,7 +115,7 @@ macro_rules! registry {
 
             /// Every value of its own factors a `scenario` cell with this
             /// caching has (those its `applies` keeps).
-            pub fn choices(self, scenario: Scenario, caching: Caching) -> Vec<AbiChoice> {
+            pub fn choices(self, scenario: Workload, caching: Caching) -> Vec<AbiChoice> {
                 match self {
                     $(
                         AbiId::$variant => <<$ty as Abi>::Factors as FactorSet>::combinations(
@@ -180,12 +181,12 @@ mod tests {
         }
         // Pair's self-referential struct exists only with cached handles.
         assert_eq!(
-            AbiId::Pair.choices(Scenario::Micro, Caching::Cached).len(),
+            AbiId::Pair.choices(Workload::Micro, Caching::Cached).len(),
             2
         );
         assert_eq!(
             AbiId::Pair
-                .choices(Scenario::Micro, Caching::Uncached)
+                .choices(Workload::Micro, Caching::Uncached)
                 .len(),
             1
         );

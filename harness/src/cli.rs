@@ -1,5 +1,5 @@
 //! The command line's shape: clap definitions only. Validation and the
-//! work live in [`crate::commands`], one module per subcommand.
+//! work live in the `commands` modules, one module per subcommand.
 
 use std::path::PathBuf;
 
@@ -44,11 +44,11 @@ pub enum Command {
     #[command(subcommand)]
     Trace(TraceCommand),
     /// Write report.md, report.html and figures from recorded runs.
-    Report(Box<crate::commands::report::ReportArgs>),
+    Report(Box<ReportArgs>),
     /// Compare two result sets cell by cell; exit 3 on a regression.
-    Compare(Box<crate::commands::compare::CompareArgs>),
+    Compare(Box<CompareArgs>),
     /// Merge the shards of one matrix (`matrix --shard`) into one run.
-    Merge(Box<crate::commands::merge::MergeArgs>),
+    Merge(Box<MergeArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  harness completions bash > /etc/bash_completion.d/harness")]
     Completions {
@@ -77,19 +77,47 @@ pub struct MatrixArgs {
     /// The scenario.
     #[arg(long, value_name = "NAME", default_value = "micro")]
     pub scenario: String,
-    /// Calls per replicate [default: 100000, or 2000 with --quick].
+    /// Calls per replicate; with --protocol adaptive, the most
+    /// [default: 100000, or 2000 with --quick].
     #[arg(long, value_name = "N")]
     pub calls: Option<u64>,
-    /// Timed replicates per cell [default: 100, or 5 with --quick].
+    /// Timed replicates per cell; with --protocol adaptive, the fewest
+    /// [default: fixed 100 (5 with --quick), adaptive 10 (3)].
     #[arg(long, value_name = "R")]
     pub reps: Option<u32>,
     /// Minimum warm-up per cell, seconds; 0 for none [default: 0.2, or 0.01
     /// with --quick; sim: one replay].
     #[arg(long, value_name = "SECONDS")]
     pub warmup: Option<f64>,
-    /// A smoke run of a few seconds: few calls and replicates.
+    /// A smoke run of seconds: a small budget per cell, and every factor
+    /// with a list of values held at one (--all-factors, or naming the
+    /// factor in --only, frees it).
     #[arg(long)]
     pub quick: bool,
+    /// How many calls and replicates: `adaptive` (calls calibrated so a
+    /// replicate lasts about 10 ms, then replicates until the 95% interval
+    /// is within --precision of the mean or --cell-budget is spent) or
+    /// `fixed` (--reps × --calls exactly; for micro the paper's 100 ×
+    /// 100,000) [default: adaptive; fixed when --reps or --calls is given].
+    #[arg(long, value_name = "adaptive|fixed")]
+    pub protocol: Option<String>,
+    /// Adaptive: the 95% interval's half-width sought, relative to the
+    /// mean, e.g. `1%` [default: 1%, or 5% with --quick].
+    #[arg(long, value_name = "PERCENT")]
+    pub precision: Option<String>,
+    /// Adaptive: the most seconds a cell spends measuring, warm-up
+    /// included [default: 3, or 0.3 with --quick].
+    #[arg(long, value_name = "SECONDS")]
+    pub cell_budget: Option<f64>,
+    /// Every value of every factor, also those the default plan holds at
+    /// one value (micro and payload: `limits=off`, `lang=rust`); naming a
+    /// factor in --only frees it too.
+    #[arg(long)]
+    pub all_factors: bool,
+    /// Print the plan (cells per runtime and ABI, the held factors, an
+    /// estimated time) and exit without measuring or writing anything.
+    #[arg(long)]
+    pub dry_run: bool,
     /// Deadline per cell, seconds: enforced inside the guest when
     /// `limits=on` and by the harness between replicates [default: 600].
     #[arg(long, value_name = "SECONDS")]
@@ -282,4 +310,65 @@ pub struct GenerateArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+}
+
+/// `harness report` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness report results/20261128T220000Z-micro
+  harness report results/run-a results/run-b --out results/a-and-b
+  harness report results/sweep            # a folder of runs (run-1/, run-2/, ...)")]
+pub struct ReportArgs {
+    /// Run folders (or folders of runs, or results.jsonl files).
+    #[arg(required = true, value_name = "RUN_DIR")]
+    pub runs: Vec<PathBuf>,
+    /// Where to write report.md, report.html and figures/ [default: the
+    /// run folder, when there is one].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// The TrueType font for the figures' text.
+    #[arg(long, value_name = "FILE", default_value = analysis::figures::DEFAULT_FONT)]
+    pub font: PathBuf,
+}
+
+/// `harness compare` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness compare results/before results/after
+  harness compare results/before results/after --threshold 3% --out results/cmp
+Exit codes: 0 no regression, 2 bad input, 3 a cell regressed past the threshold.")]
+pub struct CompareArgs {
+    /// The baseline: a run folder or a folder of runs.
+    #[arg(value_name = "BASE")]
+    pub base: PathBuf,
+    /// The new results.
+    #[arg(value_name = "NEW")]
+    pub new: PathBuf,
+    /// Smallest slowdown of a cell's mean that counts as a regression.
+    #[arg(long, value_name = "PERCENT", default_value = "5%")]
+    pub threshold: String,
+    /// Family-wise significance level (Holm-adjusted over the cells).
+    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
+    pub alpha: f64,
+    /// Also write the comparison's figure (SVG and PNG) into this folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+}
+
+/// `harness merge` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness merge results/shard-1 results/shard-2 results/shard-3 results/shard-4 --out results/all
+  harness merge results/shards --out results/all      # a folder holding the shard folders")]
+pub struct MergeArgs {
+    /// Shard run folders (or one folder holding them).
+    #[arg(required = true, value_name = "DIR")]
+    pub shards: Vec<PathBuf>,
+    /// The merged run folder (must not hold results yet).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Merge shards whose environment (CPU, versions, features, commit)
+    /// differs; the merged run says so.
+    #[arg(long)]
+    pub allow_mixed: bool,
 }

@@ -12,13 +12,13 @@
 use std::path::PathBuf;
 use std::sync::RwLock;
 
-use abi_api::{
-    Abi, Loader, MicroVisitor, Multiply, PayloadVisitor, Scenario, SimVisitor, Simulator,
-};
+use abi_api::{Abi, Loader, MicroVisitor, Multiply, PayloadVisitor, SimVisitor, Simulator};
+use factor::Workload;
 use runtimes::{CachedTyped, Engine, EngineConfig, EngineVisitor, ErrorKind, RuntimeId};
 use sha2::{Digest, Sha256};
 
 use crate::abis::{AbiChoice, AbiId, AbiVisitor, with_abi};
+use crate::scenario::ScenarioId;
 
 /// A guest module given with `--guest`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,24 +88,12 @@ pub fn given(abi: &str) -> Option<&'static [u8]> {
         .map(|&(_, bytes)| bytes)
 }
 
-/// The ABI scenarios whose hosts a run of `scenario` drives.
-pub fn host_scenarios(scenario: Scenario) -> &'static [Scenario] {
-    match scenario {
-        Scenario::Micro | Scenario::Phases => &[Scenario::Micro],
-        Scenario::Sim => &[Scenario::Sim],
-        Scenario::Payload => &[Scenario::Payload],
-        Scenario::Threads => &[Scenario::Micro, Scenario::Sim],
-        // They bring their own guests.
-        Scenario::Hostile | Scenario::HostCall => &[],
-    }
-}
-
 /// Checks `file` against its ABI's contract for `scenario` on `runtime`:
 /// every value of the ABI's own factors, compiled and instantiated through
 /// the ABI's host. `Ok` when the runtime cannot run the ABI at all (that
 /// is an `unsupported` cell, not a bad guest).
-pub fn check(file: &GuestFile, scenario: Scenario, runtime: RuntimeId) -> Result<(), String> {
-    for &sc in host_scenarios(scenario) {
+pub fn check(file: &GuestFile, scenario: ScenarioId, runtime: RuntimeId) -> Result<(), String> {
+    for &sc in scenario.drives() {
         if !file.abi.info().scenarios.contains(&sc) {
             continue;
         }
@@ -148,7 +136,7 @@ pub fn check(file: &GuestFile, scenario: Scenario, runtime: RuntimeId) -> Result
 
 struct OnEngine<'a> {
     choice: AbiChoice,
-    scenario: Scenario,
+    scenario: Workload,
     wasm: &'a [u8],
 }
 
@@ -168,7 +156,7 @@ impl EngineVisitor for OnEngine<'_> {
 
 struct OnAbi<'a, E> {
     engine: E,
-    scenario: Scenario,
+    scenario: Workload,
     wasm: &'a [u8],
 }
 
@@ -177,10 +165,9 @@ impl<E: Engine> AbiVisitor for OnAbi<'_, E> {
     fn visit<A: Abi>(self, own: A::Factors) -> runtimes::Result<()> {
         let load = LoadOnly { wasm: self.wasm };
         match self.scenario {
-            Scenario::Micro => A::micro::<E, CachedTyped, _>(self.engine, own, load)?,
-            Scenario::Sim => A::sim::<E, CachedTyped, _>(self.engine, own, load)?,
-            Scenario::Payload => A::payload::<E, CachedTyped, _>(self.engine, own, load)?,
-            Scenario::Hostile | Scenario::Phases | Scenario::Threads | Scenario::HostCall => Ok(()),
+            Workload::Micro => A::micro::<E, CachedTyped, _>(self.engine, own, load)?,
+            Workload::Sim => A::sim::<E, CachedTyped, _>(self.engine, own, load)?,
+            Workload::Payload => A::payload::<E, CachedTyped, _>(self.engine, own, load)?,
         }
     }
 }

@@ -1,20 +1,13 @@
 //! From validated options to the ordered list of cells a run executes.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 
 use factor::factor_enum;
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
-use runtimes::RuntimeId;
 use serde::Serialize;
 
-use crate::abis::AbiId;
 use crate::cell::Cell;
-use crate::factors::{CacheSize, HostProfile};
-use crate::measure::Protocol;
-use crate::scenario::{hostcall, hostile, micro, payload, phases, sim, threads};
-use factor::Scenario;
 
 /// The default shuffle seed: fixed, so two runs execute cells in the same
 /// order unless asked otherwise, and recorded in `run.json`.
@@ -38,18 +31,6 @@ factor_enum! {
     }
 }
 
-factor_enum! {
-    /// What the table on stdout looks like (the files are always written).
-    pub enum Format ("format", "what stdout shows") {
-        /// Aligned columns for people.
-        Table = "table",
-        /// `results.jsonl` lines.
-        Json = "json",
-        /// `results.csv` rows.
-        Csv = "csv",
-    }
-}
-
 /// A restriction of one factor to some of its values (`--only name=a,b`),
 /// parsed: the values are kept as their typed keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -61,65 +42,6 @@ pub struct Only {
     /// The values kept, as [`factor::Factor::key`]s.
     #[serde(skip)]
     pub keys: Vec<u64>,
-}
-
-/// A validated `matrix` command.
-#[derive(Debug, Clone)]
-pub struct Options {
-    /// The scenario.
-    pub scenario: Scenario,
-    /// Runtimes, in the order given.
-    pub runtimes: Vec<RuntimeId>,
-    /// ABIs, in the order given.
-    pub abis: Vec<AbiId>,
-    /// Calls per replicate, replicates and warm-up.
-    pub protocol: Protocol,
-    /// Execution order.
-    pub order: Order,
-    /// Shuffle seed.
-    pub seed: u64,
-    /// Processes to run the matrix in (`--runs`); 1 for this one alone.
-    pub runs: u32,
-    /// Factor restrictions.
-    pub only: Vec<Only>,
-    /// Output folder.
-    pub out: PathBuf,
-    /// Stdout format.
-    pub format: Format,
-    /// No progress output on stderr.
-    pub quiet: bool,
-    /// Host profiles to run the matrix in (this binary's, and/or others
-    /// through child processes), in the order given.
-    pub host_profiles: Vec<HostProfile>,
-    /// The simulator's trace and cache sizes (sim runs).
-    pub sim: SimOptions,
-    /// The shard of the plan this process runs, if split.
-    pub shard: Option<crate::shard::Shard>,
-    /// Whether to write the report at the end.
-    pub report: bool,
-    /// Each cell in its own child process.
-    pub isolate: bool,
-    /// The run folder to finish, instead of a new one.
-    pub resume: Option<PathBuf>,
-    /// Only the cell with this id (an isolated child).
-    pub only_cell: Option<String>,
-    /// A fault to inject (tests).
-    pub fault: Option<crate::run::Fault>,
-    /// Modules given with `--guest`, in place of built-in guests.
-    pub guests: Vec<crate::guests::GuestFile>,
-}
-
-/// What a sim run simulates.
-#[derive(Debug, Clone)]
-pub struct SimOptions {
-    /// The trace.
-    pub trace: crate::workload::TraceSource,
-    /// Cache sizes of every cell.
-    pub sizes: Vec<CacheSize>,
-    /// Extra sizes for native cells only: the hit-ratio sweep.
-    pub sweep: Vec<CacheSize>,
-    /// The builds every cell runs in: `none` first, then `--ablation`'s.
-    pub ablations: Vec<crate::factors::Ablation>,
 }
 
 /// The cells of a run: in plan order (for tables) and in execution order.
@@ -134,27 +56,17 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Expands `opts` into this host profile's cells, applies `--only`,
-    /// and orders them.
-    pub fn new(opts: &Options, host: HostProfile) -> Plan {
-        let cells = match opts.scenario {
-            Scenario::Micro => micro::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::Sim => sim::cells(
-                host,
-                &opts.runtimes,
-                &opts.abis,
-                &opts.sim.sizes,
-                &opts.sim.sweep,
-                &opts.sim.ablations,
-            ),
-            Scenario::Payload => payload::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::Hostile => hostile::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::Phases => phases::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::Threads => threads::cells(host, &opts.runtimes, &opts.abis),
-            Scenario::HostCall => hostcall::cells(host, &opts.runtimes, &opts.abis),
-        };
-        let mut plan = Plan::from_cells(cells, &opts.only, opts.order, opts.seed);
-        if let Some(shard) = opts.shard {
+    /// Keeps the cells of shard `shard` (by plan position) or the one cell
+    /// `only_cell`, reordered.
+    pub fn narrowed(
+        self,
+        shard: Option<crate::shard::Shard>,
+        only_cell: Option<&str>,
+        order: Order,
+        seed: u64,
+    ) -> Plan {
+        let mut plan = self;
+        if let Some(shard) = shard {
             let kept: Vec<Cell> = plan
                 .cells
                 .into_iter()
@@ -162,11 +74,11 @@ impl Plan {
                 .filter(|(i, _)| shard.keeps(*i))
                 .map(|(_, c)| c)
                 .collect();
-            plan = Plan::from_cells(kept, &[], opts.order, opts.seed);
+            plan = Plan::from_cells(kept, &[], order, seed);
         }
-        if let Some(id) = &opts.only_cell {
-            let kept: Vec<Cell> = plan.cells.into_iter().filter(|c| c.id() == *id).collect();
-            plan = Plan::from_cells(kept, &[], opts.order, opts.seed);
+        if let Some(id) = only_cell {
+            let kept: Vec<Cell> = plan.cells.into_iter().filter(|c| c.id() == id).collect();
+            plan = Plan::from_cells(kept, &[], order, seed);
         }
         plan
     }
@@ -252,11 +164,18 @@ mod tests {
     use factor::Factor;
 
     fn plan(order: Order, seed: u64, only: &[Only]) -> Plan {
+        use crate::abis::AbiId;
+        use crate::factors::HostProfile;
+        use crate::scenario::micro;
+        use runtimes::RuntimeId;
         let cells = micro::cells(
             HostProfile::Dev,
             &[RuntimeId::WasmerCranelift, RuntimeId::Wasmtime],
             &[AbiId::Pair],
-        );
+        )
+        .into_iter()
+        .map(Cell::Micro)
+        .collect();
         Plan::from_cells(cells, only, order, seed)
     }
 

@@ -14,6 +14,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use crate::busy;
 use crate::cell::Cell;
 use crate::error::{CellError, ErrorClass};
+use crate::fault::{Fault, FaultKind};
 use crate::measure::Protocol;
 use crate::output::{self, Record, Sink, Status};
 use crate::plan::Plan;
@@ -32,46 +33,6 @@ pub struct Control {
     pub isolate: Option<Vec<OsString>>,
     /// A fault to inject into the cells whose id contains a string (tests).
     pub fault: Option<Fault>,
-}
-
-/// A fault injected into a cell, to test containment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Fault {
-    /// What happens.
-    pub kind: FaultKind,
-    /// Cells whose id contains this.
-    pub cells: String,
-}
-
-/// What an injected fault does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FaultKind {
-    /// The host code of the cell panics.
-    Panic,
-    /// The process aborts.
-    Abort,
-}
-
-impl Fault {
-    /// Parses `panic:SUBSTRING` or `abort:SUBSTRING`.
-    pub fn parse(s: &str) -> Result<Fault, String> {
-        let (kind, cells) = s
-            .split_once(':')
-            .ok_or_else(|| format!("--inject-fault `{s}` is not panic:CELLS or abort:CELLS"))?;
-        let kind = match kind {
-            "panic" => FaultKind::Panic,
-            "abort" => FaultKind::Abort,
-            other => {
-                return Err(format!(
-                    "--inject-fault: unknown fault `{other}` (panic, abort)"
-                ));
-            }
-        };
-        Ok(Fault {
-            kind,
-            cells: cells.to_string(),
-        })
-    }
 }
 
 /// Set by SIGINT or SIGTERM: stop after the cell in flight.
@@ -120,10 +81,13 @@ pub fn execute(
     control: &Control,
 ) -> io::Result<Vec<Record>> {
     let mut records: Vec<Option<Record>> = vec![None; plan.cells.len()];
+    // Natives' seconds per call: calls per replicate differ between cells
+    // when the adaptive protocol calibrates them, so ratios are per call.
+    let per_call = |r: &Record| r.mean_s.map(|m| m / r.calls.max(1) as f64);
     let mut native_means: HashMap<Cell, f64> = HashMap::new();
     for r in &control.previous {
         if let Some(i) = plan.position(&r.cell) {
-            if let (true, Some(mean)) = (plan.cells[i].is_native(), r.mean_s) {
+            if let (true, Some(mean)) = (plan.cells[i].is_native(), per_call(r)) {
                 native_means.insert(plan.cells[i], mean);
             }
             records[i] = Some(r.clone());
@@ -160,9 +124,9 @@ pub fn execute(
         }
         if !cell.is_native() {
             let native = native_means.get(&cell.baseline()).copied();
-            record.ratio_to_native = record.mean_s.zip(native).map(|(m, n)| m / n);
+            record.ratio_to_native = per_call(&record).zip(native).map(|(m, n)| m / n);
         }
-        if let (true, Some(mean)) = (cell.is_native(), record.mean_s) {
+        if let (true, Some(mean)) = (cell.is_native(), per_call(&record)) {
             native_means.insert(*cell, mean);
         }
         sink.write(&record)?;
@@ -178,7 +142,7 @@ pub fn execute(
         if cell.is_native() || r.ratio_to_native.is_some() {
             continue;
         }
-        if let (Some(m), Some(n)) = (r.mean_s, native_means.get(&cell.baseline())) {
+        if let (Some(m), Some(n)) = (per_call(r), native_means.get(&cell.baseline())) {
             r.ratio_to_native = Some(m / n);
             late = true;
         }
@@ -207,7 +171,7 @@ fn contained(
                 FaultKind::Abort => std::process::abort(),
             }
         }
-        scenario::run(cell, protocol, inputs, &mut || tick())
+        cell.run(protocol, inputs, &mut || tick())
     };
     match catch_unwind(AssertUnwindSafe(run)) {
         Ok(outcome) => outcome,
@@ -255,6 +219,7 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Rec
             reps: 0,
             warmup: std::time::Duration::ZERO,
             budget: runtimes::Budget::DEFAULT,
+            stop: crate::measure::Stop::Fixed,
         };
         output::record(cell, &outcome, &protocol, None, run_index)
     };
@@ -284,24 +249,26 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Rec
 }
 
 /// Progress on stderr: a bar on a terminal, one line per cell otherwise,
-/// nothing with `--quiet`.
+/// nothing with `--quiet`; both with cells done, cells left and an
+/// estimate of the time to the end (from the cells done so far).
 pub struct Progress {
     bar: Option<ProgressBar>,
     lines: bool,
+    started: std::time::Instant,
     /// Cells that could not run, per reason: summarised at the end rather
     /// than one line each.
     unsupported: std::cell::RefCell<Vec<(String, usize)>>,
 }
 
 impl Progress {
-    /// A reporter for `cells` cells of `reps` replicates each.
-    pub fn new(cells: usize, reps: u32, quiet: bool) -> Progress {
+    /// A reporter for `cells` cells.
+    pub fn new(cells: usize, quiet: bool) -> Progress {
         let terminal = io::stderr().is_terminal();
         let bar = (!quiet && terminal).then(|| {
-            let bar = ProgressBar::new(cells as u64 * u64::from(reps));
+            let bar = ProgressBar::new(cells as u64);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{elapsed_precise} [{bar:30}] {percent:>3}% eta {eta} {msg}",
+                    "{elapsed_precise} [{bar:30}] {pos}/{len} cells, eta {eta} {msg}",
                 )
                 .expect("valid template")
                 .progress_chars("=> "),
@@ -311,6 +278,7 @@ impl Progress {
         Progress {
             bar,
             lines: !quiet && !terminal,
+            started: std::time::Instant::now(),
             unsupported: Default::default(),
         }
     }
@@ -323,11 +291,14 @@ impl Progress {
 
     fn tick(&self) {
         if let Some(bar) = &self.bar {
-            bar.inc(1);
+            bar.tick();
         }
     }
 
     fn finish(&self, i: usize, n: usize, label: &str, r: &Record) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
         if r.status == Status::Unsupported {
             let reason = r.error.clone().unwrap_or_default();
             let mut seen = self.unsupported.borrow_mut();
@@ -349,7 +320,14 @@ impl Progress {
             Status::Error => format!("error: {}", r.error.as_deref().unwrap_or("")),
             Status::Unsupported => format!("unsupported: {}", r.error.as_deref().unwrap_or("")),
         };
-        eprintln!("[{}/{n}] {label}: {what}", i + 1);
+        // The time left, at the pace of the cells done so far.
+        let done = (i + 1) as f64;
+        let left = self.started.elapsed().as_secs_f64() / done * (n as f64 - done);
+        eprintln!(
+            "[{}/{n}] {label}: {what} (eta {})",
+            i + 1,
+            analysis::units::duration(left)
+        );
     }
 
     /// Removes the bar and says, once per reason, which cells could not run.

@@ -7,6 +7,34 @@ use cachesim::Request;
 use cachesim::workloads::{GeneratorConfig, SizeChange, TraceFormat, generate, read_trace};
 use serde_json::{Value, json};
 
+use crate::scenario::sim::factors::{Ablation, CacheSize};
+
+/// What a sim run simulates: the trace, the cache sizes and the builds.
+#[derive(Debug, Clone)]
+pub struct SimOptions {
+    /// The trace.
+    pub trace: TraceSource,
+    /// Cache sizes of every cell.
+    pub sizes: Vec<CacheSize>,
+    /// Extra sizes for native cells only: the hit-ratio sweep.
+    pub sweep: Vec<CacheSize>,
+    /// The builds every cell runs in: `none` first, then `--ablation`'s.
+    pub ablations: Vec<Ablation>,
+}
+
+impl SimOptions {
+    /// A smoke run's: the small generated trace, one 4 MiB cache, no
+    /// sweep, the default build.
+    pub fn quick() -> SimOptions {
+        SimOptions {
+            trace: TraceSource::default_generated(true),
+            sizes: vec![CacheSize(4 << 20)],
+            sweep: Vec::new(),
+            ablations: vec![Ablation::None],
+        }
+    }
+}
+
 /// Where the trace comes from.
 #[derive(Debug, Clone)]
 pub enum TraceSource {

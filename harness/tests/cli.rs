@@ -2,10 +2,12 @@
 
 use std::path::Path;
 
-use abi_api::{FactorSet, Scenario};
+use abi_api::FactorSet;
 use assert_cmd::Command;
+use factor::Workload;
 use harness::abis::AbiId;
-use harness::factors::{Loading, MicroLink, Operand};
+use harness::scenario::micro::{Loading, MicroLink};
+use micro::Operand;
 use runtimes::RuntimeId;
 use serde_json::Value;
 
@@ -31,6 +33,7 @@ fn quick_matrix_writes_three_consistent_files() {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             // Two runtimes, one compiled and one interpreted: every cell
             // compiles its guest, and all seven took 10 minutes of CI; the
@@ -52,14 +55,14 @@ fn quick_matrix_writes_three_consistent_files() {
     assert!(stdout.contains("ns/call"), "no table on stdout:\n{stdout}");
 
     let rows = rows(&out);
-    // The paper's Table 1 on every runtime, plus our factors: per runtime
-    // and ABI, every link (caching × call × loading) × operand × the ABI's
-    // own factors that apply; plus one native cell per operand.
+    // The paper's Table 1 on every runtime, plus our call style: per
+    // runtime and ABI, every link (caching × call × loading) × operand ×
+    // the ABI's own factors that apply; plus one native cell per operand.
     let micro_cells = |abi: AbiId| -> usize {
-        MicroLink::combinations(Scenario::Micro)
+        MicroLink::combinations(Workload::Micro)
             .iter()
             .filter(|l| l.loading == Loading::Preload && l.lang.has_guest(abi.id()))
-            .map(|l| Operand::ALL.len() * abi.choices(Scenario::Micro, l.caching).len())
+            .map(|l| Operand::ALL.len() * abi.choices(Workload::Micro, l.caching).len())
             .sum()
     };
     let built = AbiId::built();
@@ -70,6 +73,19 @@ fn quick_matrix_writes_three_consistent_files() {
     cells.sort();
     cells.dedup();
     assert_eq!(cells.len(), rows.len(), "a cell ran twice");
+    let info: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("run.json")).unwrap()).unwrap();
+    assert_eq!(info["options"]["held"], serde_json::json!(null));
+    assert_eq!(info["options"]["protocol"], "adaptive");
+    // Every measured row says why it stopped, and the exports carry it.
+    for r in rows.iter().filter(|r| r["status"] == "ok") {
+        let stop = r["stop"].as_str().unwrap();
+        assert!(["precision", "budget", "max-reps"].contains(&stop), "{r}");
+    }
+    let bencher: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("bencher.json")).unwrap()).unwrap();
+    let ok = rows.iter().filter(|r| r["status"] == "ok").count();
+    assert_eq!(bencher.as_object().unwrap().len(), ok);
     for &abi in &built {
         let n = rows.iter().filter(|r| r["abi"] == abi.id()).count();
         assert_eq!(n, ran.len() * micro_cells(abi), "{abi}");
@@ -129,8 +145,11 @@ fn quick_matrix_writes_three_consistent_files() {
         assert!(f("mean_s") > 0.0 && f("ns_per_call") > 0.0);
         assert!(f("ci95_low_s") <= f("mean_s") && f("mean_s") <= f("ci95_high_s"));
         assert!(f("min_s") <= f("median_s") && f("median_s") <= f("max_s"));
-        assert_eq!(r["replicate_s"].as_array().unwrap().len(), 5);
-        assert_eq!(r["calls"], 2000);
+        // Adaptive: at least 3 replicates, calls calibrated up to 2000.
+        let reps = r["replicate_s"].as_array().unwrap().len();
+        assert!(reps >= 3 && r["reps"] == reps, "{r}");
+        let calls = r["calls"].as_u64().unwrap();
+        assert!((1..=2000).contains(&calls), "{r}");
         if runtime == "native" {
             assert!(r["ratio_to_native"].is_null());
         } else {
@@ -238,7 +257,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     ];
     for (args, msg) in cases {
         let assert = harness()
-            .args(["matrix", "--quick", "--out"])
+            .args(["matrix", "--quick", "--all-factors", "--out"])
             .arg(&out)
             .args(&args)
             .assert()
@@ -255,7 +274,7 @@ fn bad_input_is_one_line_exit_2_and_writes_nothing() {
     // An --out that cannot be created: under a regular file.
     let bad = file.join("sub");
     let assert = harness()
-        .args(["matrix", "--quick", "--out"])
+        .args(["matrix", "--quick", "--all-factors", "--out"])
         .arg(&bad)
         .assert()
         .code(2);
@@ -273,6 +292,7 @@ fn an_occupied_output_folder_is_refused() {
         cmd.args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--reps",
             "2",
@@ -302,7 +322,14 @@ fn only_restricts_cells_and_json_goes_to_stdout() {
     let out = tmp.path().join("run");
     let assert = harness()
         .args([
-            "matrix", "--quick", "--quiet", "--format", "json", "--abi", "pair",
+            "matrix",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+            "--format",
+            "json",
+            "--abi",
+            "pair",
         ])
         .args([
             "--only",
@@ -368,6 +395,7 @@ fn other_host_profiles_run_in_a_child_and_merge() {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--host-profile",
             "dev,debug",
@@ -413,6 +441,7 @@ fn small_run(out: &Path, extra: &[&str]) {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--abi",
             "pair",
@@ -630,7 +659,14 @@ fn phases_and_threads_give_checked_results_on_every_runtime() {
     // unsupported for what the runtime lacks (a module cache, components).
     let out = tmp.path().join("phases");
     harness()
-        .args(["matrix", "--scenario", "phases", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "phases",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "all", "--abi", "bytemuck,wit", "--out"])
         .arg(&out)
         .assert()
@@ -671,7 +707,14 @@ fn phases_and_threads_give_checked_results_on_every_runtime() {
     // thread count; results checked per thread, calls totalled over threads.
     let out = tmp.path().join("threads");
     harness()
-        .args(["matrix", "--scenario", "threads", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "threads",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args([
             "--runtime",
             "all",
@@ -722,7 +765,14 @@ fn a_guest_of_ones_own_runs_checked_and_a_bad_one_is_refused() {
     std::fs::write(&c_bytemuck, guest_artifacts::c_guest("bytemuck").unwrap()).unwrap();
     let out = tmp.path().join("run");
     harness()
-        .args(["matrix", "--quick", "--quiet", "--abi", "pair,bytemuck"])
+        .args([
+            "matrix",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+            "--abi",
+            "pair,bytemuck",
+        ])
         .args([
             "--only",
             "loading=preload",
@@ -772,7 +822,14 @@ fn a_guest_of_ones_own_runs_checked_and_a_bad_one_is_refused() {
         std::fs::write(&path, wasm).unwrap();
         let out = tmp.path().join(name);
         let assert = harness()
-            .args(["matrix", "--quick", "--abi", "pair", "--guest"])
+            .args([
+                "matrix",
+                "--quick",
+                "--all-factors",
+                "--abi",
+                "pair",
+                "--guest",
+            ])
             .arg(format!("pair={}", path.display()))
             .arg("--out")
             .arg(&out)
@@ -790,7 +847,14 @@ fn a_guest_of_ones_own_runs_checked_and_a_bad_one_is_refused() {
     std::fs::write(&wrong, pair_wat("i32.add", "micro_mul_f32")).unwrap();
     let out = tmp.path().join("wrong");
     harness()
-        .args(["matrix", "--quick", "--quiet", "--abi", "pair"])
+        .args([
+            "matrix",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+            "--abi",
+            "pair",
+        ])
         .args(["--only", "loading=preload", "--only", "lang=rust"])
         .args(["--only", "operand=i32", "--guest"])
         .arg(format!("pair={}", wrong.display()))
@@ -810,7 +874,14 @@ fn c_guests_give_the_rust_guests_results() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     harness()
-        .args(["matrix", "--quick", "--quiet", "--runtime", "all"])
+        .args([
+            "matrix",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+            "--runtime",
+            "all",
+        ])
         .args(["--abi", "pair,bytemuck", "--only", "loading=preload"])
         .args(["--only", "lang=c", "--only", "limits=off", "--out"])
         .arg(&out)
@@ -838,7 +909,14 @@ fn c_guests_give_the_rust_guests_results() {
     // `abi_alloc` block), each call's digest checked against native.
     let out = tmp.path().join("payload");
     harness()
-        .args(["matrix", "--scenario", "payload", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "payload",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "all", "--abi", "bytemuck", "--only", "lang=c"])
         .args(["--only", "size=fixed,4KiB,1MiB", "--out"])
         .arg(&out)
@@ -869,7 +947,14 @@ fn host_function_calls_are_checked_and_counted_on_every_runtime() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     harness()
-        .args(["matrix", "--scenario", "hostcall", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "hostcall",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "all", "--out"])
         .arg(&out)
         .assert()
@@ -911,7 +996,14 @@ fn extism_runs_beside_the_abis_in_wasmtime_rows_only() {
     let out = tmp.path().join("micro");
     harness()
         .env("RUST_BACKTRACE", "1")
-        .args(["matrix", "--quick", "--quiet", "--abi", "extism,pair"])
+        .args([
+            "matrix",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+            "--abi",
+            "extism,pair",
+        ])
         .args(["--runtime", "wasmtime,wasmer-cranelift"])
         .args(["--only", "loading=preload", "--only", "limits=on,off"])
         .args(["--only", "lang=rust", "--only", "handles=owned", "--out"])
@@ -944,7 +1036,14 @@ fn extism_runs_beside_the_abis_in_wasmtime_rows_only() {
     // records and nested messages are not carried.
     let out = tmp.path().join("payload");
     harness()
-        .args(["matrix", "--scenario", "payload", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "payload",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "wasmtime", "--abi", "extism"])
         .args(["--only", "size=fixed,16B,64KiB", "--out"])
         .arg(&out)
@@ -989,6 +1088,7 @@ fn runs_give_between_run_statistics_and_keep_every_run() {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--runs",
             "3",
             "--no-report",
@@ -1036,14 +1136,14 @@ fn runs_give_between_run_statistics_and_keep_every_run() {
     }
     // A folder that holds something is refused before any run starts.
     harness()
-        .args(["matrix", "--quick", "--runs", "2"])
+        .args(["matrix", "--quick", "--all-factors", "--runs", "2"])
         .args(SMALL)
         .arg("--out")
         .arg(&out)
         .assert()
         .code(2);
     harness()
-        .args(["matrix", "--quick", "--runs", "0", "--out"])
+        .args(["matrix", "--quick", "--all-factors", "--runs", "0", "--out"])
         .arg(tmp.path().join("zero"))
         .assert()
         .code(2);
@@ -1060,7 +1160,7 @@ fn a_busy_machine_is_reported_per_cell_and_warned_about() {
         .unwrap();
     // Cells of at least 0.3 s: /proc/stat counts in 10 ms ticks.
     let assert = harness()
-        .args(["matrix", "--quick", "--warmup", "0.3"])
+        .args(["matrix", "--quick", "--all-factors", "--warmup", "0.3"])
         .args(SMALL)
         .arg("--out")
         .arg(&out)
@@ -1078,4 +1178,58 @@ fn a_busy_machine_is_reported_per_cell_and_warned_about() {
         assert!(r["load_avg"].as_f64().is_some(), "{r}");
         assert!(r["outliers"].as_u64().is_some(), "{r}");
     }
+}
+
+/// Cells of `--dry-run`'s plan for one runtime/ABI pair.
+fn planned(args: &[&str], pair: &str) -> usize {
+    let out = harness()
+        .args([
+            "matrix",
+            "--runtime",
+            "wasmtime",
+            "--abi",
+            "pair",
+            "--dry-run",
+        ])
+        .args(args)
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    text.lines()
+        .find(|l| l.trim_start().starts_with(pair))
+        .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .unwrap_or_else(|| panic!("no {pair} line in:\n{text}"))
+}
+
+#[test]
+fn the_default_plan_holds_the_extra_factors_and_quick_holds_every_factor() {
+    let links = |keep: &dyn Fn(&MicroLink) -> bool| {
+        MicroLink::combinations(Workload::Micro)
+            .iter()
+            .filter(|l| keep(l))
+            .map(|l| Operand::ALL.len() * AbiId::Pair.choices(Workload::Micro, l.caching).len())
+            .sum::<usize>()
+    };
+    use harness::factors::{Lang, Limits};
+    let default = links(&|l| l.limits == Limits::Off && l.lang == Lang::Rust);
+    assert_eq!(planned(&[], "wasmtime/pair"), default);
+    assert_eq!(
+        planned(&["--all-factors"], "wasmtime/pair"),
+        links(&|_| true)
+    );
+    // Naming a held factor frees it.
+    assert_eq!(
+        planned(&["--only", "limits=on,off"], "wasmtime/pair"),
+        links(&|l| l.lang == Lang::Rust)
+    );
+    // A smoke run: one value per factor.
+    assert_eq!(planned(&["--quick"], "wasmtime/pair"), 1);
+    // Nothing measured, nothing written.
+    let dir = tempfile::tempdir().unwrap();
+    harness()
+        .current_dir(dir.path())
+        .args(["matrix", "--dry-run", "--abi", "pair"])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }

@@ -8,10 +8,11 @@
 use std::collections::BTreeMap;
 
 use abi_api::{
-    Abi, FactorSet, Loader, MicroVisitor, Multiply, PayloadVisitor, Scenario, SimVisitor, Simulator,
+    Abi, FactorSet, Loader, MicroVisitor, Multiply, PayloadVisitor, SimVisitor, Simulator,
 };
 use cachesim::{Policy, Request};
-use harness::factors::PayloadWork;
+use factor::Workload;
+use harness::scenario::payload::PayloadWork;
 use harness::scenario::payload::calls_loop;
 use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{
@@ -239,7 +240,7 @@ impl PayloadVisitor for PayloadCheck<'_> {
 /// One scenario check of ABI `A` with linkage `L` and own factors `own`
 /// on a fresh engine.
 struct OnEngine<A: Abi, L> {
-    scenario: Scenario,
+    scenario: Workload,
     own: A::Factors,
     batch: usize,
     _l: std::marker::PhantomData<L>,
@@ -260,7 +261,7 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
         );
         let key = format!("{}/{} {:?}", engine.id(), A::ID, self.own);
         match self.scenario {
-            Scenario::Micro => {
+            Workload::Micro => {
                 let v = MicroCheck {
                     label: &label,
                     key: &key,
@@ -268,7 +269,7 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
                 };
                 A::micro::<E, L, _>(engine, self.own, v)
             }
-            Scenario::Sim => {
+            Workload::Sim => {
                 let v = SimCheck {
                     label: &label,
                     key: &key,
@@ -277,16 +278,14 @@ impl<A: Abi, L: Linkage> EngineVisitor for OnEngine<A, L> {
                 };
                 A::sim::<E, L, _>(engine, self.own, v)
             }
-            Scenario::Payload => {
+            Workload::Payload => {
                 let v = PayloadCheck {
                     label: &label,
                     key: &key,
                     wasm,
                 };
                 A::payload::<E, L, _>(engine, self.own, v)
-            }
-            // Not an ABI's scenario: it drives the ABIs itself (cli tests).
-            Scenario::Hostile | Scenario::Phases | Scenario::Threads | Scenario::HostCall => Ok(0),
+            } // Not an ABI's scenario: it drives the ABIs itself (cli tests).
         }
     }
 }
@@ -303,7 +302,7 @@ fn check<A: Abi, L: Linkage>(runtime: RuntimeId) {
     let mut applicable = 0;
     for &scenario in A::SCENARIOS {
         let batches: &[usize] = match scenario {
-            Scenario::Sim if A::BATCHES => &[1, 7, 4096],
+            Workload::Sim if A::BATCHES => &[1, 7, 4096],
             _ => &[1],
         };
         for own in A::Factors::combinations(scenario) {

@@ -89,6 +89,7 @@ fn a_panicking_cell_costs_only_itself() {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--no-report",
             "--abi",
@@ -129,6 +130,7 @@ fn an_aborting_cell_costs_only_itself_with_isolate() {
         .args([
             "matrix",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--no-report",
             "--abi",
@@ -177,6 +179,7 @@ fn resumable_args() -> Vec<&'static str> {
     vec![
         "matrix",
         "--quick",
+        "--all-factors",
         "--quiet",
         "--no-report",
         "--abi",
@@ -355,7 +358,7 @@ fn bad_command_lines_are_refused_before_anything_is_written() {
         ),
     ];
     for (args, want) in cases {
-        let mut all = vec!["matrix", "--quick", "--out", o];
+        let mut all = vec!["matrix", "--quick", "--all-factors", "--out", o];
         if args.contains(&"--resume") {
             all.truncate(2);
         }
@@ -372,7 +375,7 @@ fn occupied_or_partial_output_folders_are_left_as_they_were() {
         std::fs::create_dir(&dir).unwrap();
         std::fs::write(dir.join(name), "x").unwrap();
         let assert = harness()
-            .args(["matrix", "--quick", "--out"])
+            .args(["matrix", "--quick", "--all-factors", "--out"])
             .arg(&dir)
             .assert()
             .code(2);

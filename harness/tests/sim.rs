@@ -3,11 +3,13 @@
 
 use std::path::Path;
 
-use abi_api::{FactorSet, Scenario};
+use abi_api::FactorSet;
 use assert_cmd::Command;
 use cachesim::Policy;
+use factor::Workload;
 use harness::abis::AbiId;
-use harness::factors::{Batch, Caching, Limits, SimLink};
+use harness::factors::{Caching, Limits};
+use harness::scenario::sim::{Batch, SimLink};
 use serde_json::Value;
 
 fn harness() -> Command {
@@ -160,6 +162,7 @@ fn bad_traces_are_one_line_errors_naming_file_and_line() {
                 "--scenario".into(),
                 "sim".into(),
                 "--quick".into(),
+                "--all-factors".into(),
                 "--out".into(),
                 tmp.path().join("never").display().to_string(),
                 "--trace".into(),
@@ -189,6 +192,7 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
             "--scenario",
             "sim",
             "--quick",
+            "--all-factors",
             "--quiet",
             "--abi",
             "all",
@@ -215,9 +219,9 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
     // The in-guest replay (batch=in-guest) is cached only, for every ABI.
     let per_policy: usize = AbiId::built()
         .iter()
-        .filter(|a| a.info().scenarios.contains(&Scenario::Sim))
+        .filter(|a| a.info().scenarios.contains(&Workload::Sim))
         .map(|&a| {
-            SimLink::combinations(Scenario::Sim)
+            SimLink::combinations(Workload::Sim)
                 .iter()
                 .filter(|l| l.limits == Limits::On)
                 .filter(|l| match l.batch {
@@ -225,7 +229,7 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
                     Batch::InGuest => l.caching == Caching::Cached,
                     _ => a.info().batches,
                 })
-                .map(|l| a.choices(Scenario::Sim, l.caching).len())
+                .map(|l| a.choices(Workload::Sim, l.caching).len())
                 .sum::<usize>()
         })
         .sum();
@@ -257,7 +261,14 @@ fn in_guest_replay_gives_natives_hits_on_every_runtime() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     harness()
-        .args(["matrix", "--scenario", "sim", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "sim",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "all", "--abi", "pair,bytemuck"])
         .args(["--only", "batch=in-guest", "--only", "limits=on"])
         .args(["--sweep", "none", "--out"])
@@ -294,7 +305,14 @@ fn every_ablation_gives_the_default_builds_hits() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
     harness()
-        .args(["matrix", "--scenario", "sim", "--quick", "--quiet"])
+        .args([
+            "matrix",
+            "--scenario",
+            "sim",
+            "--quick",
+            "--all-factors",
+            "--quiet",
+        ])
         .args(["--runtime", "wasmtime,wasmer-singlepass", "--abi", "pair"])
         .args(["--ablation", "all", "--sweep", "none"])
         .args(["--only", "batch=1,in-guest", "--only", "caching=cached"])
@@ -356,6 +374,7 @@ fn every_ablation_gives_the_default_builds_hits() {
             "--scenario",
             "sim",
             "--quick",
+            "--all-factors",
             "--ablation",
             "turbo",
         ])

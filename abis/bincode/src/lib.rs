@@ -63,7 +63,7 @@ fn get<T: Decode<()>>(bytes: &[u8]) -> Option<T> {
 /// length prefix claims before reading the bytes, so without a limit a few
 /// bytes from a hostile peer make it allocate whatever they say; with it,
 /// at most 4 MiB (the largest payload is 1 MiB plus headers). Found by the
-/// `codec_bincode` fuzz target (harness/fuzz).
+/// `codec_bincode` fuzz target (fuzz).
 const LIMIT: usize = 4 << 20;
 
 /// The configuration for decoding containers (same wire format, bounded).

@@ -2,40 +2,15 @@
 //! of the mean and a significance test (the work is `analysis::compare`);
 //! exit code 3 when a cell regresses past the threshold, so it can gate CI.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use analysis::{CompareOptions, compare_with, load_all};
-use clap::Args;
 
 use super::Failure;
+use crate::cli::CompareArgs;
 
 /// Exit code of a comparison that found a regression.
 pub const REGRESSION: u8 = 3;
-
-/// `harness compare` arguments.
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  harness compare results/before results/after
-  harness compare results/before results/after --threshold 3% --out results/cmp
-Exit codes: 0 no regression, 2 bad input, 3 a cell regressed past the threshold.")]
-pub struct CompareArgs {
-    /// The baseline: a run folder or a folder of runs.
-    #[arg(value_name = "BASE")]
-    pub base: PathBuf,
-    /// The new results.
-    #[arg(value_name = "NEW")]
-    pub new: PathBuf,
-    /// Smallest slowdown of a cell's mean that counts as a regression.
-    #[arg(long, value_name = "PERCENT", default_value = "5%")]
-    pub threshold: String,
-    /// Family-wise significance level (Holm-adjusted over the cells).
-    #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
-    pub alpha: f64,
-    /// Also write the comparison's figure (SVG and PNG) into this folder.
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-}
 
 /// Parses `5%`, `5` or `0.05%`-style thresholds into a fraction.
 fn threshold(s: &str) -> Result<f64, Failure> {

@@ -3,32 +3,13 @@
 //! whose environments differ unless `--allow-mixed` (the merged `run.json`
 //! and the report then say so).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use analysis::{load_all, merge};
-use clap::Args;
 
 use super::Failure;
+use crate::cli::MergeArgs;
 use crate::output::Sink;
-
-/// `harness merge` arguments.
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  harness merge results/shard-1 results/shard-2 results/shard-3 results/shard-4 --out results/all
-  harness merge results/shards --out results/all      # a folder holding the shard folders")]
-pub struct MergeArgs {
-    /// Shard run folders (or one folder holding them).
-    #[arg(required = true, value_name = "DIR")]
-    pub shards: Vec<PathBuf>,
-    /// The merged run folder (must not hold results yet).
-    #[arg(long, value_name = "DIR")]
-    pub out: PathBuf,
-    /// Merge shards whose environment (CPU, versions, features, commit)
-    /// differs; the merged run says so.
-    #[arg(long)]
-    pub allow_mixed: bool,
-}
 
 /// Runs `harness merge`.
 pub fn run(a: &MergeArgs) -> Result<ExitCode, Failure> {

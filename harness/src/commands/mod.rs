@@ -12,13 +12,11 @@ pub mod sim;
 pub mod trace;
 
 use std::process::ExitCode;
-use std::str::FromStr;
 
 use clap::Parser;
 use factor::BadValue;
 
 use crate::cli::{Cli, Command, TraceCommand};
-use crate::factors::CacheSize;
 
 /// Why a command failed.
 #[derive(Debug)]
@@ -31,6 +29,12 @@ pub enum Failure {
 
 impl From<BadValue> for Failure {
     fn from(e: BadValue) -> Self {
+        Failure::Usage(e.to_string())
+    }
+}
+
+impl From<crate::options::OptionsError> for Failure {
+    fn from(e: crate::options::OptionsError) -> Self {
         Failure::Usage(e.to_string())
     }
 }
@@ -56,7 +60,9 @@ pub fn main() -> ExitCode {
             print!("{}", list::text());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Matrix(args) => matrix::options(&args).and_then(|o| matrix::run(&o)),
+        Command::Matrix(args) => crate::options::Options::new(&args)
+            .map_err(Failure::from)
+            .and_then(|o| matrix::run(&o)),
         Command::Sim(args) => sim::run(&args),
         Command::Trace(TraceCommand::Generate(args)) => trace::generate(&args),
         Command::Report(args) => report::run(&args),
@@ -84,37 +90,4 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
-}
-
-/// `all`, or a comma-separated list of ids, deduplicated, in the order given.
-pub fn parse_list<T: FromStr<Err = BadValue> + Copy + PartialEq>(
-    s: &str,
-    all: &[T],
-) -> Result<Vec<T>, Failure> {
-    if s == "all" {
-        return Ok(all.to_vec());
-    }
-    let mut out = Vec::new();
-    for part in s.split(',').map(str::trim) {
-        let v = part.parse::<T>()?;
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    }
-    Ok(out)
-}
-
-/// Parses a comma-separated list of cache sizes (`none` for an empty list).
-pub fn parse_sizes(s: &str, flag: &str) -> Result<Vec<CacheSize>, String> {
-    if s.trim() == "none" {
-        return Ok(Vec::new());
-    }
-    let mut out = Vec::new();
-    for part in s.split(',') {
-        let size: CacheSize = part.trim().parse().map_err(|e| format!("{flag}: {e}"))?;
-        if !out.contains(&size) {
-            out.push(size);
-        }
-    }
-    Ok(out)
 }

@@ -5,28 +5,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use analysis::{ReportOptions, load_all};
-use clap::Args;
 
 use super::Failure;
-
-/// `harness report` arguments.
-#[derive(Debug, Args)]
-#[command(after_help = "Examples:
-  harness report results/20261128T220000Z-micro
-  harness report results/run-a results/run-b --out results/a-and-b
-  harness report results/sweep            # a folder of runs (run-1/, run-2/, ...)")]
-pub struct ReportArgs {
-    /// Run folders (or folders of runs, or results.jsonl files).
-    #[arg(required = true, value_name = "RUN_DIR")]
-    pub runs: Vec<PathBuf>,
-    /// Where to write report.md, report.html and figures/ [default: the
-    /// run folder, when there is one].
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// The TrueType font for the figures' text.
-    #[arg(long, value_name = "FILE", default_value = analysis::figures::DEFAULT_FONT)]
-    pub font: PathBuf,
-}
+use crate::cli::ReportArgs;
 
 /// Runs `harness report`.
 pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {

@@ -24,8 +24,8 @@ use analysis::identity::ordered_factors;
 use analysis::units::ns;
 
 use super::Failure;
+use crate::options::Options;
 use crate::output::write_atomic;
-use crate::plan::Options;
 
 /// Flags of the user's command a run's process must not inherit: they are
 /// set per run below, or concern only the parent.

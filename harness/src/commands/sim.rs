@@ -6,28 +6,40 @@ use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use abi_api::Scenario;
 use cachesim::workloads::{SizeChange, TraceFormat};
 use cachesim::{Policy, Stats};
+use factor::Workload;
 use runtimes::RuntimeId;
 use serde_json::json;
 
-use super::{Failure, parse_list, parse_sizes};
+use super::Failure;
 use crate::abis::AbiId;
-use crate::cell::{Cell, Sandbox, Spec};
 use crate::cli::SimArgs;
-use crate::factors::{Ablation, Batch, CacheSize, Caching, HostProfile, Limits, SimLink, SimWork};
+use crate::factors::{Caching, HostProfile, Limits};
 use crate::measure::Protocol;
-use crate::scenario::{Inputs, Outcome, sim};
+use crate::parse::{parse_list, parse_sizes};
+use crate::scenario::sim::{self, Ablation, Batch, CacheSize, SimCell, SimLink, SimWork};
+use crate::scenario::spec::{Sandbox, Spec};
+use crate::scenario::{Inputs, Outcome};
 use crate::workload::TraceSource;
 
 /// One row of `harness sim`.
 struct Row {
     policy: Policy,
     cache_size: CacheSize,
-    runtime: String,
-    abi: String,
-    result: Result<(Stats, f64), String>,
+    runtime: &'static str,
+    abi: &'static str,
+    result: RowResult,
+}
+
+/// How a row ended.
+enum RowResult {
+    /// Its counters and the replay's seconds.
+    Ok(Stats, f64),
+    /// It failed: the run exits 1.
+    Error(String),
+    /// It cannot run in this build.
+    Unsupported(String),
 }
 
 /// Runs `harness sim`.
@@ -45,7 +57,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
         None => None,
     };
     let policies = parse_list(&a.policy, Policy::ALL)?;
-    let sizes = parse_sizes(&a.cache_size, "--cache-size").map_err(usage)?;
+    let sizes = parse_sizes(&a.cache_size).map_err(|e| usage(format!("--cache-size: {e}")))?;
     if sizes.is_empty() {
         return Err(usage("--cache-size: give at least one size".into()));
     }
@@ -82,6 +94,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
         reps: 1,
         warmup: Duration::ZERO,
         budget: runtimes::Budget::DEFAULT,
+        stop: crate::measure::Stop::Fixed,
     };
     let host = HostProfile::this();
     // Where each row runs: natively, or every runtime × ABI with the ABI's
@@ -93,7 +106,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
     for &runtime in &runtimes {
         for &abi in abis
             .iter()
-            .filter(|x| x.info().scenarios.contains(&Scenario::Sim))
+            .filter(|x| x.info().scenarios.contains(&Workload::Sim))
         {
             sandboxes.push(Some((runtime, abi)));
         }
@@ -104,14 +117,14 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
             for &cache_size in &sizes {
                 let sandbox = target.map(|(runtime, abi)| Sandbox {
                     runtime,
-                    abi: abi.choices(Scenario::Sim, Caching::Cached)[0],
+                    abi: abi.choices(Workload::Sim, Caching::Cached)[0],
                     link: SimLink {
                         caching: Caching::Cached,
                         batch: Batch::One,
                         limits: Limits::On,
                     },
                 });
-                let cell = Cell::Sim(Spec {
+                let cell: SimCell = Spec {
                     host,
                     work: SimWork {
                         policy,
@@ -119,23 +132,23 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
                         ablation: Ablation::None,
                     },
                     sandbox,
-                });
-                let Cell::Sim(spec) = &cell else {
-                    unreachable!("built as a sim cell")
                 };
-                let result = match sim::run(spec, &protocol, &inputs, &mut || {}) {
-                    Outcome::Ok { samples, stats, .. } => Ok((
+                let result = match sim::run(&cell, &protocol, &inputs, &mut || {}) {
+                    Outcome::Ok { samples, stats, .. } => RowResult::Ok(
                         stats.expect("sim cells report stats"),
                         samples.replicate_s[0],
-                    )),
-                    Outcome::Error(e) => Err(format!("error: {e}")),
-                    Outcome::Unsupported(e) => Err(format!("unsupported: {e}")),
+                    ),
+                    Outcome::Error(e) => RowResult::Error(e.to_string()),
+                    Outcome::Unsupported(e) => RowResult::Unsupported(e),
                 };
+                let (runtime, abi) = cell
+                    .target()
+                    .map_or(("native", "native"), |(r, a)| (r.id(), a.id()));
                 rows.push(Row {
                     policy,
                     cache_size,
-                    runtime: cell.runtime_id().to_string(),
-                    abi: cell.abi_id().to_string(),
+                    runtime,
+                    abi,
                     result,
                 });
             }
@@ -151,7 +164,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
     );
     let failed = rows
         .iter()
-        .any(|r| matches!(&r.result, Err(e) if e.starts_with("error")));
+        .any(|r| matches!(&r.result, RowResult::Error(_)));
     Ok(if failed {
         ExitCode::from(1)
     } else {
@@ -169,7 +182,7 @@ fn sim_json(rows: &[Row]) -> String {
             "abi": r.abi,
         });
         match &r.result {
-            Ok((s, secs)) => {
+            RowResult::Ok(s, secs) => {
                 v["requests"] = json!(s.requests);
                 v["hits"] = json!(s.hits);
                 v["byte_hits"] = json!(s.byte_hits);
@@ -177,7 +190,8 @@ fn sim_json(rows: &[Row]) -> String {
                 v["byte_hit_ratio"] = json!(s.byte_hit_ratio());
                 v["seconds"] = json!(secs);
             }
-            Err(e) => v["error"] = json!(e),
+            RowResult::Error(e) => v["error"] = json!(format!("error: {e}")),
+            RowResult::Unsupported(e) => v["error"] = json!(format!("unsupported: {e}")),
         }
         let _ = writeln!(out, "{v}");
     }
@@ -199,7 +213,7 @@ fn sim_table(rows: &[Row]) -> String {
             r.abi
         );
         let _ = match &r.result {
-            Ok((s, secs)) => writeln!(
+            RowResult::Ok(s, secs) => writeln!(
                 out,
                 "{:>10} {:>10} {:>8.4} {:>8.4} {:>10.4}",
                 s.requests,
@@ -208,7 +222,8 @@ fn sim_table(rows: &[Row]) -> String {
                 s.byte_hit_ratio(),
                 secs
             ),
-            Err(e) => writeln!(out, "{e}"),
+            RowResult::Error(e) => writeln!(out, "error: {e}"),
+            RowResult::Unsupported(e) => writeln!(out, "unsupported: {e}"),
         };
     }
     out

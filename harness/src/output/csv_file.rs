@@ -37,6 +37,7 @@ const TRAILING: &[&str] = &[
     "outliers",
     "others_cpu",
     "load_avg",
+    "stop",
 ];
 
 /// A CSV file whose header is fixed when the run starts.
@@ -120,6 +121,7 @@ pub fn row(r: &Record, factors: &[String]) -> Vec<String> {
         r.outliers.map(|x| x.to_string()).unwrap_or_default(),
         num(r.others_cpu),
         num(r.load_avg),
+        r.stop.clone().unwrap_or_default(),
     ]);
     out
 }

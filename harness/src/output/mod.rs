@@ -5,12 +5,15 @@
 
 mod csv_file;
 mod record;
-mod run_info;
+pub mod resume;
+pub mod run_info;
+mod summaries;
 mod table;
 
 pub use csv_file::CsvFile;
-pub use record::{Record, Status, record};
+pub use record::{Record, Status, cell_error, record};
 pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
+pub use summaries::summaries;
 pub use table::{hit_ratios, render as table};
 
 use std::fs::{self, File, OpenOptions};

@@ -9,8 +9,21 @@ use crate::stats::Summary;
 
 pub use analysis::data::{Record, Status};
 
+use crate::error::{CellError, ErrorClass};
+
+/// The typed error of an error row: its class parsed back (it was written
+/// from an [`ErrorClass`]) and its message; `None` for any other row, or
+/// a class this build does not know.
+pub fn cell_error(r: &Record) -> Option<CellError> {
+    if r.status != Status::Error {
+        return None;
+    }
+    let class: ErrorClass = r.error_class.as_deref()?.parse().ok()?;
+    Some(CellError::new(class, r.error.clone().unwrap_or_default()))
+}
+
 /// Builds the row for `cell`, given what running it produced and the
-/// mean of its native baseline, if measured.
+/// mean seconds per call of its native baseline, if measured.
 pub fn record(
     cell: &Cell,
     outcome: &Outcome,
@@ -55,6 +68,7 @@ pub fn record(
         outliers: None,
         others_cpu: None,
         load_avg: None,
+        stop: None,
     };
     match outcome {
         Outcome::Ok {
@@ -69,6 +83,8 @@ pub fn record(
                 r.byte_hit_ratio = Some(st.byte_hit_ratio());
             }
             r.calls = samples.calls;
+            r.stop = Some(samples.stop.id().to_string());
+            r.reps = samples.replicate_s.len() as u32;
             r.replicate_s = samples.replicate_s.clone();
             r.warmup_reps = samples.warmup_reps;
             r.compile_s = phases.compile_s;
@@ -85,7 +101,8 @@ pub fn record(
                     r.p99_s = Some(s.p99);
                     r.outliers = Some(s.outliers as u32);
                     r.ns_per_call = Some(s.mean / samples.calls as f64 * 1e9);
-                    r.ratio_to_native = native_mean_s.map(|n| s.mean / n);
+                    r.ratio_to_native =
+                        native_mean_s.map(|n| s.mean / samples.calls.max(1) as f64 / n);
                 }
                 None => {
                     r.status = Status::Error;
@@ -110,10 +127,12 @@ pub fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cell::Spec;
-    use crate::factors::{HostProfile, MicroWork, Operand};
+    use crate::factors::HostProfile;
     use crate::measure::Samples;
-    use crate::scenario::Phases;
+    use crate::scenario::SetupTimes;
+    use crate::scenario::micro::MicroWork;
+    use crate::scenario::spec::Spec;
+    use micro::Operand;
     use std::time::Duration;
 
     fn spec() -> Cell {
@@ -131,6 +150,7 @@ mod tests {
         reps: 3,
         warmup: Duration::ZERO,
         budget: runtimes::Budget::DEFAULT,
+        stop: crate::measure::Stop::Fixed,
     };
 
     #[test]
@@ -140,11 +160,12 @@ mod tests {
                 calls: 1000,
                 replicate_s: vec![1e-6, 2e-6, 3e-6],
                 warmup_reps: 2,
+                stop: crate::measure::StopReason::Fixed,
             },
-            phases: Phases::default(),
+            phases: SetupTimes::default(),
             stats: None,
         };
-        let r = record(&spec(), &outcome, &P, Some(1e-6), 4);
+        let r = record(&spec(), &outcome, &P, Some(1e-9), 4);
         assert_eq!(r.status, Status::Ok);
         assert!((r.ns_per_call.unwrap() - 2.0).abs() < 1e-9);
         assert!((r.ratio_to_native.unwrap() - 2.0).abs() < 1e-9);

@@ -13,7 +13,7 @@ use runtimes::{
     RuntimeId, UncachedTyped, UncachedUntyped,
 };
 
-use super::{Outcome, Phases};
+use super::outcome::{Outcome, SetupTimes};
 use crate::abis::{AbiChoice, AbiVisitor, with_abi};
 use crate::error::CellError;
 use crate::factors::Lang;
@@ -97,12 +97,12 @@ pub fn guest_in<A: Abi>(lang: Lang) -> Result<&'static [u8], Outcome> {
 }
 
 /// Compiles and instantiates once, timing both phases.
-pub fn load<Ld: Loader>(loader: &Ld, wasm: &[u8]) -> Result<(Ld::Host, Phases), CellError> {
+pub fn load<Ld: Loader>(loader: &Ld, wasm: &[u8]) -> Result<(Ld::Host, SetupTimes), CellError> {
     let t0 = Instant::now();
     let module = loader.compile(wasm)?;
     let t1 = Instant::now();
     let host = loader.instantiate(&module)?;
-    let phases = Phases {
+    let phases = SetupTimes {
         compile_s: Some((t1 - t0).as_secs_f64()),
         instantiate_s: Some(t1.elapsed().as_secs_f64()),
     };

@@ -26,12 +26,78 @@ use std::time::{Duration, Instant};
 use factor::{FactorValue, factor_enum};
 use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId, host_fns};
 
-use super::{Outcome, Phases};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
 use crate::abis::AbiId;
-use crate::cell::Cell;
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, measure};
+
+/// The hostcall scenario: the guest calls the host once per request.
+pub struct HostCall;
+
+impl Scenario for HostCall {
+    type Cell = HostCallCell;
+    const ABOUT: &'static str =
+        "the guest calls an imported host function once per request: none, scalars, bytes";
+    // Its guests are its own (guests/artifacts' WAT and wit-hostcall).
+    const DRIVES: &'static [factor::Workload] = &[];
+
+    const CALIBRATE: bool = true;
+
+    fn factors() -> Vec<factor::FactorInfo> {
+        vec![factor::FactorInfo::of::<HostFn>()]
+    }
+
+    fn defaults(quick: bool) -> Defaults {
+        match quick {
+            true => Defaults {
+                calls: 2_000,
+                reps: 5,
+                warmup_s: 0.01,
+            },
+            false => Defaults {
+                calls: 100_000,
+                reps: 100,
+                warmup_s: 0.2,
+            },
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<HostCallCell> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(
+        cell: &HostCallCell,
+        protocol: &Protocol,
+        _: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, tick)
+    }
+}
+
+impl ScenarioCell for HostCallCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        self.runtime.map(|r| (r, self.abi))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host profile and host function.
+    fn values(&self) -> Vec<FactorValue> {
+        vec![FactorValue::of(self.host), FactorValue::of(self.via)]
+    }
+    /// The same host function, natively (a `pair` row by convention).
+    fn baseline(&self) -> HostCallCell {
+        HostCallCell {
+            runtime: None,
+            abi: AbiId::Pair,
+            ..*self
+        }
+    }
+}
 
 factor_enum! {
     /// What the guest does with a request.
@@ -74,29 +140,20 @@ pub struct HostCallCell {
     pub via: HostFn,
 }
 
-impl HostCallCell {
-    /// Host profile and host function.
-    pub fn values(&self) -> Vec<FactorValue> {
-        vec![FactorValue::of(self.host), FactorValue::of(self.via)]
-    }
-}
-
 /// The ABIs a hostcall cell has a guest for: a core module (`pair`) on
 /// every runtime, a component (`wit`) where the runtime hosts components.
 const ABIS: [AbiId; 2] = [AbiId::Pair, AbiId::Wit];
 
 /// Natives (one per host function), then every runtime × guest (of
 /// `abis`, those in [`ABIS`]) × host function.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
-    let cell = |runtime, abi, via| {
-        Cell::HostCall(HostCallCell {
-            host,
-            runtime,
-            abi,
-            via,
-        })
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<HostCallCell> {
+    let cell = |runtime, abi, via| HostCallCell {
+        host,
+        runtime,
+        abi,
+        via,
     };
-    let mut out: Vec<Cell> = HostFn::ALL
+    let mut out: Vec<HostCallCell> = HostFn::ALL
         .iter()
         .map(|&via| cell(None, AbiId::Pair, via))
         .collect();
@@ -164,7 +221,7 @@ pub fn run(cell: &HostCallCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> 
         };
         return Outcome::measured(
             measure(&mut subject, protocol, tick),
-            Phases::default(),
+            SetupTimes::default(),
             None,
         );
     };
@@ -266,7 +323,7 @@ impl EngineVisitor for Step<'_> {
         };
         Outcome::measured(
             measure(&mut subject, self.protocol, self.tick),
-            Phases::default(),
+            SetupTimes::default(),
             None,
         )
     }
@@ -320,7 +377,7 @@ mod component {
     use runtimes::component::{ComponentEngine, ComponentInstance, TypedFunc, trap};
     use runtimes::{EngineConfig, RuntimeId};
 
-    use super::{HostFn, Outcome, Phases, check, fold};
+    use super::{HostFn, Outcome, SetupTimes, check, fold};
     use crate::error::CellError;
     use crate::measure::{Protocol, Subject, measure};
 
@@ -367,7 +424,7 @@ mod component {
         };
         Outcome::measured(
             measure(&mut subject, protocol, tick),
-            Phases::default(),
+            SetupTimes::default(),
             None,
         )
     }
@@ -462,7 +519,7 @@ mod tests {
             (1 + RuntimeId::ALL.len()) * natives
         );
         for c in &cells[natives..] {
-            assert!(cells[..natives].contains(&c.baseline()), "{}", c.label());
+            assert!(cells[..natives].contains(&c.baseline()), "{c:?}");
         }
         // The WAT parses (guest() panics otherwise).
         assert!(guest().starts_with(b"\0asm"));

@@ -17,11 +17,84 @@ use factor::factor_enum;
 use payload::Exchange;
 use runtimes::{CachedTyped, Engine, EngineConfig, EngineVisitor, Limits, RuntimeId};
 
-use super::Outcome;
+use super::define::{Defaults, Ended, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome};
 use crate::abis::AbiId;
-use crate::cell::Cell;
 use crate::error::{CellError, ErrorClass};
 use crate::factors::HostProfile;
+use crate::measure::Protocol;
+
+/// The hostile scenario: every case must end as an error of its class.
+pub struct Hostile;
+
+impl Scenario for Hostile {
+    type Cell = HostileCell;
+    const ABOUT: &'static str = "guests that misbehave on purpose, each contained as its case says";
+    // Its guests are its own (written in WAT here, or the wit-hostile
+    // component): no ABI's guest contract applies.
+    const DRIVES: &'static [factor::Workload] = &[];
+    const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[
+        (ProtocolFlag::Calls, "nothing is timed"),
+        (ProtocolFlag::Reps, "nothing is timed"),
+        (ProtocolFlag::Warmup, "nothing is timed"),
+    ];
+
+    fn factors() -> Vec<factor::FactorInfo> {
+        vec![factor::FactorInfo::of::<Case>()]
+    }
+
+    fn defaults(_quick: bool) -> Defaults {
+        Defaults {
+            calls: 1,
+            reps: 2,
+            warmup_s: 0.0,
+        }
+    }
+
+    fn budget() -> runtimes::Budget {
+        budget()
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<HostileCell> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(cell: &HostileCell, protocol: &Protocol, _: &Inputs, _: &mut dyn FnMut()) -> Outcome {
+        run(cell, protocol.budget)
+    }
+
+    /// A hostile cell fails the run unless it ended as its case says.
+    fn failed(cell: &HostileCell, ended: Ended<'_>) -> bool {
+        match ended {
+            Ended::Unsupported => false,
+            Ended::Ok => true,
+            Ended::Error(e) => e.class != cell.case.expected(),
+        }
+    }
+
+    fn table(rows: &[(HostileCell, Ended<'_>)]) -> Option<String> {
+        Some(grid(rows))
+    }
+}
+
+impl ScenarioCell for HostileCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Some((self.runtime, self.case.abi()))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    fn values(&self) -> Vec<factor::FactorValue> {
+        vec![
+            factor::FactorValue::of(self.host),
+            factor::FactorValue::of(self.case),
+        ]
+    }
+    /// No baseline: the cell is its own.
+    fn baseline(&self) -> HostileCell {
+        *self
+    }
+}
 
 factor_enum! {
     /// What a hostile guest does wrong.
@@ -131,60 +204,52 @@ pub struct HostileCell {
 }
 
 /// Every case whose ABI is among `abis`, on every runtime.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<HostileCell> {
     runtimes
         .iter()
         .flat_map(|&runtime| {
             Case::ALL
                 .iter()
                 .filter(|c| abis.contains(&c.abi()))
-                .map(move |&case| {
-                    Cell::Hostile(HostileCell {
-                        host,
-                        runtime,
-                        case,
-                    })
+                .map(move |&case| HostileCell {
+                    host,
+                    runtime,
+                    case,
                 })
         })
         .collect()
 }
 
-/// The outcome of every case per runtime, as a grid: `ok` where the case
+/// The outcome of every case per runtime, as a grid: `✓` where the case
 /// was contained as it should be, the class observed otherwise.
-pub fn grid(records: &[&crate::output::Record]) -> String {
+fn grid(rows: &[(HostileCell, Ended<'_>)]) -> String {
     use std::fmt::Write as _;
-    let mut runtimes: Vec<&str> = Vec::new();
-    for r in records {
-        if !runtimes.contains(&r.runtime.as_str()) {
-            runtimes.push(&r.runtime);
+    let mut runtimes: Vec<RuntimeId> = Vec::new();
+    for (c, _) in rows {
+        if !runtimes.contains(&c.runtime) {
+            runtimes.push(c.runtime);
         }
     }
     let mut out = format!("{:<22} {:<14}", "case", "expected");
     for rt in &runtimes {
-        let _ = write!(out, " {rt:<18}");
+        let _ = write!(out, " {:<18}", rt.id());
     }
     out.push('\n');
     for &case in Case::ALL {
-        let rows: Vec<&&crate::output::Record> = records
-            .iter()
-            .filter(|r| r.factors.get("case").map(String::as_str) == Some(case.id()))
-            .collect();
-        if rows.is_empty() {
+        if !rows.iter().any(|(c, _)| c.case == case) {
             continue;
         }
         let _ = write!(out, "{:<22} {:<14}", case.id(), case.expected().id());
-        for rt in &runtimes {
-            let cell = match rows.iter().find(|r| r.runtime == *rt) {
+        for &rt in &runtimes {
+            let found = rows.iter().find(|(c, _)| c.case == case && c.runtime == rt);
+            let shown = match found {
                 None => "-".to_string(),
-                Some(r) if r.status == crate::output::Status::Unsupported => {
-                    "unsupported".to_string()
-                }
-                Some(r) if contained(case, r.error_class.as_deref(), r.error.as_deref()) => {
-                    format!("✓ {}", case.expected())
-                }
-                Some(r) => format!("✗ {}", r.error_class.as_deref().unwrap_or("?")),
+                Some((_, Ended::Unsupported)) => "unsupported".to_string(),
+                Some((c, e)) if !Hostile::failed(c, *e) => format!("✓ {}", case.expected()),
+                Some((_, Ended::Error(e))) => format!("✗ {}", e.class),
+                Some((_, Ended::Ok)) => "✗ ok".to_string(),
             };
-            let _ = write!(out, " {cell:<18}");
+            let _ = write!(out, " {shown:<18}");
         }
         out.push('\n');
     }
@@ -326,9 +391,25 @@ pub fn run(cell: &HostileCell, budget: runtimes::Budget) -> Outcome {
         Err(not_contained) => return Outcome::Error(not_contained),
     };
     let healthy = match runtimes::visit(cell.runtime, config, Healthy) {
-        Ok(Ok(())) => "a healthy guest then answered correctly in the same process".to_string(),
-        Ok(Err(e)) => format!("but a healthy guest then failed: {e}"),
-        Err(e) => format!("but a healthy guest then failed: {e}"),
+        Ok(Ok(())) => Ok("a healthy guest then answered correctly in the same process"),
+        Ok(Err(e)) => Err(format!("{e}")),
+        Err(e) => Err(format!("{e}")),
+    };
+    // The process was not kept healthy: the case was not contained,
+    // whatever class it ended in.
+    let healthy = match healthy {
+        Ok(said) => said,
+        Err(why) => {
+            return Outcome::Error(CellError::new(
+                ErrorClass::NotContained,
+                format!(
+                    "{} ({} after {:.2} s), but a healthy guest then failed: {why}",
+                    e.message,
+                    e.class.id(),
+                    elapsed.as_secs_f64()
+                ),
+            ));
+        }
     };
     let verdict = if e.class == cell.case.expected() {
         "as expected".to_string()
@@ -343,13 +424,6 @@ pub fn run(cell: &HostileCell, budget: runtimes::Budget) -> Outcome {
             elapsed.as_secs_f64()
         ),
     ))
-}
-
-/// Whether a recorded hostile row ended as its case says: its class the
-/// expected one, and the healthy guest after it right.
-pub fn contained(case: Case, error_class: Option<&str>, message: Option<&str>) -> bool {
-    error_class == Some(case.expected().id())
-        && message.is_some_and(|m| m.contains("answered correctly"))
 }
 
 /// Drives one case on a fresh engine: `Ok(Err(e))` is the guest stopped
@@ -540,15 +614,18 @@ mod tests {
             assert!(!bytes.is_empty(), "{case}");
             assert_ne!(case.expected(), ErrorClass::Unsupported, "{case}");
         }
-        assert!(contained(
-            Case::Unreachable,
-            Some("trap"),
-            Some("guest trapped (as expected; a healthy guest then answered correctly)")
-        ));
-        assert!(!contained(
-            Case::Unreachable,
-            Some("timeout"),
-            Some("answered correctly")
-        ));
+        let cell = HostileCell {
+            host: HostProfile::Dev,
+            runtime: RuntimeId::Wasmtime,
+            case: Case::Unreachable,
+        };
+        let trap = CellError::new(ErrorClass::Trap, "guest trapped");
+        let timeout = CellError::new(ErrorClass::Timeout, "too slow");
+        let sick = CellError::new(ErrorClass::NotContained, "a healthy guest then failed");
+        assert!(!Hostile::failed(&cell, Ended::Error(&trap)));
+        assert!(Hostile::failed(&cell, Ended::Error(&timeout)));
+        assert!(Hostile::failed(&cell, Ended::Error(&sick)));
+        assert!(Hostile::failed(&cell, Ended::Ok));
+        assert!(!Hostile::failed(&cell, Ended::Unsupported));
     }
 }

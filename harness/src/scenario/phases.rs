@@ -12,17 +12,75 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Loader, MicroVisitor, Multiply, Scenario};
-use factor::{FactorValue, factor_enum};
+use abi_api::{Abi, Loader, MicroVisitor, Multiply};
+use factor::{FactorInfo, FactorValue, Workload, factor_enum};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::{Outcome, Phases};
+use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
 use crate::abis::{AbiChoice, AbiId};
-use crate::cell::Cell;
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, measure};
+
+/// The phases scenario: what a guest costs before its first answer.
+pub struct PhasesScenario;
+
+impl Scenario for PhasesScenario {
+    type Cell = PhasesCell;
+    const ABOUT: &'static str =
+        "compile (or load a cached module), instantiate and first call, one per replicate";
+    const DRIVES: &'static [Workload] = &[Workload::Micro];
+    const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[(
+        ProtocolFlag::Calls,
+        "a replicate is one fresh module or instance",
+    )];
+
+    fn factors() -> Vec<FactorInfo> {
+        vec![FactorInfo::of::<Phase>(), FactorInfo::of::<ModuleCache>()]
+    }
+
+    /// One fresh module or instance per replicate; one warm-up.
+    fn defaults(quick: bool) -> Defaults {
+        Defaults {
+            calls: 1,
+            reps: if quick { 5 } else { 100 },
+            warmup_s: 1e-9,
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<PhasesCell> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(cell: &PhasesCell, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
+        run(cell, protocol, tick)
+    }
+}
+
+impl ScenarioCell for PhasesCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Some((self.runtime, self.abi.id()))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host profile, phase, module cache, then the ABI's own factors.
+    fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![
+            FactorValue::of(self.host),
+            FactorValue::of(self.phase),
+            FactorValue::of(self.cache),
+        ];
+        v.extend(self.abi.values(Workload::Micro));
+        v
+    }
+    /// No baseline: native code has no such phases.
+    fn baseline(&self) -> PhasesCell {
+        *self
+    }
+}
 
 factor_enum! {
     /// The phase a phases cell times.
@@ -67,29 +125,16 @@ pub struct PhasesCell {
     pub cache: ModuleCache,
 }
 
-impl PhasesCell {
-    /// Host profile, phase, module cache, then the ABI's own factors.
-    pub fn values(&self) -> Vec<FactorValue> {
-        let mut v = vec![
-            FactorValue::of(self.host),
-            FactorValue::of(self.phase),
-            FactorValue::of(self.cache),
-        ];
-        v.extend(self.abi.values(Scenario::Micro));
-        v
-    }
-}
-
 /// Every runtime × ABI with a micro guest × phase, and the module cache
 /// on for compile cells.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<PhasesCell> {
     let mut out = Vec::new();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Scenario::Micro) {
+            if !abi.info().scenarios.contains(&Workload::Micro) {
                 continue;
             }
-            let Some(&choice) = abi.choices(Scenario::Micro, Caching::Cached).first() else {
+            let Some(&choice) = abi.choices(Workload::Micro, Caching::Cached).first() else {
                 continue;
             };
             for &phase in Phase::ALL {
@@ -97,13 +142,13 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
                     if cache == ModuleCache::On && phase != Phase::Compile {
                         continue;
                     }
-                    out.push(Cell::Phases(PhasesCell {
+                    out.push(PhasesCell {
                         host,
                         runtime,
                         abi: choice,
                         phase,
                         cache,
-                    }));
+                    });
                 }
             }
         }
@@ -180,7 +225,7 @@ impl MicroVisitor for Load<'_> {
             check(&mut host)?;
             Ok(samples)
         });
-        Outcome::measured(result, Phases::default(), None)
+        Outcome::measured(result, SetupTimes::default(), None)
     }
 }
 
@@ -264,7 +309,11 @@ mod tests {
 
     #[test]
     fn cache_cells_exist_for_compile_only() {
-        let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        use crate::cell::Cell;
+        let cells: Vec<Cell> = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair])
+            .into_iter()
+            .map(Cell::Phases)
+            .collect();
         assert_eq!(cells.len(), Phase::ALL.len() + 1);
         let ids: Vec<String> = cells.iter().map(Cell::id).collect();
         assert!(

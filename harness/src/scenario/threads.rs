@@ -12,19 +12,79 @@
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Loader, MicroVisitor, Scenario, SimVisitor};
+use abi_api::{Abi, Loader, MicroVisitor, SimVisitor};
 use cachesim::{Policy, Request, Simulator, Stats};
-use factor::{FactorValue, factor_enum, factor_set};
+use factor::{FactorInfo, FactorSet, FactorValue, factor_enum, factor_set};
 use micro::{Checksum, Multiply, Operand};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::{Outcome, Phases};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
+use super::spec::{Sandbox, Spec};
 use crate::abis::AbiId;
-use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, measure};
+
+/// The threads scenario: calls per second with 1 to 8 threads.
+pub struct ThreadsScenario;
+
+impl Scenario for ThreadsScenario {
+    type Cell = ThreadsSpec;
+    const ABOUT: &'static str =
+        "calls per second with 1, 2, 4 and 8 threads, one instance each of one module";
+    const DRIVES: &'static [factor::Workload] = &[factor::Workload::Micro, factor::Workload::Sim];
+
+    fn factors() -> Vec<FactorInfo> {
+        ThreadsWork::INFO.to_vec()
+    }
+
+    /// Calls (or requests) per thread.
+    fn defaults(quick: bool) -> Defaults {
+        match quick {
+            true => Defaults {
+                calls: 2_000,
+                reps: 3,
+                warmup_s: 0.0,
+            },
+            false => Defaults {
+                calls: 100_000,
+                reps: 20,
+                warmup_s: 0.1,
+            },
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<ThreadsSpec> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(cell: &ThreadsSpec, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
+        run(cell, protocol, tick)
+    }
+}
+
+impl ScenarioCell for ThreadsSpec {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Spec::target(self)
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host, work, then the ABI's own factors in the workload's scenario.
+    fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![FactorValue::of(self.host)];
+        v.extend(self.work.all_values());
+        if let Some(s) = &self.sandbox {
+            v.extend(s.abi.values(self.work.workload.drives()));
+        }
+        v
+    }
+    fn baseline(&self) -> ThreadsSpec {
+        self.native()
+    }
+}
 
 factor_enum! {
     /// What each thread of a threads cell runs.
@@ -65,11 +125,11 @@ impl Threads {
 }
 
 impl Workload {
-    /// The scenario whose ABI host it drives.
-    pub fn scenario(self) -> Scenario {
+    /// The ABI workload whose host it drives.
+    pub fn drives(self) -> factor::Workload {
         match self {
-            Workload::Micro => Scenario::Micro,
-            Workload::Sim => Scenario::Sim,
+            Workload::Micro => factor::Workload::Micro,
+            Workload::Sim => factor::Workload::Sim,
         }
     }
 }
@@ -92,27 +152,13 @@ const CAPACITY: u64 = 4 << 20;
 /// value in the workload's scenario.
 pub type ThreadsSpec = Spec<ThreadsWork, ()>;
 
-/// The factor values of a threads cell: host, work, then the ABI's own
-/// factors in the workload's scenario.
-pub fn values(spec: &ThreadsSpec) -> Vec<FactorValue> {
-    use factor::FactorSet;
-    let mut v = vec![FactorValue::of(spec.host)];
-    v.extend(spec.work.values(Scenario::Threads));
-    if let Some(s) = &spec.sandbox {
-        v.extend(s.abi.values(spec.work.workload.scenario()));
-    }
-    v
-}
-
 /// Natives (every workload × thread count), then every runtime × ABI ×
 /// workload the ABI carries × thread count.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
-    let spec = |workload, threads, sandbox| {
-        Cell::Threads(Spec {
-            host,
-            work: ThreadsWork { workload, threads },
-            sandbox,
-        })
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<ThreadsSpec> {
+    let spec = |workload, threads, sandbox| Spec {
+        host,
+        work: ThreadsWork { workload, threads },
+        sandbox,
     };
     let mut out = Vec::new();
     for &w in Workload::ALL {
@@ -123,10 +169,10 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
     for &runtime in runtimes {
         for &abi in abis {
             for &w in Workload::ALL {
-                if !abi.info().scenarios.contains(&w.scenario()) {
+                if !abi.info().scenarios.contains(&w.drives()) {
                     continue;
                 }
-                let Some(&choice) = abi.choices(w.scenario(), Caching::Cached).first() else {
+                let Some(&choice) = abi.choices(w.drives(), Caching::Cached).first() else {
                     continue;
                 };
                 for &t in Threads::ALL {
@@ -255,7 +301,7 @@ impl Job {
             s.calls = self.calls * threads as u64;
             s
         });
-        Outcome::measured(result, Phases::default(), None)
+        Outcome::measured(result, SetupTimes::default(), None)
     }
 }
 
@@ -481,7 +527,11 @@ mod tests {
 
     #[test]
     fn natives_cover_every_workload_and_thread_count() {
-        let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        use crate::cell::Cell;
+        let cells: Vec<Cell> = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair])
+            .into_iter()
+            .map(Cell::Threads)
+            .collect();
         let natives = Workload::ALL.len() * Threads::ALL.len();
         assert!(cells[..natives].iter().all(Cell::is_native));
         assert_eq!(cells.len(), natives * 2);
@@ -497,6 +547,7 @@ mod tests {
             reps: 2,
             warmup: Duration::ZERO,
             budget: runtimes::Budget::DEFAULT,
+            stop: crate::measure::Stop::Fixed,
         };
         for &workload in Workload::ALL {
             let spec = Spec {

@@ -104,6 +104,20 @@ pub fn tick(x: f64) -> String {
     }
 }
 
+/// A wait for people: `45 s`, `3 min 10 s`, `1 h 05 min` (progress and
+/// `--dry-run` estimates).
+pub fn duration(seconds: f64) -> String {
+    if !seconds.is_finite() || seconds < 0.0 {
+        return "?".into();
+    }
+    let s = seconds.round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
+        _ => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 /// Orders names with embedded numbers naturally (`run-2` before `run-10`,
 /// `1` before `256`): folders of sub-runs and factor values sort as a
 /// person expects.
@@ -220,5 +234,13 @@ mod tests {
         }
         assert_eq!(format_size(4 << 20), "4MiB");
         assert_eq!(format_size(1536 << 10), "1536KiB");
+    }
+
+    #[test]
+    fn durations_read_as_people_say_them() {
+        assert_eq!(duration(44.6), "45 s");
+        assert_eq!(duration(190.0), "3 min 10 s");
+        assert_eq!(duration(3900.0), "1 h 05 min");
+        assert_eq!(duration(f64::NAN), "?");
     }
 }

@@ -100,6 +100,12 @@ pub struct Record {
     /// The 1-minute load average when the cell finished.
     #[serde(default)]
     pub load_avg: Option<f64>,
+    /// Why the cell stopped taking replicates: `fixed` (the count asked
+    /// for), `precision` (its 95% interval reached the precision sought),
+    /// `budget` (its time budget ran out first) or `max-reps`. Absent in
+    /// older files and for cells that did not measure.
+    #[serde(default)]
+    pub stop: Option<String>,
 }
 
 /// The contents of `run.json`.
@@ -198,6 +204,19 @@ pub struct RunOptions {
     /// Modules given with `--guest` in place of built-in guests.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub guests: Vec<GuestInfo>,
+    /// `adaptive` or `fixed` (absent in older files: fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// Adaptive: the 95% interval's half-width sought, relative to the mean.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub precision: Option<f64>,
+    /// Adaptive: the most seconds a cell spent measuring.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cell_budget_s: Option<f64>,
+    /// Factors the default plan held at one value (`factor=value`), which
+    /// `--all-factors` frees.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub held: Vec<String>,
 }
 
 /// A module given with `--guest`.

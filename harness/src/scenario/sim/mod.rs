@@ -1,20 +1,90 @@
 //! The simulator scenario: a whole trace per replicate, one call per
 //! request, natively or with the policy inside the guest.
 
+pub mod factors;
+
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Loader, Scenario, SimVisitor};
+use abi_api::{Abi, Loader, SimVisitor};
 use cachesim::{Policy, Request, Setup, Simulator, Stats};
-use factor::FactorSet;
+use factor::{FactorInfo, FactorSet, FactorValue, Workload};
 use runtimes::{CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::{Inputs, Outcome, Phases};
+use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
+use super::spec::{Sandbox, Spec};
 use crate::abis::AbiId;
-use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{Ablation, Batch, CacheSize, Caching, HostProfile, SimLink, SimWork};
+use crate::factors::{Caching, HostProfile};
 use crate::measure::{Protocol, Subject, measure};
+pub use factors::{Ablation, Batch, CacheSize, SimLink, SimWork};
+
+/// The simulator scenario (the paper's macro-benchmark).
+pub struct Sim;
+
+/// A simulator cell: a policy, a cache size and a build, natively or
+/// through an ABI.
+pub type SimCell = Spec<SimWork, SimLink>;
+
+impl Scenario for Sim {
+    type Cell = SimCell;
+    const ABOUT: &'static str = "the web-proxy cache simulator, one call per request of a trace";
+    const DRIVES: &'static [Workload] = &[Workload::Sim];
+    const TRACE: bool = true;
+    const REFUSES: &'static [(ProtocolFlag, &'static str)] =
+        &[(ProtocolFlag::Calls, "a replicate replays the whole trace")];
+
+    const HELD: &'static [(&'static str, &'static str)] = &[("limits", "off")];
+
+    fn factors() -> Vec<FactorInfo> {
+        [SimWork::INFO, SimLink::INFO].concat()
+    }
+
+    /// One warm-up replay of the trace; the calls are the trace's length.
+    fn defaults(quick: bool) -> Defaults {
+        Defaults {
+            calls: 0,
+            reps: if quick { 3 } else { 10 },
+            warmup_s: 1e-9,
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<SimCell> {
+        cells(
+            input.host,
+            input.runtimes,
+            input.abis,
+            &input.sim.sizes,
+            &input.sim.sweep,
+            &input.sim.ablations,
+        )
+    }
+
+    fn run(
+        cell: &SimCell,
+        protocol: &Protocol,
+        inputs: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, inputs, tick)
+    }
+}
+
+impl ScenarioCell for SimCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Spec::target(self)
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    fn values(&self) -> Vec<FactorValue> {
+        self.values_in(Workload::Sim)
+    }
+    fn baseline(&self) -> SimCell {
+        self.native()
+    }
+}
 
 /// Per policy and ablation: native cells at every size (sandboxed sizes
 /// and the sweep), then runtime × ABI × link × ABI factors at the
@@ -28,17 +98,15 @@ pub fn cells(
     sizes: &[CacheSize],
     sweep: &[CacheSize],
     ablations: &[Ablation],
-) -> Vec<Cell> {
-    let spec = |policy, cache_size, ablation, sandbox| {
-        Cell::Sim(Spec {
-            host,
-            work: SimWork {
-                policy,
-                cache_size,
-                ablation,
-            },
-            sandbox,
-        })
+) -> Vec<SimCell> {
+    let spec = |policy, cache_size, ablation, sandbox| Spec {
+        host,
+        work: SimWork {
+            policy,
+            cache_size,
+            ablation,
+        },
+        sandbox,
     };
     let applies = |a: Ablation, p: Policy| a.setup(p, || 0).is_some();
     let mut native_sizes: Vec<CacheSize> = sizes.iter().chain(sweep).copied().collect();
@@ -55,7 +123,7 @@ pub fn cells(
     for &runtime in runtimes {
         for &abi in abis {
             let info = abi.info();
-            if !info.scenarios.contains(&Scenario::Sim) {
+            if !info.scenarios.contains(&Workload::Sim) {
                 continue;
             }
             for &policy in Policy::ALL {
@@ -64,7 +132,7 @@ pub fn cells(
                     .filter(|&&a| applies(a, policy))
                     .flat_map(|a| sizes.iter().map(move |s| (a, s)))
                 {
-                    for link in SimLink::combinations(Scenario::Sim) {
+                    for link in SimLink::combinations(Workload::Sim) {
                         // The in-guest replay calls once per replicate:
                         // caching has nothing to change, so cached only.
                         let in_guest = link.batch == Batch::InGuest;
@@ -74,7 +142,7 @@ pub fn cells(
                         if !link.batch.is_single() && !in_guest && !info.batches {
                             continue;
                         }
-                        for choice in abi.choices(Scenario::Sim, link.caching) {
+                        for choice in abi.choices(Workload::Sim, link.caching) {
                             let sandbox = Sandbox {
                                 runtime,
                                 abi: choice,
@@ -125,7 +193,7 @@ pub fn run(
         protocol,
     };
     match &spec.sandbox {
-        None => job.measure(cachesim::Native::default(), Phases::default(), tick),
+        None => job.measure(cachesim::Native::default(), SetupTimes::default(), tick),
         // Wasmer's Singlepass compiles no wasm SIMD instruction.
         Some(sb)
             if ablation == Ablation::GuestSimd128 && sb.runtime == RuntimeId::WasmerSinglepass =>
@@ -173,7 +241,12 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn measure<S: Simulator>(self, mut sim: S, phases: Phases, tick: &mut dyn FnMut()) -> Outcome
+    fn measure<S: Simulator>(
+        self,
+        mut sim: S,
+        phases: SetupTimes,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome
     where
         CellError: From<S::Error>,
     {
@@ -339,14 +412,18 @@ mod tests {
     #[test]
     fn natives_cover_the_sweep_and_sandboxed_cells_the_sizes() {
         let (four, one) = (CacheSize(4 << 20), CacheSize(1 << 20));
-        let cells = cells(
+        use crate::cell::Cell;
+        let cells: Vec<Cell> = cells(
             HostProfile::Dev,
             &[RuntimeId::Wasmtime],
             &[AbiId::Pair, AbiId::Bytemuck],
             &[four],
             &[one, four],
             &[Ablation::None],
-        );
+        )
+        .into_iter()
+        .map(Cell::Sim)
+        .collect();
         let natives = cells.iter().filter(|c| c.is_native()).count();
         assert_eq!(natives, Policy::ALL.len() * 2);
         // Every caching value; every batch size for an ABI that batches
@@ -362,9 +439,9 @@ mod tests {
                 };
                 let sent: usize = Caching::ALL
                     .iter()
-                    .map(|&c| a.choices(Scenario::Sim, c).len() * batches)
+                    .map(|&c| a.choices(Workload::Sim, c).len() * batches)
                     .sum();
-                sent + a.choices(Scenario::Sim, Caching::Cached).len()
+                sent + a.choices(Workload::Sim, Caching::Cached).len()
             })
             .sum();
         assert!(AbiId::Bytemuck.info().batches && !AbiId::Pair.info().batches);

@@ -65,6 +65,7 @@ pub fn row_with(
         outliers: Some(s.outliers as u32),
         others_cpu: None,
         load_avg: None,
+        stop: Some("fixed".into()),
     };
     r.cell = crate::identity::derive(&r);
     r
@@ -117,6 +118,10 @@ pub fn info(scenario: &str) -> RunInfo {
             cell_timeout_s: None,
             memory_limit_bytes: None,
             guests: vec![],
+            protocol: None,
+            precision: None,
+            cell_budget_s: None,
+            held: vec![],
         },
         host_profiles: vec!["release".into()],
         children: vec![],

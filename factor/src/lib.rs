@@ -88,8 +88,8 @@ pub struct FactorInfo {
     pub ids: &'static [&'static str],
     /// Parses one value into its [`Factor::key`].
     pub parse_key: fn(&str) -> Result<u64, BadValue>,
-    /// The scenarios it applies to; empty for all.
-    pub scenarios: &'static [Scenario],
+    /// The workloads it applies to; empty for all.
+    pub workloads: &'static [Workload],
 }
 
 impl FactorInfo {
@@ -100,18 +100,18 @@ impl FactorInfo {
             about: F::ABOUT,
             ids: F::IDS,
             parse_key: parse_key::<F>,
-            scenarios: &[],
+            workloads: &[],
         }
     }
 
-    /// The same, restricted to `scenarios` (none: every scenario).
-    pub const fn only(self, scenarios: &'static [Scenario]) -> FactorInfo {
-        FactorInfo { scenarios, ..self }
+    /// The same, restricted to `workloads` (none: every workload).
+    pub const fn only(self, workloads: &'static [Workload]) -> FactorInfo {
+        FactorInfo { workloads, ..self }
     }
 
-    /// Whether cells of `scenario` have this factor.
-    pub fn applies(&self, scenario: Scenario) -> bool {
-        __applies(self.scenarios, scenario)
+    /// Whether cells of `workload` have this factor.
+    pub fn applies(&self, workload: Workload) -> bool {
+        __applies(self.workloads, workload)
     }
 }
 
@@ -148,35 +148,41 @@ pub trait FactorSet: Copy + Eq + fmt::Debug + Send + Sync + 'static {
     /// Every factor of the set, in column order.
     const INFO: &'static [FactorInfo];
     /// Every combination of the values of the factors that apply to
-    /// `scenario` (the others keep their first value), first factor
+    /// `workload` (the others keep their first value), first factor
     /// varying slowest.
-    fn combinations(scenario: Scenario) -> Vec<Self>;
-    /// The values of the factors that apply to `scenario`.
-    fn values(&self, scenario: Scenario) -> Vec<FactorValue>;
+    fn combinations(workload: Workload) -> Vec<Self>;
+    /// The values of the factors that apply to `workload`.
+    fn values(&self, workload: Workload) -> Vec<FactorValue>;
+    /// The values of every factor of the set, whatever it is restricted
+    /// to: for a scenario's own factors, which no workload restricts.
+    fn all_values(&self) -> Vec<FactorValue>;
 }
 
 impl FactorSet for () {
     const INFO: &'static [FactorInfo] = &[];
-    fn combinations(_: Scenario) -> Vec<()> {
+    fn combinations(_: Workload) -> Vec<()> {
         __alloc::vec![()]
     }
-    fn values(&self, _: Scenario) -> Vec<FactorValue> {
+    fn values(&self, _: Workload) -> Vec<FactorValue> {
+        Vec::new()
+    }
+    fn all_values(&self) -> Vec<FactorValue> {
         Vec::new()
     }
 }
 
 /// Whether a factor restricted to `only` (empty: unrestricted) applies to
-/// `scenario`. For the macros.
+/// `workload`. For the macros.
 #[doc(hidden)]
-pub fn __applies(only: &[Scenario], scenario: Scenario) -> bool {
-    only.is_empty() || only.contains(&scenario)
+pub fn __applies(only: &[Workload], workload: Workload) -> bool {
+    only.is_empty() || only.contains(&workload)
 }
 
-/// The values a field of a [`factor_set!`] takes in `scenario`: all of
+/// The values a field of a [`factor_set!`] takes in `workload`: all of
 /// them where it applies, its first elsewhere. For the macros.
 #[doc(hidden)]
-pub fn __candidates<F: Factor>(only: &[Scenario], scenario: Scenario) -> &'static [F] {
-    if __applies(only, scenario) {
+pub fn __candidates<F: Factor>(only: &[Workload], workload: Workload) -> &'static [F] {
+    if __applies(only, workload) {
         F::ALL
     } else {
         &F::ALL[..F::ALL.len().min(1)]
@@ -300,11 +306,11 @@ macro_rules! factor_enum {
 ///         pub switch: Switch,
 ///     }
 /// }
-/// use factor::{FactorSet, Scenario};
-/// assert_eq!(Own::combinations(Scenario::Micro).len(), 4);
-/// let sim = Own::combinations(Scenario::Sim);
+/// use factor::{FactorSet, Workload};
+/// assert_eq!(Own::combinations(Workload::Micro).len(), 4);
+/// let sim = Own::combinations(Workload::Sim);
 /// assert_eq!(sim.len(), 2);
-/// assert_eq!(sim[1].values(Scenario::Sim)[0].id, "on");
+/// assert_eq!(sim[1].values(Workload::Sim)[0].id, "on");
 /// ```
 #[macro_export]
 macro_rules! factor_set {
@@ -326,14 +332,14 @@ macro_rules! factor_set {
 
         impl $crate::FactorSet for $name {
             const INFO: &'static [$crate::FactorInfo] = &[
-                $( $crate::FactorInfo::of::<$ty>().only(&[$($($crate::Scenario::$sc),+)?]), )+
+                $( $crate::FactorInfo::of::<$ty>().only(&[$($($crate::Workload::$sc),+)?]), )+
             ];
 
-            fn combinations(scenario: $crate::Scenario) -> $crate::__alloc::vec::Vec<Self> {
+            fn combinations(workload: $crate::Workload) -> $crate::__alloc::vec::Vec<Self> {
                 $(
                     let $field: &'static [$ty] = $crate::__candidates::<$ty>(
-                        &[$($($crate::Scenario::$sc),+)?],
-                        scenario,
+                        &[$($($crate::Workload::$sc),+)?],
+                        workload,
                     );
                 )+
                 $crate::__product(&[$($field.len()),+])
@@ -349,23 +355,32 @@ macro_rules! factor_set {
 
             fn values(
                 &self,
-                scenario: $crate::Scenario,
+                workload: $crate::Workload,
             ) -> $crate::__alloc::vec::Vec<$crate::FactorValue> {
                 let mut out = $crate::__alloc::vec::Vec::new();
                 $(
-                    if $crate::__applies(&[$($($crate::Scenario::$sc),+)?], scenario) {
+                    if $crate::__applies(&[$($($crate::Workload::$sc),+)?], workload) {
                         out.push($crate::FactorValue::of(self.$field));
                     }
                 )+
                 out
+            }
+
+            fn all_values(&self) -> $crate::__alloc::vec::Vec<$crate::FactorValue> {
+                $crate::__alloc::vec![$( $crate::FactorValue::of(self.$field), )+]
             }
         }
     };
 }
 
 factor_enum! {
-    /// A benchmark scenario: what a cell does.
-    pub enum Scenario ("scenario", "what a cell does") {
+    /// The work an ABI carries between host and guest: each ABI crate
+    /// implements the host and guest halves of some of these, and a factor
+    /// of an ABI or of a scenario's link can be restricted to some of them.
+    /// The harness's scenarios (its own registry) drive one or more of
+    /// these; scenarios that bring their own guests (hostile, hostcall)
+    /// drive none.
+    pub enum Workload ("workload", "the work an ABI carries") {
         /// The paper's micro-benchmark: one multiply per call.
         Micro = "micro",
         /// The paper's macro-benchmark: a cache simulator whose policy runs
@@ -375,20 +390,12 @@ factor_enum! {
         /// ways, 16 B to 1 MiB: the paper's open question on complex and
         /// variable-length data.
         Payload = "payload",
-        /// Guests that misbehave on purpose: each must end as an error of
-        /// its class, and the process go on.
-        Hostile = "hostile",
-        /// What a guest costs before its first answer: compile (or load a
-        /// cached module), instantiate, first call.
-        Phases = "phases",
-        /// Calls per second with 1 to 8 threads, each with its own
-        /// instance of one compiled module.
-        Threads = "threads",
-        /// The guest calls the host: an imported host function once per
-        /// request, with scalars or with a byte slice.
-        HostCall = "hostcall",
     }
 }
+
+/// The former name of [`Workload`], while the ABI crates move over.
+#[doc(hidden)]
+pub use Workload as Scenario;
 
 #[cfg(test)]
 mod tests {
@@ -441,7 +448,7 @@ mod tests {
 
     #[test]
     fn sets_enumerate_every_combination_of_what_applies() {
-        let sim = Both::combinations(Scenario::Sim);
+        let sim = Both::combinations(Workload::Sim);
         assert_eq!(sim.len(), 6);
         assert_eq!(
             sim[0],
@@ -457,7 +464,7 @@ mod tests {
                 size: Size::Large
             }
         );
-        let micro = Both::combinations(Scenario::Micro);
+        let micro = Both::combinations(Workload::Micro);
         assert_eq!(micro.len(), 3);
         assert!(micro.iter().all(|b| b.size == Size::Small));
         let names = |b: &Both, s| {
@@ -467,16 +474,16 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            names(&sim[5], Scenario::Sim),
+            names(&sim[5], Workload::Sim),
             vec![("colour", "blue".into()), ("size", "l".into())]
         );
         assert_eq!(
-            names(&micro[1], Scenario::Micro),
+            names(&micro[1], Workload::Micro),
             vec![("colour", "green".into())]
         );
-        assert!(Both::INFO[1].applies(Scenario::Sim));
-        assert!(!Both::INFO[1].applies(Scenario::Micro));
-        assert_eq!(<() as FactorSet>::combinations(Scenario::Micro), vec![()]);
+        assert!(Both::INFO[1].applies(Workload::Sim));
+        assert!(!Both::INFO[1].applies(Workload::Micro));
+        assert_eq!(<() as FactorSet>::combinations(Workload::Micro), vec![()]);
     }
 
     #[test]

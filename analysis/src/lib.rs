@@ -44,6 +44,7 @@ pub mod claims;
 pub mod compare;
 pub mod costmodel;
 pub mod data;
+pub mod export;
 pub mod figures;
 pub mod fit;
 pub mod identity;

@@ -1,44 +1,104 @@
 //! The micro scenario: N multiplies per replicate, natively or through an ABI.
 
+pub mod factors;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, Loader, MicroVisitor, Scenario};
-use factor::FactorSet;
+use abi_api::{Abi, Loader, MicroVisitor};
+use factor::{FactorInfo, FactorSet, FactorValue, Workload};
 use micro::{Checksum, Multiply, Operand};
 use runtimes::{Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::{Outcome, Phases};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
+use super::spec::{Sandbox, Spec};
 use crate::abis::AbiId;
-use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{HostProfile, Lang, Loading, MicroLink, MicroWork};
+use crate::factors::{HostProfile, Lang};
 use crate::measure::{Protocol, Subject, measure};
+pub use factors::{Loading, MicroLink, MicroWork};
+
+/// The micro scenario (the paper's micro-benchmark).
+pub struct Micro;
+
+/// A micro cell: one operand type, natively or through an ABI.
+pub type MicroCell = Spec<MicroWork, MicroLink>;
+
+impl Scenario for Micro {
+    type Cell = MicroCell;
+    const ABOUT: &'static str = "the paper's multiply call, N calls per replicate";
+    const DRIVES: &'static [Workload] = &[Workload::Micro];
+
+    const CALIBRATE: bool = true;
+    const HELD: &'static [(&'static str, &'static str)] = &[("limits", "off"), ("lang", "rust")];
+
+    fn factors() -> Vec<FactorInfo> {
+        [MicroWork::INFO, MicroLink::INFO].concat()
+    }
+
+    fn defaults(quick: bool) -> Defaults {
+        match quick {
+            true => Defaults {
+                calls: 2_000,
+                reps: 5,
+                warmup_s: 0.01,
+            },
+            // The paper's protocol: 100 replicates of 100,000 calls.
+            false => Defaults {
+                calls: 100_000,
+                reps: 100,
+                warmup_s: 0.2,
+            },
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<MicroCell> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(cell: &MicroCell, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
+        run(cell, protocol, tick)
+    }
+}
+
+impl ScenarioCell for MicroCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Spec::target(self)
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    fn values(&self) -> Vec<FactorValue> {
+        self.values_in(Workload::Micro)
+    }
+    fn baseline(&self) -> MicroCell {
+        self.native()
+    }
+}
 
 /// Native cells (one per operand), then every runtime × ABI × link ×
 /// operand × own-factor cell.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
-    let spec = |operand, sandbox| {
-        Cell::Micro(Spec {
-            host,
-            work: MicroWork { operand },
-            sandbox,
-        })
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<MicroCell> {
+    let spec = |operand, sandbox| Spec {
+        host,
+        work: MicroWork { operand },
+        sandbox,
     };
-    let mut out: Vec<Cell> = Operand::ALL.iter().map(|&o| spec(o, None)).collect();
+    let mut out: Vec<MicroCell> = Operand::ALL.iter().map(|&o| spec(o, None)).collect();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Scenario::Micro) {
+            if !abi.info().scenarios.contains(&Workload::Micro) {
                 continue;
             }
-            for link in MicroLink::combinations(Scenario::Micro) {
+            for link in MicroLink::combinations(Workload::Micro) {
                 // A language without a guest for this ABI has no cell.
                 if !link.lang.has_guest(abi.id()) {
                     continue;
                 }
                 for &operand in Operand::ALL {
-                    for choice in abi.choices(Scenario::Micro, link.caching) {
+                    for choice in abi.choices(Workload::Micro, link.caching) {
                         out.push(spec(
                             operand,
                             Some(Sandbox {
@@ -67,7 +127,7 @@ pub fn run(
             let mut subject = Preloaded::new(micro::Native, operand);
             Outcome::measured(
                 measure(&mut subject, protocol, tick),
-                Phases::default(),
+                SetupTimes::default(),
                 None,
             )
         }
@@ -288,17 +348,21 @@ mod tests {
 
     #[test]
     fn native_cells_come_first_and_cover_every_factor() {
+        use crate::cell::Cell;
         use crate::factors::{Caching, CallStyle};
-        let cells = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair]);
+        let cells: Vec<Cell> = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair])
+            .into_iter()
+            .map(Cell::Micro)
+            .collect();
         // Pair has a C guest: every link twice.
         let links = Caching::ALL.len()
             * CallStyle::ALL.len()
             * Loading::ALL.len()
             * runtimes::Limits::ALL.len()
             * Lang::ALL.len();
-        let per_operand = AbiId::Pair.choices(Scenario::Micro, Caching::Cached).len() * links / 2
+        let per_operand = AbiId::Pair.choices(Workload::Micro, Caching::Cached).len() * links / 2
             + AbiId::Pair
-                .choices(Scenario::Micro, Caching::Uncached)
+                .choices(Workload::Micro, Caching::Uncached)
                 .len()
                 * links
                 / 2;

@@ -3,20 +3,90 @@
 //! sizes from 16 B to 1 MiB. Every call's digest is folded into a checksum
 //! compared with native's.
 
+pub mod factors;
+
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use abi_api::{Abi, FactorSet, Loader, PayloadVisitor, Scenario};
+use abi_api::{Abi, Loader, PayloadVisitor};
+use factor::{FactorInfo, FactorSet, FactorValue, Workload};
 use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::{Outcome, Phases};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::outcome::{Inputs as RunInputs, Outcome, SetupTimes};
+use super::spec::{Sandbox, Spec};
 use crate::abis::AbiId;
-use crate::cell::{Cell, Sandbox, Spec};
 use crate::error::CellError;
-use crate::factors::{HostProfile, Lang, PayloadLink, PayloadWork};
+use crate::factors::{HostProfile, Lang};
 use crate::measure::{Protocol, Subject, measure};
+pub use factors::{PayloadLink, PayloadWork};
+
+/// The payload scenario (the paper's open question on complex data).
+pub struct Payload;
+
+/// A payload cell: one shape, direction and size, natively or through an
+/// ABI.
+pub type PayloadCell = Spec<PayloadWork, PayloadLink>;
+
+impl Scenario for Payload {
+    type Cell = PayloadCell;
+    const ABOUT: &'static str =
+        "records, text, lists and HTTP-like messages, in, out and both ways, 16 B to 1 MiB";
+    const DRIVES: &'static [Workload] = &[Workload::Payload];
+
+    const CALIBRATE: bool = true;
+    const HELD: &'static [(&'static str, &'static str)] = &[("lang", "rust")];
+
+    fn factors() -> Vec<FactorInfo> {
+        [PayloadWork::INFO, PayloadLink::INFO].concat()
+    }
+
+    /// Calls shrink with the payload ([`calls`]).
+    fn defaults(quick: bool) -> Defaults {
+        match quick {
+            true => Defaults {
+                calls: 200,
+                reps: 3,
+                warmup_s: 0.0,
+            },
+            false => Defaults {
+                calls: 100_000,
+                reps: 20,
+                warmup_s: 0.05,
+            },
+        }
+    }
+
+    fn cells(input: &PlanInput<'_>) -> Vec<PayloadCell> {
+        cells(input.host, input.runtimes, input.abis)
+    }
+
+    fn run(
+        cell: &PayloadCell,
+        protocol: &Protocol,
+        _: &RunInputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, tick)
+    }
+}
+
+impl ScenarioCell for PayloadCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Spec::target(self)
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    fn values(&self) -> Vec<FactorValue> {
+        self.values_in(Workload::Payload)
+    }
+    fn baseline(&self) -> PayloadCell {
+        self.native()
+    }
+}
 
 /// Bytes moved per replicate at most: calls per replicate shrink with the
 /// payload so a 1 MiB cell takes as long as a 16 B one, within a bound.
@@ -33,7 +103,7 @@ pub fn calls(size: Size, requested: u64) -> u64 {
 
 /// Every shape × direction × size of its sweep, natively, then per runtime
 /// and ABI with each choice of the ABI's own factors.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<Cell> {
+pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<PayloadCell> {
     let mut works = Vec::new();
     for &shape in Shape::ALL {
         for &direction in Direction::ALL {
@@ -46,26 +116,24 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<C
             }
         }
     }
-    let spec = |work, sandbox| {
-        Cell::Payload(Spec {
-            host,
-            work,
-            sandbox,
-        })
+    let spec = |work, sandbox| Spec {
+        host,
+        work,
+        sandbox,
     };
-    let mut out: Vec<Cell> = works.iter().map(|&w| spec(w, None)).collect();
+    let mut out: Vec<PayloadCell> = works.iter().map(|&w| spec(w, None)).collect();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Scenario::Payload) {
+            if !abi.info().scenarios.contains(&Workload::Payload) {
                 continue;
             }
-            for link in PayloadLink::combinations(Scenario::Payload) {
+            for link in PayloadLink::combinations(Workload::Payload) {
                 // A language without a guest for this ABI has no cell.
                 if !link.lang.has_guest(abi.id()) {
                     continue;
                 }
                 for &work in &works {
-                    for choice in abi.choices(Scenario::Payload, Caching::Cached) {
+                    for choice in abi.choices(Workload::Payload, Caching::Cached) {
                         let sandbox = Sandbox {
                             runtime,
                             abi: choice,
@@ -97,7 +165,7 @@ pub fn run(
         protocol: &protocol,
     };
     match &spec.sandbox {
-        None => job.measure(payload::Native, Phases::default(), tick),
+        None => job.measure(payload::Native, SetupTimes::default(), tick),
         Some(sb) => chain::sandboxed(
             sb.runtime,
             EngineConfig::new(Limits::On, protocol.budget),
@@ -121,7 +189,7 @@ struct Job<'a> {
 }
 
 impl Job<'_> {
-    fn measure<X: Exchange>(self, host: X, phases: Phases, tick: &mut dyn FnMut()) -> Outcome
+    fn measure<X: Exchange>(self, host: X, phases: SetupTimes, tick: &mut dyn FnMut()) -> Outcome
     where
         CellError: From<X::Error>,
     {
@@ -270,9 +338,10 @@ mod tests {
     #[test]
     fn natives_cover_every_work_once() {
         let cells = cells(HostProfile::Dev, &[], &[]);
+        let is_native = |c: &PayloadCell| c.sandbox.is_none();
         let per_shape: usize = Shape::ALL.iter().map(|&s| Size::sweep(s).len()).sum();
         assert_eq!(cells.len(), per_shape * Direction::ALL.len());
-        assert!(cells.iter().all(Cell::is_native));
+        assert!(cells.iter().all(is_native));
     }
 
     #[test]

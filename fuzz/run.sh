@@ -2,7 +2,7 @@
 # Runs every fuzz target (or the ones named) for SECONDS each and prints,
 # per target, the executions and the crashes found.
 #
-#   harness/fuzz/run.sh [SECONDS] [TARGET...]     # SECONDS defaults to 600
+#   fuzz/run.sh [SECONDS] [TARGET...]     # SECONDS defaults to 600
 #
 # Installs cargo-fuzz if missing, writes the seed corpora (seeds/), builds
 # the targets on the stable toolchain (`--sanitizer none`: no nightly), then
@@ -11,7 +11,7 @@
 # Exits 1 if any target crashed.
 #
 # Environment:
-#   CARGO_TARGET_DIR          build directory (default: harness/fuzz/target)
+#   CARGO_TARGET_DIR          build directory (default: fuzz/target)
 #   FUZZ_KEEP_GOING=1         keep fuzzing a target after a crash (libFuzzer
 #                             fork mode), for long campaigns
 #   FUZZ_TIMEOUT              seconds one input may take (default 10)

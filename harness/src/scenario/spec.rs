@@ -1,0 +1,57 @@
+//! The cell shape the scenarios with a native baseline share: a piece of
+//! work, computed natively or in a sandbox reached through an ABI.
+
+use factor::{FactorSet, FactorValue, Workload};
+use runtimes::RuntimeId;
+
+use crate::abis::{AbiChoice, AbiId};
+use crate::factors::HostProfile;
+
+/// A cell of one scenario: its work, natively or in a sandbox.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Spec<W, L> {
+    /// The harness build it runs in.
+    pub host: HostProfile,
+    /// What it computes (the native baseline computes the same).
+    pub work: W,
+    /// `None` for the native baseline.
+    pub sandbox: Option<Sandbox<L>>,
+}
+
+/// Where a sandboxed cell runs and how the host reaches the guest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Sandbox<L> {
+    /// The runtime.
+    pub runtime: RuntimeId,
+    /// The ABI and its own factors.
+    pub abi: AbiChoice,
+    /// The scenario's link factors (caching, call style...).
+    pub link: L,
+}
+
+impl<W: FactorSet, L: FactorSet> Spec<W, L> {
+    /// The native baseline of this cell: same host, same work.
+    pub fn native(&self) -> Spec<W, L> {
+        Spec {
+            sandbox: None,
+            ..*self
+        }
+    }
+
+    /// The runtime and ABI, or `None` natively.
+    pub fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        self.sandbox.as_ref().map(|b| (b.runtime, b.abi.id()))
+    }
+
+    /// Host profile, work, link, then the ABI's own factors, as cells of
+    /// `workload` have them.
+    pub fn values_in(&self, workload: Workload) -> Vec<FactorValue> {
+        let mut v = vec![FactorValue::of(self.host)];
+        v.extend(self.work.values(workload));
+        if let Some(s) = &self.sandbox {
+            v.extend(s.link.values(workload));
+            v.extend(s.abi.values(workload));
+        }
+        v
+    }
+}

@@ -1,0 +1,2 @@
+//! Feature unification only (see this crate's Cargo.toml): no code.
+#![no_std]
