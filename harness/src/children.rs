@@ -88,43 +88,10 @@ pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
     Ok(Child { profile, binary })
 }
 
-/// The user's `matrix` arguments (`user` is the whole command line,
-/// `harness matrix ...`) minus what a parent decides for its child: which
-/// host profile runs, where it writes, what it prints, whether it resumes
-/// or isolates.
-pub fn matrix_args(user: &[OsString]) -> Vec<OsString> {
-    const WITH_VALUE: &[&str] = &[
-        "--host-profile",
-        "--out",
-        "--format",
-        "--resume",
-        "--only-cell",
-    ];
-    const FLAGS: &[&str] = &["--isolate"];
-    let mut args: Vec<OsString> = vec!["matrix".into()];
-    let mut rest = user.iter().skip(2);
-    while let Some(arg) = rest.next() {
-        let text = arg.to_string_lossy();
-        if WITH_VALUE.contains(&text.as_ref()) {
-            rest.next();
-            continue;
-        }
-        if FLAGS.contains(&text.as_ref())
-            || WITH_VALUE
-                .iter()
-                .any(|f| text.strip_prefix(f).is_some_and(|v| v.starts_with('=')))
-        {
-            continue;
-        }
-        args.push(arg.clone());
-    }
-    args
-}
-
 /// The arguments of a host-profile child's `matrix`: the user's own, its
 /// rows as JSON into `out`.
 pub fn child_args(user: &[OsString], out: &Path) -> Vec<OsString> {
-    let mut args = matrix_args(user);
+    let mut args = crate::relaunch::matrix_args(user, crate::relaunch::Child::HostProfile);
     args.extend(["--format".into(), "json".into(), "--out".into(), out.into()]);
     args
 }

@@ -24,6 +24,7 @@ pub mod options;
 pub mod output;
 pub mod parse;
 pub mod plan;
+pub mod relaunch;
 pub mod run;
 pub mod scenario;
 pub mod shard;

@@ -197,11 +197,7 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Rec
     let _ = std::fs::remove_dir_all(&out);
     // The flags added below replace the user's own (clap refuses a flag
     // given twice).
-    let mut child_args: Vec<OsString> = args
-        .iter()
-        .filter(|a| !["--quiet", "-q", "--no-report"].iter().any(|f| *a == f))
-        .cloned()
-        .collect();
+    let mut child_args: Vec<OsString> = args.to_vec();
     child_args.extend([
         "--only-cell".into(),
         cell.id().into(),

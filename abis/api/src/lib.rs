@@ -17,6 +17,7 @@ pub mod guest;
 mod host;
 #[cfg(not(target_family = "wasm"))]
 pub mod memory;
+pub mod wire;
 
 pub use codec::{Codec, to_vec};
 /// The factor vocabulary, for ABI crates declaring their own factors.

@@ -23,6 +23,9 @@
 use std::borrow::Cow;
 
 use abi_api::Codec;
+use abi_api::wire::{
+    RecordTuple, StatsTuple, record_from_tuple, record_tuple, stats_from_tuple, stats_tuple,
+};
 use bincode::config::{Config, legacy};
 use bincode::de::BorrowDecode;
 use bincode::enc::write::SizeWriter;
@@ -90,13 +93,6 @@ fn borrow<'a, T: BorrowDecode<'a, ()>>(bytes: &'a [u8]) -> Option<T> {
     }
 }
 
-/// The record as bincode sees it: its fields in order.
-type RecordWire = (u64, f64, f64, u32, u16, u8);
-
-fn record_wire(r: &Record) -> RecordWire {
-    (r.id, r.x, r.y, r.count, r.port, r.flags)
-}
-
 /// A request: method code, URL, headers, body.
 type RequestWire = (u8, String, Vec<(String, String)>, Vec<u8>);
 /// A response: status, headers, body.
@@ -147,15 +143,10 @@ impl Codec for BincodeCodec {
     }
 
     fn encode_stats(s: Stats, out: &mut [u8]) -> Option<usize> {
-        put((s.requests, s.hits, s.bytes, s.byte_hits), out)
+        put(stats_tuple(s), out)
     }
     fn decode_stats(bytes: &[u8]) -> Option<Stats> {
-        get::<(u64, u64, u64, u64)>(bytes).map(|(requests, hits, bytes, byte_hits)| Stats {
-            requests,
-            hits,
-            bytes,
-            byte_hits,
-        })
+        get::<StatsTuple>(bytes).map(stats_from_tuple)
     }
 
     /// As a `Vec<(u32, u32)>`: a u64 count, then the pairs.
@@ -185,22 +176,15 @@ impl Codec for BincodeCodec {
 
     #[inline(always)]
     fn encode_record(r: &Record, out: &mut [u8]) -> Option<usize> {
-        put(record_wire(r), out)
+        put(record_tuple(r), out)
     }
     #[inline(always)]
     fn size_record(r: &Record) -> usize {
-        size(record_wire(r))
+        size(record_tuple(r))
     }
     #[inline(always)]
     fn decode_record(bytes: &[u8]) -> Option<Record> {
-        get::<RecordWire>(bytes).map(|(id, x, y, count, port, flags)| Record {
-            id,
-            x,
-            y,
-            count,
-            port,
-            flags,
-        })
+        get::<RecordTuple>(bytes).map(record_from_tuple)
     }
 
     #[inline(always)]

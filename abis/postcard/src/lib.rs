@@ -21,6 +21,9 @@
 use std::borrow::Cow;
 
 use abi_api::Codec;
+use abi_api::wire::{
+    RecordTuple, StatsTuple, record_from_tuple, record_tuple, stats_from_tuple, stats_tuple,
+};
 use cachesim::{Request, Stats};
 use payload::{HttpRequest, HttpResponse, Method, Record};
 use serde::de::{Deserialize, Deserializer, Visitor};
@@ -89,12 +92,6 @@ impl Serialize for Batch<'_> {
     }
 }
 
-type RecordWire = (u64, f64, f64, u32, u16, u8);
-
-fn record_wire(r: &Record) -> RecordWire {
-    (r.id, r.x, r.y, r.count, r.port, r.flags)
-}
-
 fn request_wire(r: &HttpRequest) -> (u8, &str, &[(String, String)], Bytes<'_>) {
     (r.method.code(), &r.url, &r.headers, Bytes(&r.body))
 }
@@ -148,15 +145,10 @@ impl Codec for PostcardCodec {
     }
 
     fn encode_stats(s: Stats, out: &mut [u8]) -> Option<usize> {
-        put(&(s.requests, s.hits, s.bytes, s.byte_hits), out)
+        put(&stats_tuple(s), out)
     }
     fn decode_stats(bytes: &[u8]) -> Option<Stats> {
-        get::<(u64, u64, u64, u64)>(bytes).map(|(requests, hits, bytes, byte_hits)| Stats {
-            requests,
-            hits,
-            bytes,
-            byte_hits,
-        })
+        get::<StatsTuple>(bytes).map(stats_from_tuple)
     }
 
     #[inline(always)]
@@ -177,22 +169,15 @@ impl Codec for PostcardCodec {
 
     #[inline(always)]
     fn encode_record(r: &Record, out: &mut [u8]) -> Option<usize> {
-        put(&record_wire(r), out)
+        put(&record_tuple(r), out)
     }
     #[inline(always)]
     fn size_record(r: &Record) -> usize {
-        size(&record_wire(r))
+        size(&record_tuple(r))
     }
     #[inline(always)]
     fn decode_record(bytes: &[u8]) -> Option<Record> {
-        get::<RecordWire>(bytes).map(|(id, x, y, count, port, flags)| Record {
-            id,
-            x,
-            y,
-            count,
-            port,
-            flags,
-        })
+        get::<RecordTuple>(bytes).map(record_from_tuple)
     }
 
     #[inline(always)]

@@ -13,7 +13,7 @@ use crate::children;
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::fingerprint::rfc3339;
-use crate::measure::{Protocol, Stop};
+use crate::measure::Protocol;
 use crate::options::{Format, Options};
 use crate::output::{self, ChildInfo, Record, RunInfo, Sink, Status, StatusCounts};
 use crate::plan::Plan;
@@ -22,6 +22,12 @@ use crate::scenario::{Ended, Inputs};
 
 /// Runs a validated matrix.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
+    if opts.dry_run {
+        let plans: Vec<Plan> = opts.host_profiles.iter().map(|&p| opts.plan(p)).collect();
+        check_plan(opts, &plans[0])?;
+        print!("{}", output::dry_run(opts, &plans));
+        return Ok(ExitCode::SUCCESS);
+    }
     if opts.runs > 1 {
         return super::runs::run(opts);
     }
@@ -60,10 +66,6 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .find(|(_, p)| **p == own)
         .map_or(&plans[0], |(plan, _)| plan);
     check_plan(opts, plan)?;
-    if opts.dry_run {
-        print!("{}", dry_run(opts, &protocol, &plans));
-        return Ok(ExitCode::SUCCESS);
-    }
     // Other host profiles: find or build their harness before writing anything.
     let children = opts
         .host_profiles
@@ -107,9 +109,12 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         let control = crate::run::Control {
             done: previous.iter().map(|r| r.cell.clone()).collect(),
             previous,
-            isolate: opts
-                .isolate
-                .then(|| children::matrix_args(&std::env::args_os().collect::<Vec<_>>())),
+            isolate: opts.isolate.then(|| {
+                crate::relaunch::matrix_args(
+                    &std::env::args_os().collect::<Vec<_>>(),
+                    crate::relaunch::Child::IsolatedCell,
+                )
+            }),
             fault: opts.fault.clone(),
         };
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
@@ -281,75 +286,6 @@ fn check_plan(opts: &Options, plan: &Plan) -> Result<(), Failure> {
         ));
     }
     Ok(())
-}
-
-/// What `--dry-run` prints: the cells per host profile, runtime and ABI,
-/// the factors held, the protocol and the most time it can take.
-fn dry_run(opts: &Options, protocol: &Protocol, plans: &[Plan]) -> String {
-    use std::fmt::Write as _;
-    let mut out = String::new();
-    let cells: usize = plans.iter().map(|p| p.cells.len()).sum();
-    let _ = writeln!(out, "plan: --scenario {}, {cells} cells", opts.scenario);
-    for (plan, host) in plans.iter().zip(&opts.host_profiles) {
-        let mut counts: Vec<(String, usize)> = Vec::new();
-        for c in &plan.cells {
-            let key = format!("{}/{}", c.runtime_id(), c.abi_id());
-            match counts.iter_mut().find(|(k, _)| *k == key) {
-                Some((_, n)) => *n += 1,
-                None => counts.push((key, 1)),
-            }
-        }
-        let _ = writeln!(out, "  host-profile {host}:");
-        for (key, n) in counts {
-            let _ = writeln!(out, "    {key:<32} {n:>6} cells");
-        }
-    }
-    if !opts.held.is_empty() {
-        let _ = writeln!(
-            out,
-            "held at one value: {} (--all-factors, or name the factor in --only, for every value)",
-            opts.held.join(", ")
-        );
-    }
-    let warmup = protocol.warmup.as_secs_f64();
-    match protocol.stop {
-        Stop::Fixed => {
-            let _ = writeln!(
-                out,
-                "protocol: fixed, {} replicates × {} calls per cell; its time depends on each \
-                 cell's cost per call (--protocol adaptive bounds it)",
-                protocol.reps, protocol.calls
-            );
-        }
-        Stop::Adaptive {
-            precision,
-            cell_budget,
-            replicate,
-        } => {
-            let per_cell = warmup + cell_budget.as_secs_f64();
-            let _ = writeln!(
-                out,
-                "protocol: adaptive, at least {} replicates{}, until ±{}% (95% interval) or {} per cell",
-                protocol.reps,
-                replicate.map_or(String::new(), |r| format!(" of about {} ms", r.as_millis())),
-                precision * 100.0,
-                analysis::units::duration(cell_budget.as_secs_f64())
-            );
-            let _ = writeln!(
-                out,
-                "estimated: at most {} ({cells} cells × ({warmup} s warm-up + {} s budget)); \
-                 less where cells reach the precision first{}",
-                analysis::units::duration(per_cell * cells as f64),
-                cell_budget.as_secs_f64(),
-                if opts.scenario.uses_trace() {
-                    "; a replay of the trace can outlast the budget"
-                } else {
-                    ""
-                }
-            );
-        }
-    }
-    out
 }
 
 /// Writes `run.json`.

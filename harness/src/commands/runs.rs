@@ -13,7 +13,6 @@
 //! within-run interval, and each ratio to native paired by run. The table
 //! and `OUT/between-runs.csv` show them; the report reads the same folder.
 
-use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, ExitCode, Stdio};
@@ -29,8 +28,6 @@ use crate::output::write_atomic;
 
 /// Flags of the user's command a run's process must not inherit: they are
 /// set per run below, or concern only the parent.
-const PER_RUN_WITH_VALUE: &[&str] = &["--out", "--format", "--seed", "--runs"];
-const PER_RUN_FLAGS: &[&str] = &["--quiet", "-q", "--no-report"];
 
 /// Runs the matrix `opts.runs` times and summarises.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
@@ -45,7 +42,10 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .map_err(|e| Failure::Usage(format!("cannot create `{}`: {e}", out.display())))?;
     let exe = std::env::current_exe()
         .map_err(|e| Failure::Run(anyhow::anyhow!("cannot find this binary: {e}")))?;
-    let base = run_args(&std::env::args_os().collect::<Vec<_>>());
+    let base = crate::relaunch::matrix_args(
+        &std::env::args_os().collect::<Vec<_>>(),
+        crate::relaunch::Child::Run,
+    );
     for k in 1..=opts.runs {
         let seed = opts.seed.wrapping_add(u64::from(k - 1));
         let dir = out.join(format!("run-{k}"));
@@ -117,27 +117,6 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// The user's `matrix` arguments without the per-run ones.
-fn run_args(user: &[OsString]) -> Vec<OsString> {
-    let mut args: Vec<OsString> = vec!["matrix".into()];
-    let mut rest = user.iter().skip(2);
-    while let Some(arg) = rest.next() {
-        let text = arg.to_string_lossy();
-        if PER_RUN_WITH_VALUE.contains(&text.as_ref()) {
-            rest.next();
-            continue;
-        }
-        let joined = PER_RUN_WITH_VALUE
-            .iter()
-            .any(|f| text.strip_prefix(f).is_some_and(|v| v.starts_with('=')));
-        if joined || PER_RUN_FLAGS.contains(&text.as_ref()) {
-            continue;
-        }
-        args.push(arg.clone());
-    }
-    args
 }
 
 /// The factors whose value differs between the cells: the table's columns.
@@ -312,7 +291,7 @@ fn csv(cells: &Cells) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::ffi::OsString;
 
     #[test]
     fn per_run_flags_are_left_out() {
@@ -333,7 +312,7 @@ mod tests {
         .iter()
         .map(OsString::from)
         .collect();
-        let args: Vec<String> = run_args(&user)
+        let args: Vec<String> = crate::relaunch::matrix_args(&user, crate::relaunch::Child::Run)
             .iter()
             .map(|a| a.to_string_lossy().into_owned())
             .collect();

@@ -4,6 +4,7 @@
 //! table on stdout.
 
 mod csv_file;
+mod dry_run;
 mod record;
 pub mod resume;
 pub mod run_info;
@@ -11,6 +12,7 @@ mod summaries;
 mod table;
 
 pub use csv_file::CsvFile;
+pub use dry_run::dry_run;
 pub use record::{Record, Status, cell_error, record};
 pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use summaries::summaries;

@@ -4,6 +4,8 @@
 //! Adding a runtime is its backend file here, its cargo feature, and one
 //! line in the `backends!` call below (see docs/adding-a-runtime.md).
 
+#[cfg(any(feature = "wasmer", feature = "wasmi", feature = "wasmtime"))]
+mod signature;
 #[cfg(feature = "wasmer")]
 pub mod wasmer;
 #[cfg(feature = "wasmi")]

@@ -14,6 +14,7 @@ use wasmer::{MemoryError, MemoryStyle, MemoryType, Pages, TableStyle, TableType}
 use wasmer_middlewares::Metering;
 use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points};
 
+use super::signature::{check_signature, func_expected};
 use crate::limits::{Budget, EngineConfig};
 use crate::value::{Params, Results, ValType, Value};
 use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
@@ -364,10 +365,6 @@ fn export_error(e: wasmer::ExportError, name: &str, expected: impl FnOnce() -> S
     }
 }
 
-fn func_expected(params: &[ValType], results: &[ValType]) -> String {
-    format!("a function {}", crate::signature(params, results))
-}
-
 impl Instance for WasmerInstance {
     type Func<P: Params, R: Results> = wasmer::TypedFunction<P::WasmerArgs, R>;
     type Untyped = wasmer::Function;
@@ -396,17 +393,8 @@ impl Instance for WasmerInstance {
     ) -> Result<wasmer::Function> {
         let f = self.lookup_untyped(name)?;
         let ty = f.ty(&self.store);
-        let same = |have: &[wasmer::Type], want: &[ValType]| {
-            have.len() == want.len() && have.iter().zip(want).all(|(h, w)| val_type(*h) == Some(*w))
-        };
-        if same(ty.params(), params) && same(ty.results(), results) {
-            Ok(f)
-        } else {
-            Err(Error::from(ErrorKind::ExportType {
-                name: name.to_string(),
-                expected: func_expected(params, results),
-            }))
-        }
+        let have = (ty.params().iter().copied(), ty.results().iter().copied());
+        check_signature(f, name, have, (params, results), val_type)
     }
 
     #[inline(always)]

@@ -12,6 +12,7 @@
 //! first call, so the `phases` scenario's compile time is validation and
 //! its first call carries the translation.
 
+use super::signature::{check_signature, wrong_signature};
 use crate::limits::{Budget, EngineConfig};
 use crate::value::{Params, Results, ValType, Value};
 use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
@@ -222,10 +223,6 @@ fn val_type(t: &wasmi::ValType) -> Option<ValType> {
     })
 }
 
-fn func_expected(params: &[ValType], results: &[ValType]) -> String {
-    format!("a function {}", crate::signature(params, results))
-}
-
 impl Instance for WasmiInstance {
     type Func<P: Params, R: Results> = wasmi::TypedFunc<P, R>;
     type Untyped = wasmi::Func;
@@ -235,10 +232,7 @@ impl Instance for WasmiInstance {
         let f = self.lookup_untyped(name)?;
         match f.typed::<P, R>(&self.store) {
             Ok(t) => Ok(t),
-            Err(_) => Err(Error::from(ErrorKind::ExportType {
-                name: name.to_string(),
-                expected: func_expected(P::TYPES, R::TYPES),
-            })),
+            Err(_) => Err(wrong_signature(name, P::TYPES, R::TYPES)),
         }
     }
 
@@ -258,17 +252,8 @@ impl Instance for WasmiInstance {
     ) -> Result<wasmi::Func> {
         let f = self.lookup_untyped(name)?;
         let ty = f.ty(&self.store);
-        let same = |have: &[wasmi::ValType], want: &[ValType]| {
-            have.len() == want.len() && have.iter().zip(want).all(|(h, w)| val_type(h) == Some(*w))
-        };
-        if same(ty.params(), params) && same(ty.results(), results) {
-            Ok(f)
-        } else {
-            Err(Error::from(ErrorKind::ExportType {
-                name: name.to_string(),
-                expected: func_expected(params, results),
-            }))
-        }
+        let have = (ty.params().iter(), ty.results().iter());
+        check_signature(f, name, have, (params, results), val_type)
     }
 
     #[inline(always)]
