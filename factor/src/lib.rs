@@ -393,10 +393,6 @@ factor_enum! {
     }
 }
 
-/// The former name of [`Workload`], while the ABI crates move over.
-#[doc(hidden)]
-pub use Workload as Scenario;
-
 #[cfg(test)]
 mod tests {
     use super::*;

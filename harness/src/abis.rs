@@ -26,8 +26,8 @@ pub struct AbiInfo {
     pub id: AbiId,
     /// One line for `harness list`.
     pub about: &'static str,
-    /// The scenarios it implements.
-    pub scenarios: &'static [Workload],
+    /// The workloads it carries (micro, sim, payload).
+    pub workloads: &'static [Workload],
     /// Whether it carries a simulator batch in one call.
     pub batches: bool,
     /// Whether this build can run it, or how to build it.
@@ -104,7 +104,7 @@ macro_rules! registry {
                         AbiId::$variant => AbiInfo {
                             id: self,
                             about: <$ty as Abi>::ABOUT,
-                            scenarios: <$ty as Abi>::SCENARIOS,
+                            workloads: <$ty as Abi>::WORKLOADS,
                             batches: <$ty as Abi>::BATCHES,
                             built: <$ty as Abi>::BUILT,
                             factors: <<$ty as Abi>::Factors as FactorSet>::INFO,
@@ -171,7 +171,7 @@ mod tests {
     #[test]
     fn choices_follow_the_factor_sets_and_applies() {
         for &a in AbiId::ALL {
-            for &s in a.info().scenarios {
+            for &s in a.info().workloads {
                 let cached = a.choices(s, Caching::Cached);
                 assert!(!cached.is_empty(), "{a} {s}");
                 assert!(cached.iter().all(|c| c.id() == a));

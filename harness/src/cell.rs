@@ -2,7 +2,7 @@
 //! registry, and what every cell has whatever its scenario: an id, a
 //! label, a runtime and an ABI.
 
-pub use crate::scenario::registry::Cell;
+pub use crate::scenario::Cell;
 
 impl Cell {
     /// Whether this is a native baseline.

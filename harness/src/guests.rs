@@ -94,7 +94,7 @@ pub fn given(abi: &str) -> Option<&'static [u8]> {
 /// is an `unsupported` cell, not a bad guest).
 pub fn check(file: &GuestFile, scenario: ScenarioId, runtime: RuntimeId) -> Result<(), String> {
     for &sc in scenario.drives() {
-        if !file.abi.info().scenarios.contains(&sc) {
+        if !file.abi.info().workloads.contains(&sc) {
             continue;
         }
         for choice in file.abi.choices(sc, runtimes::Caching::Cached) {

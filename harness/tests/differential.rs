@@ -300,7 +300,7 @@ fn check<A: Abi, L: Linkage>(runtime: RuntimeId) {
     let mut checked = 0;
     let mut refused = 0;
     let mut applicable = 0;
-    for &scenario in A::SCENARIOS {
+    for &scenario in A::WORKLOADS {
         let batches: &[usize] = match scenario {
             Workload::Sim if A::BATCHES => &[1, 7, 4096],
             _ => &[1],

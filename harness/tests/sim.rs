@@ -219,7 +219,7 @@ fn sim_matrix_runs_every_policy_checked_against_native() {
     // The in-guest replay (batch=in-guest) is cached only, for every ABI.
     let per_policy: usize = AbiId::built()
         .iter()
-        .filter(|a| a.info().scenarios.contains(&Workload::Sim))
+        .filter(|a| a.info().workloads.contains(&Workload::Sim))
         .map(|&a| {
             SimLink::combinations(Workload::Sim)
                 .iter()

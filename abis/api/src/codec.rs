@@ -157,10 +157,10 @@ macro_rules! codec_abi {
         impl $crate::Abi for $name {
             const ID: &'static str = $id;
             const ABOUT: &'static str = $about;
-            const SCENARIOS: &'static [$crate::Scenario] = &[
-                $crate::Scenario::Micro,
-                $crate::Scenario::Sim,
-                $crate::Scenario::Payload,
+            const WORKLOADS: &'static [$crate::Workload] = &[
+                $crate::Workload::Micro,
+                $crate::Workload::Sim,
+                $crate::Workload::Payload,
             ];
             const BATCHES: bool = true;
             type Factors = $crate::memory::CodecFactors;

@@ -1,6 +1,6 @@
 //! The host-side contract: what an ABI crate tells the harness.
 
-use factor::{FactorSet, Scenario};
+use factor::{FactorSet, Workload};
 
 pub use cachesim::Simulator;
 pub use micro::Multiply;
@@ -119,7 +119,7 @@ pub trait Abi: 'static {
     const ABOUT: &'static str;
     /// The scenarios it implements; the others are absent from its matrix
     /// by design.
-    const SCENARIOS: &'static [Scenario];
+    const WORKLOADS: &'static [Workload];
     /// Whether its simulator host sends a batch of requests in one call
     /// (overrides `Simulator::send_batch`); the `batch` factor's values
     /// above 1 exist only for ABIs that do.
@@ -149,7 +149,7 @@ pub trait Abi: 'static {
         visitor: V,
     ) -> Result<V::Output> {
         let _ = (engine, own, visitor);
-        Err(no_scenario(Self::ID, Scenario::Micro))
+        Err(no_scenario(Self::ID, Workload::Micro))
     }
 
     /// The same for the simulator host (typed linkages only).
@@ -159,7 +159,7 @@ pub trait Abi: 'static {
         visitor: V,
     ) -> Result<V::Output> {
         let _ = (engine, own, visitor);
-        Err(no_scenario(Self::ID, Scenario::Sim))
+        Err(no_scenario(Self::ID, Workload::Sim))
     }
 
     /// The same for the payload host; the host says which shapes and
@@ -170,12 +170,12 @@ pub trait Abi: 'static {
         visitor: V,
     ) -> Result<V::Output> {
         let _ = (engine, own, visitor);
-        Err(no_scenario(Self::ID, Scenario::Payload))
+        Err(no_scenario(Self::ID, Workload::Payload))
     }
 }
 
 /// The error of an ABI asked for a scenario it does not implement.
 #[cold]
-pub fn no_scenario(abi: &str, scenario: Scenario) -> Error {
+pub fn no_scenario(abi: &str, scenario: Workload) -> Error {
     ErrorKind::Unsupported(format!("the {abi} ABI has no {scenario} scenario")).into()
 }

@@ -21,7 +21,7 @@ pub mod wire;
 
 pub use codec::{Codec, to_vec};
 /// The factor vocabulary, for ABI crates declaring their own factors.
-pub use factor::{self, Factor, FactorSet, Scenario, factor_enum, factor_set};
+pub use factor::{self, Factor, FactorSet, Workload, factor_enum, factor_set};
 #[cfg(not(target_family = "wasm"))]
 pub use host::*;
 

@@ -31,7 +31,7 @@
 //! second Wasmtime is a second long build, kept out of the default one.
 
 use abi_api::{
-    Abi, Caching, Engine, ErrorKind, Linkage, MicroVisitor, PayloadVisitor, Result, Scenario,
+    Abi, Caching, Engine, ErrorKind, Linkage, MicroVisitor, PayloadVisitor, Result, Workload,
 };
 
 #[cfg(feature = "host")]
@@ -45,7 +45,7 @@ impl Abi for Extism {
     const ID: &'static str = "extism";
     const ABOUT: &'static str = "Extism 1.30 (its own Wasmtime 43; Rust PDK guest): the plugin \
         framework as a peer row, in wasmtime rows only";
-    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Payload];
+    const WORKLOADS: &'static [Workload] = &[Workload::Micro, Workload::Payload];
     const BUILT: std::result::Result<(), &'static str> = if cfg!(feature = "host") {
         Ok(())
     } else {

@@ -3,7 +3,7 @@
 use abi_api::memory::{Replay, hit_result, init_result};
 use abi_api::{
     Abi, Caching, CoreLoader, Engine, Error, ErrorKind, Instance, Linkage, MicroVisitor, Multiply,
-    PayloadVisitor, Result, Scenario, SimVisitor, Simulator,
+    PayloadVisitor, Result, SimVisitor, Simulator, Workload,
 };
 use cachesim::{InGuest, Request, Setup, Stats};
 use payload::{Direction, Exchange, Record, Shape};
@@ -41,7 +41,7 @@ type I<E> = <E as Engine>::Instance;
 impl Abi for Pair {
     const ID: &'static str = "pair";
     const ABOUT: &'static str = "operands as direct wasm scalars (no memory traffic)";
-    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim, Scenario::Payload];
+    const WORKLOADS: &'static [Workload] = &[Workload::Micro, Workload::Sim, Workload::Payload];
     type Factors = PairFactors;
 
     fn applies(caching: Caching, own: &PairFactors) -> bool {

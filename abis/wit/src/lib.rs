@@ -23,7 +23,7 @@
 //! its default build turns it on, and it changes what every synchronous
 //! call does). It carries a simulator batch as one `list<request>`.
 
-use abi_api::{Abi, Engine, Linkage, MicroVisitor, PayloadVisitor, Result, Scenario, SimVisitor};
+use abi_api::{Abi, Engine, Linkage, MicroVisitor, PayloadVisitor, Result, SimVisitor, Workload};
 
 #[cfg(feature = "wasmtime")]
 mod host;
@@ -68,7 +68,7 @@ impl Abi for Wit {
     const ID: &'static str = "wit";
     const ABOUT: &'static str =
         "the component model's canonical ABI (wit-bindgen guest, Wasmtime host)";
-    const SCENARIOS: &'static [Scenario] = &[Scenario::Micro, Scenario::Sim, Scenario::Payload];
+    const WORKLOADS: &'static [Workload] = &[Workload::Micro, Workload::Sim, Workload::Payload];
     const BATCHES: bool = true;
     type Factors = WitFactors;
 

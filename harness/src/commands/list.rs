@@ -32,7 +32,7 @@ pub fn text() -> String {
     s.push_str("abis:\n");
     for a in AbiId::ALL {
         let info = a.info();
-        let scenarios: Vec<&str> = info.scenarios.iter().map(|x| x.id()).collect();
+        let scenarios: Vec<&str> = info.workloads.iter().map(|x| x.id()).collect();
         let built = match info.built {
             Ok(()) => String::new(),
             Err(how) => format!(" (not compiled in: {how})"),

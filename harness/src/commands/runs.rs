@@ -26,9 +26,6 @@ use super::Failure;
 use crate::options::Options;
 use crate::output::write_atomic;
 
-/// Flags of the user's command a run's process must not inherit: they are
-/// set per run below, or concern only the parent.
-
 /// Runs the matrix `opts.runs` times and summarises.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     let out = &opts.out;

@@ -106,7 +106,7 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
     for &runtime in &runtimes {
         for &abi in abis
             .iter()
-            .filter(|x| x.info().scenarios.contains(&Workload::Sim))
+            .filter(|x| x.info().workloads.contains(&Workload::Sim))
         {
             sandboxes.push(Some((runtime, abi)));
         }

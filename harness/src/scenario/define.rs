@@ -49,7 +49,9 @@ pub trait Scenario: 'static {
     /// from the ABIs of [`Scenario::DRIVES`].
     fn factors() -> Vec<FactorInfo>;
     /// Calls, replicates and warm-up when the user gives none.
-    fn defaults(quick: bool) -> Defaults;
+    const DEFAULTS: Defaults;
+    /// The same for `--quick`, a smoke run.
+    const QUICK: Defaults;
     /// A cell's limits when the user gives none.
     fn budget() -> runtimes::Budget {
         runtimes::Budget::DEFAULT

@@ -49,20 +49,16 @@ impl Scenario for HostCall {
         vec![factor::FactorInfo::of::<HostFn>()]
     }
 
-    fn defaults(quick: bool) -> Defaults {
-        match quick {
-            true => Defaults {
-                calls: 2_000,
-                reps: 5,
-                warmup_s: 0.01,
-            },
-            false => Defaults {
-                calls: 100_000,
-                reps: 100,
-                warmup_s: 0.2,
-            },
-        }
-    }
+    const DEFAULTS: Defaults = Defaults {
+        calls: 100_000,
+        reps: 100,
+        warmup_s: 0.2,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 2_000,
+        reps: 5,
+        warmup_s: 0.01,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<HostCallCell> {
         cells(input.host, input.runtimes, input.abis)

@@ -43,13 +43,13 @@ impl Scenario for Hostile {
         vec![factor::FactorInfo::of::<Case>()]
     }
 
-    fn defaults(_quick: bool) -> Defaults {
-        Defaults {
-            calls: 1,
-            reps: 2,
-            warmup_s: 0.0,
-        }
-    }
+    // Nothing is timed.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 1,
+        reps: 2,
+        warmup_s: 0.0,
+    };
+    const QUICK: Defaults = Self::DEFAULTS;
 
     fn budget() -> runtimes::Budget {
         budget()

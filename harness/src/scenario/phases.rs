@@ -41,14 +41,17 @@ impl Scenario for PhasesScenario {
         vec![FactorInfo::of::<Phase>(), FactorInfo::of::<ModuleCache>()]
     }
 
-    /// One fresh module or instance per replicate; one warm-up.
-    fn defaults(quick: bool) -> Defaults {
-        Defaults {
-            calls: 1,
-            reps: if quick { 5 } else { 100 },
-            warmup_s: 1e-9,
-        }
-    }
+    // One fresh module or instance per replicate; one warm-up.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 1,
+        reps: 100,
+        warmup_s: 1e-9,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 1,
+        reps: 5,
+        warmup_s: 1e-9,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<PhasesCell> {
         cells(input.host, input.runtimes, input.abis)
@@ -131,7 +134,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<P
     let mut out = Vec::new();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Workload::Micro) {
+            if !abi.info().workloads.contains(&Workload::Micro) {
                 continue;
             }
             let Some(&choice) = abi.choices(Workload::Micro, Caching::Cached).first() else {

@@ -1,22 +1,25 @@
-//! The scenarios, listed once. Each line names a scenario's id and the
-//! type in its module that implements [`Scenario`]; [`scenarios!`] makes
-//! from the list the [`ScenarioId`] factor (`--scenario`, result files),
-//! the [`Cell`] enum and its dispatch, and one generated test per
-//! scenario. Adding a scenario is one line here (docs/adding-a-scenario.md).
+//! The scenario registry: [`scenarios!`] turns the list of scenarios in
+//! `scenario/mod.rs` (one line each: id, module, the type implementing
+//! [`Scenario`](super::define::Scenario)) into the scenarios' module
+//! declarations, the `ScenarioId` factor (`--scenario`, result files), the
+//! `Cell` enum and its dispatch, and one generated test per scenario
+//! ([`smoke`]). Adding a scenario is one line in that list
+//! (docs/adding-a-scenario.md).
 
-use factor::{FactorInfo, FactorValue, Workload};
-use runtimes::RuntimeId;
-
-use super::define::{Defaults, Ended, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
-use super::outcome::{Inputs, Outcome};
-use super::{hostcall, hostile, micro, payload, phases, sim, threads};
-use crate::abis::AbiId;
-use crate::factors::HostProfile;
-use crate::measure::Protocol;
-
-/// Expands the list of scenarios into the id, the cell and the dispatch.
+/// Expands the list of scenarios into the modules, the id, the cell and
+/// the dispatch. Invoked once, in `scenario/mod.rs`, whose submodules the
+/// scenarios are.
 macro_rules! scenarios {
-    ($( $(#[doc = $doc:literal])* $variant:ident = $id:literal => $ty:ty, )+) => {
+    ($( $(#[doc = $doc:literal])* $variant:ident = $id:literal => $module:ident :: $ty:ident, )+) => {
+        $( pub mod $module; )+
+
+        use factor::{FactorInfo, FactorValue, Workload};
+        use runtimes::RuntimeId;
+
+        use crate::abis::AbiId;
+        use crate::factors::HostProfile;
+        use crate::measure::Protocol;
+
         factor::factor_enum! {
             /// A scenario: what the cells of a run do (`--scenario`).
             pub enum ScenarioId ("scenario", "what a cell does") {
@@ -30,7 +33,7 @@ macro_rules! scenarios {
         /// back to decide anything.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum Cell {
-            $( $(#[doc = $doc])* $variant(<$ty as Scenario>::Cell), )+
+            $( $(#[doc = $doc])* $variant(<$module::$ty as Scenario>::Cell), )+
         }
 
         impl Cell {
@@ -57,55 +60,60 @@ macro_rules! scenarios {
             }
             /// Runs the cell under `protocol`.
             pub fn run(&self, protocol: &Protocol, inputs: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
-                match self { $( Cell::$variant(c) => <$ty as Scenario>::run(c, protocol, inputs, tick), )+ }
+                match self { $( Cell::$variant(c) => <$module::$ty as Scenario>::run(c, protocol, inputs, tick), )+ }
             }
             /// Whether the cell, ended so, fails the run.
             pub fn failed(&self, ended: Ended<'_>) -> bool {
-                match self { $( Cell::$variant(c) => <$ty as Scenario>::failed(c, ended), )+ }
+                match self { $( Cell::$variant(c) => <$module::$ty as Scenario>::failed(c, ended), )+ }
             }
         }
 
         impl ScenarioId {
             /// One line for `harness list`.
             pub fn about(self) -> &'static str {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::ABOUT, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::ABOUT, )+ }
             }
             /// The factors every cell has (work, then link).
             pub fn factors(self) -> Vec<FactorInfo> {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::factors(), )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::factors(), )+ }
             }
             /// The ABI workloads its cells drive.
             pub fn drives(self) -> &'static [Workload] {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::DRIVES, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::DRIVES, )+ }
             }
             /// Whether its cells replay the simulator's trace.
             pub fn uses_trace(self) -> bool {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::TRACE, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::TRACE, )+ }
             }
             /// Whether the adaptive protocol may calibrate its calls.
             pub fn calibrates(self) -> bool {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::CALIBRATE, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::CALIBRATE, )+ }
             }
             /// Factors its default plan holds at one value.
             pub fn held(self) -> &'static [(&'static str, &'static str)] {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::HELD, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::HELD, )+ }
             }
             /// Protocol flags it refuses, with the reason.
             pub fn refuses(self) -> &'static [(ProtocolFlag, &'static str)] {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::REFUSES, )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::REFUSES, )+ }
             }
             /// Its protocol when the user gives none.
             pub fn defaults(self, quick: bool) -> Defaults {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::defaults(quick), )+ }
+                match (self, quick) {
+                    $(
+                        (ScenarioId::$variant, false) => <$module::$ty as Scenario>::DEFAULTS,
+                        (ScenarioId::$variant, true) => <$module::$ty as Scenario>::QUICK,
+                    )+
+                }
             }
             /// A cell's limits when the user gives none.
             pub fn budget(self) -> runtimes::Budget {
-                match self { $( ScenarioId::$variant => <$ty as Scenario>::budget(), )+ }
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::budget(), )+ }
             }
             /// Every cell of a run of it.
             pub fn cells(self, input: &PlanInput<'_>) -> Vec<Cell> {
                 match self {
-                    $( ScenarioId::$variant => <$ty as Scenario>::cells(input)
+                    $( ScenarioId::$variant => <$module::$ty as Scenario>::cells(input)
                         .into_iter()
                         .map(Cell::$variant)
                         .collect(), )+
@@ -123,7 +131,7 @@ macro_rules! scenarios {
                                 _ => None,
                             })
                             .collect();
-                        <$ty as Scenario>::table(&own)
+                        <$module::$ty as Scenario>::table(&own)
                     } )+
                 }
             }
@@ -137,96 +145,74 @@ macro_rules! scenarios {
                 #[test]
                 #[allow(non_snake_case)]
                 fn $variant() {
-                    super::tests::smoke(super::ScenarioId::$variant);
+                    super::registry::smoke(super::ScenarioId::$variant);
                 }
             )+
         }
     };
 }
 
-scenarios! {
-    /// The paper's micro-benchmark: one multiply per call.
-    Micro = "micro" => micro::Micro,
-    /// The paper's macro-benchmark: a cache simulator whose policy runs in
-    /// the guest, one call per request.
-    Sim = "sim" => sim::Sim,
-    /// Records, text, lists and HTTP-like messages, in, out and both ways,
-    /// 16 B to 1 MiB: the paper's open question on complex and
-    /// variable-length data.
-    Payload = "payload" => payload::Payload,
-    /// Guests that misbehave on purpose: each must end as an error of its
-    /// class, and the process go on.
-    Hostile = "hostile" => hostile::Hostile,
-    /// What a guest costs before its first answer: compile (or load a
-    /// cached module), instantiate, first call.
-    Phases = "phases" => phases::PhasesScenario,
-    /// Calls per second with 1 to 8 threads, each with its own instance of
-    /// one compiled module.
-    Threads = "threads" => threads::ThreadsScenario,
-    /// The guest calls the host: an imported host function once per
-    /// request, with scalars or with a byte slice.
-    HostCall = "hostcall" => hostcall::HostCall,
-}
-
+/// The generated test of `scenario`: plans it on the fastest runtime
+/// compiled in with the ABIs every scenario has (Pair, and WIT where
+/// components run), runs an even sample of its cells on a tiny protocol,
+/// and checks that none fails the run. Every sandboxed cell checks its own
+/// results against native, so a wrong answer fails here too.
 #[cfg(test)]
-mod tests {
-    use super::*;
+pub fn smoke(scenario: super::ScenarioId) {
+    use super::{Ended, Inputs, Outcome, PlanInput};
+    use crate::abis::AbiId;
+    use crate::factors::HostProfile;
+    use crate::measure::Protocol;
     use crate::workload::SimOptions;
+    use runtimes::RuntimeId;
 
     /// The most cells of one scenario the generated test runs.
     const SAMPLE: usize = 16;
 
-    /// Plans `scenario` on the fastest runtime compiled in with the ABIs
-    /// every scenario has (Pair, and WIT where components run), runs an
-    /// even sample of its cells on a tiny protocol, and checks that none
-    /// fails the run. Every sandboxed cell checks its own results against
-    /// native, so a wrong answer fails here too.
-    pub(super) fn smoke(scenario: ScenarioId) {
-        let Some(runtime) = [
-            RuntimeId::Wasmtime,
-            RuntimeId::WasmerCranelift,
-            RuntimeId::Wasmi,
-        ]
-        .into_iter()
-        .find(|r| r.compiled_in()) else {
-            return;
+    let Some(runtime) = [
+        RuntimeId::Wasmtime,
+        RuntimeId::WasmerCranelift,
+        RuntimeId::Wasmi,
+    ]
+    .into_iter()
+    .find(|r| r.compiled_in()) else {
+        return;
+    };
+    let sim = SimOptions::quick();
+    let input = PlanInput {
+        host: HostProfile::this(),
+        runtimes: &[runtime],
+        abis: &[AbiId::Pair, AbiId::Wit],
+        sim: &sim,
+    };
+    let cells = scenario.cells(&input);
+    assert!(
+        cells.iter().any(|c| !c.is_native()),
+        "{scenario}: no sandboxed cell on {runtime}"
+    );
+    let step = cells.len().div_ceil(SAMPLE).max(1);
+    let defaults = scenario.defaults(true);
+    let trace = sim.trace.load().expect("the quick trace generates");
+    let inputs = Inputs {
+        trace: trace.requests,
+    };
+    let protocol = Protocol {
+        calls: match (scenario.uses_trace(), defaults.calls) {
+            (true, _) => inputs.trace.len() as u64,
+            (false, calls) => calls.min(200),
+        },
+        reps: 2,
+        warmup: std::time::Duration::ZERO,
+        budget: scenario.budget(),
+        stop: crate::measure::Stop::Fixed,
+    };
+    for cell in cells.iter().step_by(step) {
+        let outcome = cell.run(&protocol, &inputs, &mut || {});
+        let ended = match &outcome {
+            Outcome::Ok { .. } => Ended::Ok,
+            Outcome::Unsupported(_) => Ended::Unsupported,
+            Outcome::Error(e) => Ended::Error(e),
         };
-        let sim = SimOptions::quick();
-        let input = PlanInput {
-            host: HostProfile::this(),
-            runtimes: &[runtime],
-            abis: &[AbiId::Pair, AbiId::Wit],
-            sim: &sim,
-        };
-        let cells = scenario.cells(&input);
-        assert!(
-            cells.iter().any(|c| !c.is_native()),
-            "{scenario}: no sandboxed cell on {runtime}"
-        );
-        let step = cells.len().div_ceil(SAMPLE).max(1);
-        let defaults = scenario.defaults(true);
-        let trace = sim.trace.load().expect("the quick trace generates");
-        let inputs = Inputs {
-            trace: trace.requests,
-        };
-        let protocol = Protocol {
-            calls: match (scenario.uses_trace(), defaults.calls) {
-                (true, _) => inputs.trace.len() as u64,
-                (false, calls) => calls.min(200),
-            },
-            reps: 2,
-            warmup: std::time::Duration::ZERO,
-            budget: scenario.budget(),
-            stop: crate::measure::Stop::Fixed,
-        };
-        for cell in cells.iter().step_by(step) {
-            let outcome = cell.run(&protocol, &inputs, &mut || {});
-            let ended = match &outcome {
-                Outcome::Ok { .. } => Ended::Ok,
-                Outcome::Unsupported(_) => Ended::Unsupported,
-                Outcome::Error(e) => Ended::Error(e),
-            };
-            assert!(!cell.failed(ended), "{}: {outcome:?}", cell.label());
-        }
+        assert!(!cell.failed(ended), "{}: {outcome:?}", cell.label());
     }
 }

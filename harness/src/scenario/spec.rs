@@ -4,8 +4,31 @@
 use factor::{FactorSet, FactorValue, Workload};
 use runtimes::RuntimeId;
 
+use super::define::ScenarioCell;
 use crate::abis::{AbiChoice, AbiId};
 use crate::factors::HostProfile;
+
+/// The work of a scenario that drives one ABI workload: its cells are
+/// [`Spec`]s, their ABI factors those of that workload.
+pub trait HostedWork: FactorSet + std::hash::Hash {
+    /// The workload.
+    const WORKLOAD: Workload;
+}
+
+impl<W: HostedWork, L: FactorSet + std::hash::Hash> ScenarioCell for Spec<W, L> {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Spec::target(self)
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    fn values(&self) -> Vec<FactorValue> {
+        self.values_in(W::WORKLOAD)
+    }
+    fn baseline(&self) -> Self {
+        self.native()
+    }
+}
 
 /// A cell of one scenario: its work, natively or in a sandbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

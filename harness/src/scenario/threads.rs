@@ -40,21 +40,17 @@ impl Scenario for ThreadsScenario {
         ThreadsWork::INFO.to_vec()
     }
 
-    /// Calls (or requests) per thread.
-    fn defaults(quick: bool) -> Defaults {
-        match quick {
-            true => Defaults {
-                calls: 2_000,
-                reps: 3,
-                warmup_s: 0.0,
-            },
-            false => Defaults {
-                calls: 100_000,
-                reps: 20,
-                warmup_s: 0.1,
-            },
-        }
-    }
+    // Calls (or requests) per thread.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 100_000,
+        reps: 20,
+        warmup_s: 0.1,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 2_000,
+        reps: 3,
+        warmup_s: 0.0,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<ThreadsSpec> {
         cells(input.host, input.runtimes, input.abis)
@@ -169,7 +165,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<T
     for &runtime in runtimes {
         for &abi in abis {
             for &w in Workload::ALL {
-                if !abi.info().scenarios.contains(&w.drives()) {
+                if !abi.info().workloads.contains(&w.drives()) {
                     continue;
                 }
                 let Some(&choice) = abi.choices(w.drives(), Caching::Cached).first() else {

@@ -6,14 +6,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, MicroVisitor};
-use factor::{FactorInfo, FactorSet, FactorValue, Workload};
+use factor::{FactorInfo, FactorSet, Workload};
 use micro::{Checksum, Multiply, Operand};
 use runtimes::{Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::define::{Defaults, PlanInput, Scenario};
 use super::outcome::{Inputs, Outcome, SetupTimes};
-use super::spec::{Sandbox, Spec};
+use super::spec::{HostedWork, Sandbox, Spec};
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{HostProfile, Lang};
@@ -38,21 +38,17 @@ impl Scenario for Micro {
         [MicroWork::INFO, MicroLink::INFO].concat()
     }
 
-    fn defaults(quick: bool) -> Defaults {
-        match quick {
-            true => Defaults {
-                calls: 2_000,
-                reps: 5,
-                warmup_s: 0.01,
-            },
-            // The paper's protocol: 100 replicates of 100,000 calls.
-            false => Defaults {
-                calls: 100_000,
-                reps: 100,
-                warmup_s: 0.2,
-            },
-        }
-    }
+    // The paper's protocol: 100 replicates of 100,000 calls.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 100_000,
+        reps: 100,
+        warmup_s: 0.2,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 2_000,
+        reps: 5,
+        warmup_s: 0.01,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<MicroCell> {
         cells(input.host, input.runtimes, input.abis)
@@ -63,19 +59,8 @@ impl Scenario for Micro {
     }
 }
 
-impl ScenarioCell for MicroCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Spec::target(self)
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    fn values(&self) -> Vec<FactorValue> {
-        self.values_in(Workload::Micro)
-    }
-    fn baseline(&self) -> MicroCell {
-        self.native()
-    }
+impl HostedWork for MicroWork {
+    const WORKLOAD: Workload = Workload::Micro;
 }
 
 /// Native cells (one per operand), then every runtime × ABI × link ×
@@ -89,7 +74,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<M
     let mut out: Vec<MicroCell> = Operand::ALL.iter().map(|&o| spec(o, None)).collect();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Workload::Micro) {
+            if !abi.info().workloads.contains(&Workload::Micro) {
                 continue;
             }
             for link in MicroLink::combinations(Workload::Micro) {

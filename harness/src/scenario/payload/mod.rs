@@ -9,14 +9,14 @@ use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, PayloadVisitor};
-use factor::{FactorInfo, FactorSet, FactorValue, Workload};
+use factor::{FactorInfo, FactorSet, Workload};
 use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::define::{Defaults, PlanInput, Scenario};
 use super::outcome::{Inputs as RunInputs, Outcome, SetupTimes};
-use super::spec::{Sandbox, Spec};
+use super::spec::{HostedWork, Sandbox, Spec};
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{HostProfile, Lang};
@@ -43,21 +43,17 @@ impl Scenario for Payload {
         [PayloadWork::INFO, PayloadLink::INFO].concat()
     }
 
-    /// Calls shrink with the payload ([`calls`]).
-    fn defaults(quick: bool) -> Defaults {
-        match quick {
-            true => Defaults {
-                calls: 200,
-                reps: 3,
-                warmup_s: 0.0,
-            },
-            false => Defaults {
-                calls: 100_000,
-                reps: 20,
-                warmup_s: 0.05,
-            },
-        }
-    }
+    // Calls shrink with the payload ([`calls`]).
+    const DEFAULTS: Defaults = Defaults {
+        calls: 100_000,
+        reps: 20,
+        warmup_s: 0.05,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 200,
+        reps: 3,
+        warmup_s: 0.0,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<PayloadCell> {
         cells(input.host, input.runtimes, input.abis)
@@ -73,19 +69,8 @@ impl Scenario for Payload {
     }
 }
 
-impl ScenarioCell for PayloadCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Spec::target(self)
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    fn values(&self) -> Vec<FactorValue> {
-        self.values_in(Workload::Payload)
-    }
-    fn baseline(&self) -> PayloadCell {
-        self.native()
-    }
+impl HostedWork for PayloadWork {
+    const WORKLOAD: Workload = Workload::Payload;
 }
 
 /// Bytes moved per replicate at most: calls per replicate shrink with the
@@ -124,7 +109,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<P
     let mut out: Vec<PayloadCell> = works.iter().map(|&w| spec(w, None)).collect();
     for &runtime in runtimes {
         for &abi in abis {
-            if !abi.info().scenarios.contains(&Workload::Payload) {
+            if !abi.info().workloads.contains(&Workload::Payload) {
                 continue;
             }
             for link in PayloadLink::combinations(Workload::Payload) {

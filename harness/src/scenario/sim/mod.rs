@@ -7,13 +7,13 @@ use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, SimVisitor};
 use cachesim::{Policy, Request, Setup, Simulator, Stats};
-use factor::{FactorInfo, FactorSet, FactorValue, Workload};
+use factor::{FactorInfo, FactorSet, Workload};
 use runtimes::{CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
+use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario};
 use super::outcome::{Inputs, Outcome, SetupTimes};
-use super::spec::{Sandbox, Spec};
+use super::spec::{HostedWork, Sandbox, Spec};
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{Caching, HostProfile};
@@ -41,14 +41,17 @@ impl Scenario for Sim {
         [SimWork::INFO, SimLink::INFO].concat()
     }
 
-    /// One warm-up replay of the trace; the calls are the trace's length.
-    fn defaults(quick: bool) -> Defaults {
-        Defaults {
-            calls: 0,
-            reps: if quick { 3 } else { 10 },
-            warmup_s: 1e-9,
-        }
-    }
+    // One warm-up replay of the trace; the calls are the trace's length.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 0,
+        reps: 10,
+        warmup_s: 1e-9,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 0,
+        reps: 3,
+        warmup_s: 1e-9,
+    };
 
     fn cells(input: &PlanInput<'_>) -> Vec<SimCell> {
         cells(
@@ -71,19 +74,8 @@ impl Scenario for Sim {
     }
 }
 
-impl ScenarioCell for SimCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Spec::target(self)
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    fn values(&self) -> Vec<FactorValue> {
-        self.values_in(Workload::Sim)
-    }
-    fn baseline(&self) -> SimCell {
-        self.native()
-    }
+impl HostedWork for SimWork {
+    const WORKLOAD: Workload = Workload::Sim;
 }
 
 /// Per policy and ablation: native cells at every size (sandboxed sizes
@@ -123,7 +115,7 @@ pub fn cells(
     for &runtime in runtimes {
         for &abi in abis {
             let info = abi.info();
-            if !info.scenarios.contains(&Workload::Sim) {
+            if !info.workloads.contains(&Workload::Sim) {
                 continue;
             }
             for &policy in Policy::ALL {
