@@ -5,8 +5,16 @@
 # `wasmer-llvm`; .cargo/config.toml points llvm-sys at it), clang and lld
 # 22 for the C guests (guests/artifacts/c, built to wasm32 by the ordinary
 # build), and the DejaVu font the report's PNG figures are drawn with.
-# Idempotent.
+# Idempotent. `./setup.sh --slurm` also brings up a one-node Slurm
+# (scripts/slurm-single-node.sh) for docs/cluster.md's job array.
 set -euo pipefail
+slurm=false
+for arg in "$@"; do
+  case "$arg" in
+    --slurm) slurm=true ;;
+    *) echo "setup.sh: unknown option \`$arg' (--slurm is the only one)" >&2; exit 2 ;;
+  esac
+done
 rustup target add wasm32-unknown-unknown wasm32-wasip2
 packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core clang-22 lld-22)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
@@ -14,4 +22,7 @@ if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
   [ "$(id -u)" -eq 0 ] || sudo=sudo
   $sudo apt-get update -q
   $sudo apt-get install -y -q "${packages[@]}"
+fi
+if $slurm; then
+  "$(dirname "$0")/scripts/slurm-single-node.sh"
 fi

@@ -50,8 +50,8 @@ pub enum Stop {
         /// The most time a cell spends measuring (warm-up included).
         cell_budget: Duration,
         /// Calls per replicate chosen so a replicate lasts about this long
-        /// (at most `calls`); `None` where the scenario's calls are fixed
-        /// by its work (a whole trace, one fresh instance).
+        /// (at most `calls`) where the subject allows it
+        /// ([`Subject::calibrates`]); `None`: never.
         replicate: Option<Duration>,
     },
 }
@@ -90,6 +90,15 @@ pub trait Subject {
     /// checked against the native oracle outside the timed region; a
     /// mismatch or a guest failure is an error for the whole cell.
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError>;
+
+    /// Whether a replicate may make any number of calls without changing
+    /// what is measured, so the adaptive protocol can calibrate them. Not
+    /// where the count is part of the cell: a hotload replicate amortises
+    /// one compile over its calls (the paper's 100,000), a simulator
+    /// replays a whole trace, a threads job is prepared for its count.
+    fn calibrates(&self) -> bool {
+        false
+    }
 }
 
 /// The raw outcome of measuring a subject.
@@ -129,10 +138,13 @@ pub fn measure(
     };
     let mut warmup_reps = 0;
     let mut calls = protocol.calls;
-    if let Stop::Adaptive {
-        replicate: Some(target),
-        ..
-    } = protocol.stop
+    if let (
+        Stop::Adaptive {
+            replicate: Some(target),
+            ..
+        },
+        true,
+    ) = (protocol.stop, subject.calibrates())
     {
         let (c, tries) = calibrate(subject, protocol.calls, target, &past_deadline)?;
         calls = c;
@@ -340,6 +352,9 @@ mod tests {
             self.calls.push(calls);
             let k = self.noise[self.calls.len() % self.noise.len()];
             Ok(self.per_call.mul_f64(calls as f64 * k))
+        }
+        fn calibrates(&self) -> bool {
+            true
         }
     }
 

@@ -42,7 +42,16 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
         .iter()
         .partition(|f| records.iter().any(|r| value(r, f) != value(records[0], f)));
     let first = records[0];
-    let mut heading = format!("{} reps × {} calls", first.reps, first.calls);
+    let same_protocol = records
+        .iter()
+        .all(|r| r.reps == first.reps && r.calls == first.calls);
+    let mut heading = if same_protocol {
+        format!("{} reps × {} calls", first.reps, first.calls)
+    } else {
+        let reps = records.iter().map(|r| r.reps);
+        let (lo, hi) = (reps.clone().min().unwrap_or(0), reps.max().unwrap_or(0));
+        format!("{lo}-{hi} reps per cell, calls per replicate calibrated (column `calls`)")
+    };
     for f in &constant {
         let _ = write!(heading, " · {f} {}", value(first, f));
     }
@@ -64,6 +73,7 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
     let lead = 2 + varying.len();
     let mut rows = vec![header];
     let mut notes = Vec::new();
+    let mut budget_stops = 0;
     for r in records {
         let mut row = vec![r.runtime.clone(), r.abi.clone()];
         row.extend(varying.iter().map(|f| value(r, f)));
@@ -71,8 +81,17 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
             Status::Ok => {
                 let per_call = |s: Option<f64>| s.map(|x| x / r.calls as f64 * 1e9);
                 row.push(fmt_ns(r.ns_per_call));
+                // A cell that ran out of budget before its precision says so.
+                let budget = if r.stop.as_deref() == Some("budget") {
+                    budget_stops += 1;
+                    " *"
+                } else {
+                    ""
+                };
                 row.push(match (per_call(r.ci95_low_s), per_call(r.ci95_high_s)) {
-                    (Some(lo), Some(hi)) => format!("{} – {}", fmt_ns(Some(lo)), fmt_ns(Some(hi))),
+                    (Some(lo), Some(hi)) => {
+                        format!("{} – {}{budget}", fmt_ns(Some(lo)), fmt_ns(Some(hi)))
+                    }
                     _ => "-".into(),
                 });
                 row.push(r.ratio_to_native.map_or("-".into(), |x| format!("{x:.2}")));
@@ -128,6 +147,13 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if budget_stops > 0 {
+        let _ = writeln!(
+            out,
+            "* {budget_stops} cells ran out of their time budget before their interval reached \
+             --precision: the interval shown is what the budget gave (column `stop`)"
+        );
     }
     for n in notes {
         let _ = writeln!(out, "{n}");

@@ -35,10 +35,6 @@ pub trait Scenario: 'static {
     /// Protocol flags that mean nothing to it, each with the reason given
     /// to a user who passes it (refused, never ignored).
     const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[];
-    /// Whether its replicates may make any number of calls, so the
-    /// adaptive protocol can calibrate them (not where the work fixes the
-    /// count: a whole trace, one fresh instance, a precomputed job).
-    const CALIBRATE: bool = false;
     /// Factors the default plan holds at one value, as (factor, value):
     /// the factors on top of the paper's that multiply a run's cells
     /// (`--all-factors`, or naming one in `--only`, frees them).

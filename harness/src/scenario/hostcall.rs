@@ -43,7 +43,6 @@ impl Scenario for HostCall {
     // Its guests are its own (guests/artifacts' WAT and wit-hostcall).
     const DRIVES: &'static [factor::Workload] = &[];
 
-    const CALIBRATE: bool = true;
 
     fn factors() -> Vec<factor::FactorInfo> {
         vec![factor::FactorInfo::of::<HostFn>()]
@@ -262,6 +261,9 @@ impl Subject for Native {
         check(&mut self.expected, self.via, calls, sum)?;
         Ok(elapsed)
     }
+    fn calibrates(&self) -> bool {
+        true
+    }
 }
 
 /// Checks a replicate's checksum against native's for its size.
@@ -359,6 +361,9 @@ impl<I: Instance> Subject for Requests<I> {
         check(&mut self.expected, self.via, calls, result?)?;
         check_host_calls(self.via, calls, self.instance.host_calls() - before)?;
         Ok(elapsed)
+    }
+    fn calibrates(&self) -> bool {
+        true
     }
 }
 
@@ -458,6 +463,9 @@ mod component {
             check(&mut self.expected, self.via, calls, result?)?;
             super::check_host_calls(self.via, calls, self.live.host_calls() - before)?;
             Ok(elapsed)
+        }
+        fn calibrates(&self) -> bool {
+            true
         }
     }
 }

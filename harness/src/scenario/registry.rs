@@ -85,10 +85,6 @@ macro_rules! scenarios {
             pub fn uses_trace(self) -> bool {
                 match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::TRACE, )+ }
             }
-            /// Whether the adaptive protocol may calibrate its calls.
-            pub fn calibrates(self) -> bool {
-                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::CALIBRATE, )+ }
-            }
             /// Factors its default plan holds at one value.
             pub fn held(self) -> &'static [(&'static str, &'static str)] {
                 match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::HELD, )+ }

@@ -31,7 +31,6 @@ impl Scenario for Micro {
     const ABOUT: &'static str = "the paper's multiply call, N calls per replicate";
     const DRIVES: &'static [Workload] = &[Workload::Micro];
 
-    const CALIBRATE: bool = true;
     const HELD: &'static [(&'static str, &'static str)] = &[("limits", "off"), ("lang", "rust")];
 
     fn factors() -> Vec<FactorInfo> {
@@ -296,6 +295,9 @@ where
         let sum = result?;
         self.expected.check(self.operand, calls, sum)?;
         Ok(elapsed)
+    }
+    fn calibrates(&self) -> bool {
+        true
     }
 }
 

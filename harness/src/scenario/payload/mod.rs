@@ -36,7 +36,6 @@ impl Scenario for Payload {
         "records, text, lists and HTTP-like messages, in, out and both ways, 16 B to 1 MiB";
     const DRIVES: &'static [Workload] = &[Workload::Payload];
 
-    const CALIBRATE: bool = true;
     const HELD: &'static [(&'static str, &'static str)] = &[("lang", "rust")];
 
     fn factors() -> Vec<FactorInfo> {
@@ -264,6 +263,9 @@ where
             )));
         }
         Ok(elapsed)
+    }
+    fn calibrates(&self) -> bool {
+        true
     }
 }
 
