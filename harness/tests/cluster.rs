@@ -57,7 +57,7 @@ fn a_slurm_array_merges_into_the_unsharded_cell_set() {
     let out = tmp.path().join("array");
     let args = "--scenario micro --runtime wasmtime,wasmi --abi pair --quick --all-factors \
                 --only loading=preload";
-    let status = Command::new("sbatch")
+    let mut sbatch = Command::new("sbatch")
         .arg("--wait")
         .arg(format!(
             "--output={}/abilab-%A-%a.log",
@@ -67,8 +67,22 @@ fn a_slurm_array_merges_into_the_unsharded_cell_set() {
         .env("HARNESS", harness)
         .env("OUT", &out)
         .env("MATRIX_ARGS", args)
-        .status()
+        .spawn()
         .expect("sbatch runs");
+    // A node that answers `sinfo` but whose slurmd is gone would leave the
+    // array pending for ever: a deadline, then the jobs are cancelled.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    let status = loop {
+        if let Some(status) = sbatch.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            let _ = sbatch.kill();
+            let _ = Command::new("scancel").args(["--name", "abilab"]).status();
+            panic!("the array did not finish in 10 minutes (is slurmd running?)");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    };
     assert!(status.success(), "the array failed: {status}");
     let shards: Vec<_> = (0..4).map(|i| out.join(format!("shard-{i}"))).collect();
     for s in &shards {

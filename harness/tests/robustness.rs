@@ -259,6 +259,52 @@ fn a_killed_run_resumes_without_repeating_cells() {
     let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
     assert!(err.contains("--seed differs"), "{err}");
     assert_eq!(cells(&killed), cells(&whole));
+    // Other limits, another ABI set: refused before the folder is opened,
+    // every file in it byte for byte as it was.
+    let files = |dir: &Path| -> Vec<(std::ffi::OsString, Vec<u8>)> {
+        let mut all: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.is_file())
+            .map(|p| {
+                (
+                    p.file_name().unwrap().to_owned(),
+                    std::fs::read(&p).unwrap(),
+                )
+            })
+            .collect();
+        all.sort();
+        all
+    };
+    let kept = files(&killed);
+    let other_abis: Vec<&str> = resumable_args()
+        .into_iter()
+        .map(|a| if a == "pair,bytemuck" { "pair" } else { a })
+        .collect();
+    for (args, flag) in [
+        (
+            [resumable_args(), vec!["--memory-limit", "64MiB"]].concat(),
+            "--memory-limit",
+        ),
+        (
+            [resumable_args(), vec!["--cell-timeout", "30"]].concat(),
+            "--cell-timeout",
+        ),
+        (other_abis, "--abi"),
+    ] {
+        let assert = harness()
+            .args(&args)
+            .arg("--resume")
+            .arg(&killed)
+            .assert()
+            .code(2);
+        let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+        assert!(err.contains(&format!("{flag} differs")), "{err}");
+        assert!(
+            files(&killed) == kept,
+            "a refused resume ({flag}) changed a file"
+        );
+    }
 }
 
 #[test]

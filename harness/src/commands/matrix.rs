@@ -80,13 +80,6 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         None => None,
         Some(dir) => Some(output::resume::resumable(dir).map_err(Failure::Usage)?),
     };
-    let (mut sink, previous) = match &opts.resume {
-        None => (
-            Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
-            Vec::new(),
-        ),
-        Some(dir) => Sink::resume(dir, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
-    };
     let child_info = children
         .iter()
         .map(|c| ChildInfo {
@@ -96,12 +89,21 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .collect();
     let cells = plans.iter().map(|p| p.cells.len()).sum();
     let mut info = output::run_info::begin(opts, &protocol, trace_source, child_info, cells);
+    // Checked before the folder is opened: a refused resume leaves every
+    // file as it was.
     if let Some(before) = previous_info {
         output::resume::check_same_run(&before, &info).map_err(Failure::Usage)?;
         info.resumed = before.resumed.clone();
         info.resumed.push(info.started.clone());
         info.started = before.started;
     }
+    let (mut sink, previous) = match &opts.resume {
+        None => (
+            Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+            Vec::new(),
+        ),
+        Some(dir) => Sink::resume(dir, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+    };
     write_run(&sink, &info)?;
 
     let mut records = previous.clone();
