@@ -10,7 +10,6 @@
 //! cells, as every result is checked against native.
 
 use std::path::PathBuf;
-use std::sync::RwLock;
 
 use abi_api::{Abi, Loader, MicroVisitor, Multiply, PayloadVisitor, SimVisitor, Simulator};
 use factor::Workload;
@@ -18,6 +17,7 @@ use runtimes::{CachedTyped, Engine, EngineConfig, EngineVisitor, ErrorKind, Runt
 use sha2::{Digest, Sha256};
 
 use crate::abis::{AbiChoice, AbiId, AbiVisitor, with_abi};
+use crate::factors::Lang;
 use crate::scenario::ScenarioId;
 
 /// A guest module given with `--guest`.
@@ -65,27 +65,43 @@ impl GuestFile {
     }
 }
 
-/// The modules in use in place of built-in guests, by ABI.
-static GUESTS: RwLock<Vec<(AbiId, &'static [u8])>> = RwLock::new(Vec::new());
-
-/// Puts `files` in place of their ABIs' built-in guests for the rest of
-/// the process (each module's bytes live as long as the process).
-pub fn install(files: &[GuestFile]) {
-    let mut guests = GUESTS.write().unwrap_or_else(|e| e.into_inner());
-    guests.clear();
-    for f in files {
-        let bytes: &'static [u8] = Box::leak(f.bytes.clone().into_boxed_slice());
-        guests.push((f.abi, bytes));
-    }
+/// The guest modules of a run: the built-in ones, each replaced by the
+/// module given with `--guest` for its ABI, if any. A run's cells read
+/// their guest from here (it travels with the run's inputs), so what ran
+/// is what the run was given, with no process-wide state.
+#[derive(Debug, Clone, Default)]
+pub struct Guests {
+    given: Vec<GuestFile>,
 }
 
-/// The module given for `abi` with `--guest`, if any.
-pub fn given(abi: &str) -> Option<&'static [u8]> {
-    let guests = GUESTS.read().unwrap_or_else(|e| e.into_inner());
-    guests
-        .iter()
-        .find(|(a, _)| a.id() == abi)
-        .map(|&(_, bytes)| bytes)
+impl Guests {
+    /// The built-in guests with `given` in place of their ABIs' own.
+    pub fn new(given: Vec<GuestFile>) -> Guests {
+        Guests { given }
+    }
+
+    /// The module of ABI `abi` written in `lang`: the one given with
+    /// `--guest` (it replaces the Rust guest), else the built-in one
+    /// (`guests/<abi>` for Rust, `guests/artifacts/c/<abi>.c` for C); the
+    /// reason it has none otherwise, which makes the cell `unsupported`.
+    pub fn module(&self, abi: &str, lang: Lang) -> Result<&[u8], String> {
+        match lang {
+            Lang::Rust => Ok(self.given(abi).unwrap_or_else(|| {
+                guest_artifacts::guest(abi).expect("every registered ABI has a guest (tested)")
+            })),
+            Lang::C => {
+                guest_artifacts::c_guest(abi).ok_or_else(|| format!("the {abi} ABI has no C guest"))
+            }
+        }
+    }
+
+    /// The module given for `abi` with `--guest`, if any.
+    fn given(&self, abi: &str) -> Option<&[u8]> {
+        self.given
+            .iter()
+            .find(|f| f.abi.id() == abi)
+            .map(|f| f.bytes.as_slice())
+    }
 }
 
 /// Checks `file` against its ABI's contract for `scenario` on `runtime`:
@@ -217,6 +233,31 @@ impl PayloadVisitor for LoadOnly<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_given_module_replaces_its_abis_rust_guest_only() {
+        let built_in = Guests::default();
+        let pair = built_in.module("pair", Lang::Rust).unwrap().to_vec();
+        let given = GuestFile {
+            abi: AbiId::Pair,
+            path: "mine.wasm".into(),
+            sha256: String::new(),
+            bytes: b"\0asm mine".to_vec(),
+        };
+        let guests = Guests::new(vec![given]);
+        assert_eq!(guests.module("pair", Lang::Rust).unwrap(), b"\0asm mine");
+        assert_ne!(pair, b"\0asm mine");
+        assert_eq!(
+            guests.module("bincode", Lang::Rust).unwrap(),
+            built_in.module("bincode", Lang::Rust).unwrap()
+        );
+        assert_eq!(
+            guests.module("pair", Lang::C).unwrap(),
+            built_in.module("pair", Lang::C).unwrap()
+        );
+        let e = guests.module("protobuf", Lang::C).unwrap_err();
+        assert!(e.contains("no C guest"), "{e}");
+    }
 
     #[test]
     fn specs_name_an_abi_and_a_readable_file() {

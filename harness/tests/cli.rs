@@ -11,19 +11,8 @@ use micro::Operand;
 use runtimes::RuntimeId;
 use serde_json::Value;
 
-fn harness() -> Command {
-    let mut cmd = Command::cargo_bin("harness").unwrap();
-    cmd.env_remove("RUST_BACKTRACE");
-    cmd
-}
-
-fn rows(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every line is a JSON object"))
-        .collect()
-}
+mod common;
+use common::{harness, rows};
 
 #[test]
 fn quick_matrix_writes_three_consistent_files() {

@@ -7,6 +7,9 @@
 use std::path::Path;
 use std::process::Command;
 
+mod common;
+use common::cells;
+
 /// Why Slurm cannot run a job here, if it cannot.
 fn no_slurm() -> Option<String> {
     let out = match Command::new("sinfo").args(["-h", "-o", "%T"]).output() {
@@ -28,21 +31,6 @@ fn no_slurm() -> Option<String> {
         return Some(format!("no node takes jobs (states: {})", states.trim()));
     }
     None
-}
-
-fn cells(dir: &Path) -> Vec<String> {
-    let text = std::fs::read_to_string(dir.join("results.jsonl")).unwrap();
-    let mut ids: Vec<String> = text
-        .lines()
-        .map(|l| {
-            serde_json::from_str::<serde_json::Value>(l).unwrap()["cell"]
-                .as_str()
-                .unwrap()
-                .to_string()
-        })
-        .collect();
-    ids.sort();
-    ids
 }
 
 #[test]

@@ -5,35 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn harness() -> Command {
-    let mut cmd = Command::cargo_bin("harness").unwrap();
-    cmd.env_remove("RUST_BACKTRACE");
-    cmd
-}
-
-fn rows(dir: &Path) -> Vec<Value> {
-    std::fs::read_to_string(dir.join("results.jsonl"))
-        .unwrap()
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("every line is a JSON object"))
-        .collect()
-}
-
-fn cells(dir: &Path) -> Vec<String> {
-    let mut c: Vec<String> = rows(dir)
-        .iter()
-        .map(|r| r["cell"].as_str().unwrap().to_string())
-        .collect();
-    c.sort();
-    c
-}
-
-fn stderr(out: &std::process::Output) -> String {
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
+mod common;
+use common::{cells, harness, rows, stderr};
 
 #[test]
 fn hostile_guests_are_contained_on_every_runtime() {

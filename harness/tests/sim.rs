@@ -4,7 +4,6 @@
 use std::path::Path;
 
 use abi_api::FactorSet;
-use assert_cmd::Command;
 use cachesim::Policy;
 use factor::Workload;
 use harness::abis::AbiId;
@@ -12,11 +11,8 @@ use harness::factors::{Caching, Limits};
 use harness::scenario::sim::{Batch, SimLink};
 use serde_json::Value;
 
-fn harness() -> Command {
-    let mut cmd = Command::cargo_bin("harness").unwrap();
-    cmd.env_remove("RUST_BACKTRACE");
-    cmd
-}
+mod common;
+use common::harness;
 
 fn generate(out: &Path, extra: &[&str]) {
     harness()

@@ -7,8 +7,12 @@
 //!
 //! | import | signature | the host |
 //! |---|---|---|
-//! | `abilab.host_add` | `(a: i32, b: i32) -> i32` | returns [`add`]`(a, b)`: scalars only |
-//! | `abilab.host_digest` | `(ptr: i32, len: i32) -> i64` | reads `len` bytes at `ptr` of the guest's exported `memory` (bounds-checked; outside it is a trap) and returns their [`digest`] |
+//! | `abilab.host_add` | `(a: i32, b: i32) -> i32` | returns [`HostFunctions::add`]`(a, b)`: scalars only |
+//! | `abilab.host_digest` | `(ptr: i32, len: i32) -> i64` | reads `len` bytes at `ptr` of the guest's exported `memory` (bounds-checked; outside it is a trap) and returns their [`HostFunctions::digest`] |
+//!
+//! What the two compute is the caller's: a scenario hands its own
+//! definitions in as a [`HostFunctions`] type, so this crate links host
+//! functions without depending on any scenario.
 
 /// The import module name.
 pub const MODULE: &str = "abilab";
@@ -17,18 +21,26 @@ pub const ADD: &str = "host_add";
 /// The byte-slice host function.
 pub const DIGEST: &str = "host_digest";
 
-/// What `host_add` and `host_digest` compute: the scenario's own
-/// definitions, which the guests and the native baseline use too.
-pub use hostcall::{add, digest};
+/// What `host_add` and `host_digest` compute, handed in by the caller
+/// (the hostcall scenario gives the definitions its guests and native
+/// baseline use too). Static functions of a type, not values: each
+/// backend's host function is monomorphic, so a host call costs what it
+/// would with the body written in place.
+pub trait HostFunctions: 'static {
+    /// `host_add(a, b)`.
+    fn add(a: i32, b: i32) -> i32;
+    /// `host_digest` of the bytes the guest points at.
+    fn digest(bytes: &[u8]) -> i64;
+}
 
-/// `host_digest` on a guest memory: the digest of `len` bytes at `ptr`,
+/// `host_digest` on a guest memory: `H`'s digest of `len` bytes at `ptr`,
 /// or, outside the memory, the message of the trap it raises. Every
 /// backend's `host_digest` is this call on its memory's bytes.
 #[inline]
-pub fn digest_guest(memory: &[u8], ptr: i32, len: i32) -> Result<i64, String> {
+pub fn digest_guest<H: HostFunctions>(memory: &[u8], ptr: i32, len: i32) -> Result<i64, String> {
     let start = ptr as u32 as usize;
     match start.checked_add(len as u32 as usize) {
-        Some(end) if end <= memory.len() => Ok(digest(&memory[start..end])),
+        Some(end) if end <= memory.len() => Ok(H::digest(&memory[start..end])),
         _ => Err(out_of_bounds(ptr, len, memory.len())),
     }
 }
@@ -44,16 +56,20 @@ fn out_of_bounds(ptr: i32, len: i32, size: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tests::TestHost;
 
     #[test]
     fn digests_and_ranges() {
         let memory = *b"....abcd";
-        assert_eq!(digest_guest(&memory, 4, 4), Ok(digest(b"abcd")));
+        assert_eq!(
+            digest_guest::<TestHost>(&memory, 4, 4),
+            Ok(TestHost::digest(b"abcd"))
+        );
         assert!(
-            digest_guest(&memory, 5, 4)
+            digest_guest::<TestHost>(&memory, 5, 4)
                 .unwrap_err()
                 .contains("fall outside")
         );
-        assert!(digest_guest(&memory, -1, 2).is_err());
+        assert!(digest_guest::<TestHost>(&memory, -1, 2).is_err());
     }
 }

@@ -93,8 +93,12 @@ pub trait Engine: Sized + Send + Sync + 'static {
     }
 
     /// Instantiates a module in a fresh store with the host functions of
-    /// [`host_fns`] linked (module `abilab`), each call counted.
-    fn instantiate_with_host(&self, module: &Self::Module) -> Result<Self::Instance>;
+    /// [`host_fns`] linked (module `abilab`), computing what `H` says,
+    /// each call counted.
+    fn instantiate_with_host<H: host_fns::HostFunctions>(
+        &self,
+        module: &Self::Module,
+    ) -> Result<Self::Instance>;
 
     /// Compiles and instantiates in one step.
     fn load(&self, wasm: &[u8]) -> Result<Self::Instance> {

@@ -19,171 +19,22 @@
 //! borrowed values (`*Ref` types with `InlineAsBox` fields), so nothing is
 //! copied into an owned message first.
 
+mod archive;
+mod messages;
+
 use std::borrow::Cow;
 
 use abi_api::Codec;
 use cachesim::{Request, Stats};
 use payload::{Digest, HttpRequest, HttpResponse, Method, Record};
-use rkyv::api::high::{HighSerializer, HighValidator, to_bytes_in};
-use rkyv::bytecheck::CheckBytes;
-use rkyv::rancor::{Failure, Fallible};
-use rkyv::ser::allocator::{Allocator, ArenaHandle};
-use rkyv::ser::writer::{Buffer, Positional, Writer};
-use rkyv::vec::{ArchivedVec, VecResolver};
-use rkyv::with::InlineAsBox;
-use rkyv::{Archive, Archived, Place, Portable, Serialize};
+use rkyv::Archived;
+use rkyv::vec::ArchivedVec;
 
-/// Two `i32` operands.
-#[derive(Archive, Serialize)]
-pub struct MulI32 {
-    a: i32,
-    b: i32,
-}
-
-/// Two `f32` operands.
-#[derive(Archive, Serialize)]
-pub struct MulF32 {
-    a: f32,
-    b: f32,
-}
-
-/// One simulator request.
-#[derive(Archive, Serialize)]
-pub struct Req {
-    id: u32,
-    size: u32,
-}
-
-/// The simulator's counters.
-#[derive(Archive, Serialize)]
-pub struct StatsW {
-    requests: u64,
-    hits: u64,
-    bytes: u64,
-    byte_hits: u64,
-}
-
-/// The payload record.
-#[derive(Archive, Serialize)]
-pub struct RecordW {
-    id: u64,
-    x: f64,
-    y: f64,
-    count: u32,
-    port: u16,
-    flags: u8,
-}
-
-/// Payload text, borrowed.
-#[derive(Archive, Serialize)]
-pub struct TextRef<'a> {
-    #[rkyv(with = InlineAsBox)]
-    text: &'a str,
-}
-
-/// A payload list, borrowed.
-#[derive(Archive, Serialize)]
-pub struct ListRef<'a> {
-    #[rkyv(with = InlineAsBox)]
-    values: &'a [u32],
-}
-
-/// A payload request, borrowed.
-#[derive(Archive, Serialize)]
-pub struct RequestRef<'a> {
-    method: u8,
-    #[rkyv(with = InlineAsBox)]
-    url: &'a str,
-    #[rkyv(with = InlineAsBox)]
-    headers: &'a [(String, String)],
-    #[rkyv(with = InlineAsBox)]
-    body: &'a [u8],
-}
-
-/// A payload response, borrowed.
-#[derive(Archive, Serialize)]
-pub struct ResponseRef<'a> {
-    status: u16,
-    #[rkyv(with = InlineAsBox)]
-    headers: &'a [(String, String)],
-    #[rkyv(with = InlineAsBox)]
-    body: &'a [u8],
-}
-
-/// A batch of simulator requests: archived as a vector of [`Req`],
-/// serialised straight from the slice.
-pub struct Batch<'a>(&'a [Request]);
-
-impl Archive for Batch<'_> {
-    type Archived = ArchivedVec<ArchivedReq>;
-    type Resolver = VecResolver;
-    fn resolve(&self, resolver: VecResolver, out: Place<Self::Archived>) {
-        ArchivedVec::resolve_from_len(self.0.len(), resolver, out);
-    }
-}
-
-impl<S: Fallible + Allocator + Writer + ?Sized> Serialize<S> for Batch<'_> {
-    fn serialize(&self, s: &mut S) -> Result<VecResolver, S::Error> {
-        let reqs = self.0.iter().map(|r| Req {
-            id: r.id,
-            size: r.size,
-        });
-        ArchivedVec::<ArchivedReq>::serialize_from_iter::<Req, _, _>(reqs, s)
-    }
-}
-
-/// Counts the bytes an archive takes, writing nothing.
-struct Counter(usize);
-
-impl Positional for Counter {
-    fn pos(&self) -> usize {
-        self.0
-    }
-}
-
-impl<E> Writer<E> for Counter {
-    fn write(&mut self, bytes: &[u8]) -> Result<(), E> {
-        self.0 += bytes.len();
-        Ok(())
-    }
-}
-
-#[inline(always)]
-fn put<T>(v: &T, out: &mut [u8]) -> Option<usize>
-where
-    T: for<'a, 'b> Serialize<HighSerializer<Buffer<'b>, ArenaHandle<'a>, Failure>>,
-{
-    to_bytes_in::<Buffer<'_>, Failure>(v, Buffer::from(out))
-        .ok()
-        .map(|b| b.len())
-}
-
-#[inline(always)]
-fn size<T>(v: &T) -> usize
-where
-    T: for<'a> Serialize<HighSerializer<Counter, ArenaHandle<'a>, Failure>>,
-{
-    to_bytes_in::<Counter, Failure>(v, Counter(0)).map_or(0, |c| c.0)
-}
-
-/// Validates an archive and returns its root, in place.
-#[inline(always)]
-fn get<T>(bytes: &[u8]) -> Option<&T>
-where
-    T: Portable + for<'a> CheckBytes<HighValidator<'a, Failure>>,
-{
-    rkyv::access::<T, Failure>(bytes).ok()
-}
-
-fn headers_of(h: &[Archived<(String, String)>]) -> Vec<(String, String)> {
-    h.iter()
-        .map(|t| (t.0.as_str().to_string(), t.1.as_str().to_string()))
-        .collect()
-}
-
-fn digest_headers(d: Digest, h: &[Archived<(String, String)>]) -> Digest {
-    d.headers(h.iter().map(|t| (t.0.as_str(), t.1.as_str())))
-}
+use archive::{get, put, size};
+use messages::{digest_headers, headers_of, record_w, request_ref, response_ref};
+// The archived messages, with the `Archived*` and `*Resolver` types rkyv
+// derives for them.
+pub use messages::*;
 
 /// The rkyv encoding: one [`Codec`] for both halves.
 #[derive(Debug, Clone, Copy, Default)]
@@ -389,34 +240,6 @@ impl Codec for RkyvCodec {
                 .bytes(r.body.get())
                 .finish(),
         )
-    }
-}
-
-fn record_w(r: &Record) -> RecordW {
-    RecordW {
-        id: r.id,
-        x: r.x,
-        y: r.y,
-        count: r.count,
-        port: r.port,
-        flags: r.flags,
-    }
-}
-
-fn request_ref(r: &HttpRequest) -> RequestRef<'_> {
-    RequestRef {
-        method: r.method.code(),
-        url: &r.url,
-        headers: &r.headers,
-        body: &r.body,
-    }
-}
-
-fn response_ref(r: &HttpResponse) -> ResponseRef<'_> {
-    ResponseRef {
-        status: r.status,
-        headers: &r.headers,
-        body: &r.body,
     }
 }
 

@@ -41,11 +41,17 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             crate::guests::check(f, opts.scenario, runtime).map_err(Failure::Usage)?;
         }
     }
-    crate::guests::install(&opts.guests);
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
+    let guests = crate::guests::Guests::new(opts.guests.clone());
     let (inputs, trace_source, protocol) = match opts.scenario.uses_trace() {
-        false => (Inputs::default(), serde_json::Value::Null, opts.protocol),
+        false => {
+            let inputs = Inputs {
+                trace: Vec::new(),
+                guests,
+            };
+            (inputs, serde_json::Value::Null, opts.protocol)
+        }
         true => {
             let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
             let protocol = Protocol {
@@ -54,6 +60,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             };
             let inputs = Inputs {
                 trace: trace.requests,
+                guests,
             };
             (inputs, trace.source, protocol)
         }

@@ -1,27 +1,31 @@
 //! `harness sim`: the simulator over a trace, natively or with the policy
 //! in a guest, printing hits and hit ratios (one replay per cell; the
 //! timed comparison is `harness matrix --scenario sim`).
+//!
+//! A thin alias of `harness matrix --scenario sim`: its flags become
+//! matrix's (`--policy` an `--only policy=`), checked by the same
+//! [`Options`], and its cells are the matrix plan's with one request per
+//! call on cached handles, each ABI at its first choice of its own
+//! factors; each replays the trace once and prints its counters instead
+//! of writing a results folder.
 
 use std::fmt::Write as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use cachesim::workloads::{SizeChange, TraceFormat};
 use cachesim::{Policy, Stats};
+use clap::Parser;
 use factor::Workload;
-use runtimes::RuntimeId;
+
 use serde_json::json;
 
 use super::Failure;
-use crate::abis::AbiId;
-use crate::cli::SimArgs;
-use crate::factors::{Caching, HostProfile, Limits};
-use crate::measure::Protocol;
-use crate::parse::{parse_list, parse_sizes};
-use crate::scenario::sim::{self, Ablation, Batch, CacheSize, SimCell, SimLink, SimWork};
-use crate::scenario::spec::{Sandbox, Spec};
-use crate::scenario::{Inputs, Outcome};
-use crate::workload::TraceSource;
+use crate::cli::{Cli, Command, MatrixArgs, SimArgs};
+use crate::factors::{Caching, HostProfile};
+use crate::measure::{Protocol, Stop};
+use crate::options::Options;
+use crate::scenario::sim::{Ablation, Batch, CacheSize, SimCell};
+use crate::scenario::{Cell, Inputs, Outcome};
 
 /// One row of `harness sim`.
 struct Row {
@@ -42,117 +46,113 @@ enum RowResult {
     Unsupported(String),
 }
 
+/// `harness sim`'s flags as `harness matrix --scenario sim` takes them,
+/// and whether the native cells are wanted (`--runtime native`, `all`).
+fn as_matrix(a: &SimArgs) -> Result<(MatrixArgs, bool), Failure> {
+    let names: Vec<&str> = a.runtime.split(',').map(str::trim).collect();
+    let native = a.runtime == "all" || names.contains(&"native");
+    let runtimes: Vec<&str> = names.into_iter().filter(|r| *r != "native").collect();
+    let mut argv: Vec<std::ffi::OsString> = ["harness", "matrix", "--scenario", "sim"]
+        .map(Into::into)
+        .to_vec();
+    let mut flag = |name: &str, value: std::ffi::OsString| {
+        argv.push(format!("--{name}").into());
+        argv.push(value);
+    };
+    flag("trace", a.trace.clone().into_os_string());
+    if let Some(f) = &a.trace_format {
+        flag("trace-format", f.into());
+    }
+    flag("size-change", (&a.size_change).into());
+    flag("cache-size", (&a.cache_size).into());
+    flag("abi", (&a.abi).into());
+    // Only natives: any runtime validates; none is planned.
+    let runtime = if runtimes.is_empty() {
+        "all".to_string()
+    } else {
+        runtimes.join(",")
+    };
+    flag("runtime", runtime.into());
+    if a.policy != "all" {
+        flag("only", format!("policy={}", a.policy).into());
+    }
+    for only in ["caching=cached", "batch=1", "ablation=none"] {
+        flag("only", only.into());
+    }
+    flag("protocol", "fixed".into());
+    match Cli::try_parse_from(argv) {
+        Ok(Cli {
+            command: Command::Matrix(m),
+            ..
+        }) => Ok((*m, native)),
+        Ok(_) => unreachable!("the argv above names `matrix`"),
+        Err(e) => Err(Failure::Usage(e.to_string().trim().to_string())),
+    }
+}
+
+/// Whether `--runtime` names any runtime besides `native`.
+fn runtimes_named(list: &str) -> bool {
+    list.split(',').map(str::trim).any(|r| r != "native")
+}
+
 /// Runs `harness sim`.
 pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
-    let usage = Failure::Usage;
-    let size_change: SizeChange = a
-        .size_change
-        .parse()
-        .map_err(|e| usage(format!("--size-change: {e}")))?;
-    let format = match &a.trace_format {
-        Some(f) => Some(
-            f.parse::<TraceFormat>()
-                .map_err(|e| usage(format!("--trace-format: {e}")))?,
-        ),
-        None => None,
-    };
-    let policies = parse_list(&a.policy, Policy::ALL)?;
-    let sizes = parse_sizes(&a.cache_size).map_err(|e| usage(format!("--cache-size: {e}")))?;
-    if sizes.is_empty() {
-        return Err(usage("--cache-size: give at least one size".into()));
-    }
-    let (native, runtimes) = match a.runtime.as_str() {
-        "all" => (true, RuntimeId::ALL.to_vec()),
-        list => {
-            let native = list.split(',').any(|r| r.trim() == "native");
-            let rest: Vec<&str> = list
-                .split(',')
-                .map(str::trim)
-                .filter(|r| *r != "native")
-                .collect();
-            let runtimes = if rest.is_empty() {
-                Vec::new()
-            } else {
-                parse_list(&rest.join(","), RuntimeId::ALL)?
-            };
-            (native, runtimes)
-        }
-    };
-    let abis = parse_list(&a.abi, AbiId::ALL)?;
-    let trace = TraceSource::File {
-        path: a.trace.clone(),
-        format,
-        size_change,
-    }
-    .load()
-    .map_err(usage)?;
+    let (matrix, native) = as_matrix(a)?;
+    let opts = Options::new(&matrix).map_err(Failure::from)?;
+    let sandboxed = runtimes_named(&a.runtime);
+    let trace = opts.sim.trace.load().map_err(Failure::Usage)?;
     let inputs = Inputs {
         trace: trace.requests,
+        guests: Default::default(),
     };
     let protocol = Protocol {
         calls: inputs.trace.len() as u64,
         reps: 1,
         warmup: Duration::ZERO,
-        budget: runtimes::Budget::DEFAULT,
-        stop: crate::measure::Stop::Fixed,
+        budget: opts.protocol.budget,
+        stop: Stop::Fixed,
     };
-    let host = HostProfile::this();
-    // Where each row runs: natively, or every runtime × ABI with the ABI's
-    // first choice of its own factors, cached handles, one request per call.
-    let mut sandboxes: Vec<Option<(RuntimeId, AbiId)>> = Vec::new();
-    if native {
-        sandboxes.push(None);
-    }
-    for &runtime in &runtimes {
-        for &abi in abis
-            .iter()
-            .filter(|x| x.info().workloads.contains(&Workload::Sim))
-        {
-            sandboxes.push(Some((runtime, abi)));
-        }
-    }
-    let mut rows = Vec::new();
-    for &target in &sandboxes {
-        for &policy in &policies {
-            for &cache_size in &sizes {
-                let sandbox = target.map(|(runtime, abi)| Sandbox {
-                    runtime,
-                    abi: abi.choices(Workload::Sim, Caching::Cached)[0],
-                    link: SimLink {
-                        caching: Caching::Cached,
-                        batch: Batch::One,
-                        limits: Limits::On,
-                    },
-                });
-                let cell: SimCell = Spec {
-                    host,
-                    work: SimWork {
-                        policy,
-                        cache_size,
-                        ablation: Ablation::None,
-                    },
-                    sandbox,
-                };
-                let result = match sim::run(&cell, &protocol, &inputs, &mut || {}) {
-                    Outcome::Ok { samples, stats, .. } => RowResult::Ok(
-                        stats.expect("sim cells report stats"),
-                        samples.replicate_s[0],
-                    ),
-                    Outcome::Error(e) => RowResult::Error(e.to_string()),
-                    Outcome::Unsupported(e) => RowResult::Unsupported(e),
-                };
-                let (runtime, abi) = cell
-                    .target()
-                    .map_or(("native", "native"), |(r, a)| (r.id(), a.id()));
-                rows.push(Row {
-                    policy,
-                    cache_size,
-                    runtime,
-                    abi,
-                    result,
-                });
+    // The plan's sim cells at the sizes asked (not the native sweep),
+    // each sandboxed ABI at its first choice of its own factors.
+    let cells = opts
+        .plan(HostProfile::this())
+        .cells
+        .into_iter()
+        .filter_map(|c| match c {
+            Cell::Sim(c) => Some(c),
+            _ => None,
+        });
+    let wanted = |c: &SimCell| {
+        opts.sim.sizes.contains(&c.work.cache_size)
+            && match &c.sandbox {
+                None => native,
+                Some(sb) => {
+                    sandboxed && sb.abi == sb.abi.id().choices(Workload::Sim, Caching::Cached)[0]
+                }
             }
-        }
+    };
+    let mut rows = Vec::new();
+    for cell in cells.filter(wanted) {
+        debug_assert!(cell.work.ablation == Ablation::None);
+        debug_assert!(cell.sandbox.is_none_or(|sb| sb.link.batch == Batch::One));
+        let result = match crate::scenario::sim::run(&cell, &protocol, &inputs, &mut || {}) {
+            Outcome::Ok { samples, stats, .. } => RowResult::Ok(
+                stats.expect("sim cells report stats"),
+                samples.replicate_s[0],
+            ),
+            Outcome::Error(e) => RowResult::Error(e.to_string()),
+            Outcome::Unsupported(e) => RowResult::Unsupported(e),
+        };
+        let (runtime, abi) = cell.sandbox.map_or(("native", "native"), |sb| {
+            (sb.runtime.id(), sb.abi.id().id())
+        });
+        rows.push(Row {
+            policy: cell.work.policy,
+            cache_size: cell.work.cache_size,
+            runtime,
+            abi,
+            result,
+        });
     }
     print!(
         "{}",

@@ -17,6 +17,7 @@ use super::outcome::{Outcome, SetupTimes};
 use crate::abis::{AbiChoice, AbiVisitor, with_abi};
 use crate::error::CellError;
 use crate::factors::Lang;
+use crate::guests::Guests;
 
 /// What a scenario does once the engine, the ABI and the linkage are types.
 pub trait ScenarioStep {
@@ -77,23 +78,17 @@ impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
     }
 }
 
-/// The guest of ABI `A`: the module given with `--guest`, or the
-/// built-in one (`guests/<id>`).
-pub fn guest<A: Abi>() -> &'static [u8] {
-    crate::guests::given(A::ID).unwrap_or_else(|| {
-        guest_artifacts::guest(A::ID).expect("every registered ABI has a guest (tested)")
-    })
+/// The guest of ABI `A` written in `lang`, from the run's `guests`; the
+/// cell's `unsupported` outcome if there is none.
+pub fn guest_in<'g, A: Abi>(guests: &'g Guests, lang: Lang) -> Result<&'g [u8], Outcome> {
+    guests.module(A::ID, lang).map_err(Outcome::Unsupported)
 }
 
-/// The guest of ABI `A` written in `lang`: for Rust, [`guest`]; for C,
-/// `guests/artifacts/c/<id>.c`'s module, or the cell's `unsupported`
-/// outcome if that ABI has none.
-pub fn guest_in<A: Abi>(lang: Lang) -> Result<&'static [u8], Outcome> {
-    match lang {
-        Lang::Rust => Ok(guest::<A>()),
-        Lang::C => guest_artifacts::c_guest(A::ID)
-            .ok_or_else(|| Outcome::Unsupported(format!("the {} ABI has no C guest", A::ID))),
-    }
+/// The Rust guest of ABI `A` (every ABI has one).
+pub fn guest<'g, A: Abi>(guests: &'g Guests) -> &'g [u8] {
+    guests
+        .module(A::ID, Lang::Rust)
+        .expect("every ABI has a Rust guest")
 }
 
 /// Compiles and instantiates once, timing both phases.

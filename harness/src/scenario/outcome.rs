@@ -64,4 +64,6 @@ pub struct SetupTimes {
 pub struct Inputs {
     /// The simulator's trace (sim runs).
     pub trace: Vec<cachesim::Request>,
+    /// The guest modules.
+    pub guests: crate::guests::Guests,
 }

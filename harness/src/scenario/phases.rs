@@ -19,6 +19,7 @@ use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
+use crate::guests::Guests;
 use crate::abis::{AbiChoice, AbiId};
 use crate::error::CellError;
 use crate::factors::HostProfile;
@@ -57,8 +58,13 @@ impl Scenario for PhasesScenario {
         cells(input.host, input.runtimes, input.abis)
     }
 
-    fn run(cell: &PhasesCell, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
-        run(cell, protocol, tick)
+    fn run(
+        cell: &PhasesCell,
+        protocol: &Protocol,
+        inputs: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, &inputs.guests, tick)
     }
 }
 
@@ -160,7 +166,12 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<P
 }
 
 /// Measures one phases cell.
-pub fn run(cell: &PhasesCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+pub fn run(
+    cell: &PhasesCell,
+    protocol: &Protocol,
+    guests: &Guests,
+    tick: &mut dyn FnMut(),
+) -> Outcome {
     chain::sandboxed(
         cell.runtime,
         EngineConfig::default(),
@@ -168,6 +179,7 @@ pub fn run(cell: &PhasesCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Ou
         Caching::Cached,
         CallStyle::Typed,
         Step {
+            guests,
             cell: *cell,
             protocol,
             tick,
@@ -176,6 +188,7 @@ pub fn run(cell: &PhasesCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Ou
 }
 
 struct Step<'a> {
+    guests: &'a Guests,
     cell: PhasesCell,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
@@ -183,13 +196,13 @@ struct Step<'a> {
 
 impl ScenarioStep for Step<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>();
+        let guest = chain::guest::<A>(self.guests);
         A::micro::<E, L, _>(engine, own, Load { guest, step: self }).unwrap_or_else(Outcome::failed)
     }
 }
 
 struct Load<'a> {
-    guest: &'static [u8],
+    guest: &'a [u8],
     step: Step<'a>,
 }
 
@@ -203,6 +216,7 @@ impl MicroVisitor for Load<'_> {
             cell,
             protocol,
             tick,
+            ..
         } = self.step;
         let module = match loader.compile(self.guest) {
             Ok(m) => m,
@@ -254,7 +268,7 @@ fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
 /// after it (dropping, checking) untimed.
 struct Timed<'a, Ld: Loader> {
     loader: &'a Ld,
-    guest: &'static [u8],
+    guest: &'a [u8],
     /// The module instances are made from (the latest compiled one).
     module: Ld::Module,
     /// The serialized module, when the cache is on.

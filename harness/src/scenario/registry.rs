@@ -191,6 +191,7 @@ pub fn smoke(scenario: super::ScenarioId) {
     let trace = sim.trace.load().expect("the quick trace generates");
     let inputs = Inputs {
         trace: trace.requests,
+        guests: Default::default(),
     };
     let protocol = Protocol {
         calls: match (scenario.uses_trace(), defaults.calls) {

@@ -17,7 +17,7 @@ use wasmer_middlewares::metering::{MeteringPoints, get_remaining_points};
 use super::signature::{check_signature, func_expected};
 use crate::limits::{Budget, EngineConfig};
 use crate::value::{Params, Results, ValType, Value};
-use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId, host_fns};
 
 /// A Wasmer engine with one compiler.
 ///
@@ -234,14 +234,16 @@ impl Engine for WasmerEngine {
         })
     }
 
-    fn instantiate_with_host(&self, module: &WasmerModule) -> Result<WasmerInstance> {
-        use crate::host_fns;
+    fn instantiate_with_host<H: host_fns::HostFunctions>(
+        &self,
+        module: &WasmerModule,
+    ) -> Result<WasmerInstance> {
         let mut store = wasmer::Store::new(module.engine.clone());
         let env = wasmer::FunctionEnv::new(&mut store, HostEnv::default());
         let mut imports = wasmer::Imports::new();
-        let add = wasmer::Function::new_typed_with_env(&mut store, &env, host_add);
+        let add = wasmer::Function::new_typed_with_env(&mut store, &env, host_add::<H>);
         imports.define(host_fns::MODULE, host_fns::ADD, add);
-        let digest = wasmer::Function::new_typed_with_env(&mut store, &env, host_digest);
+        let digest = wasmer::Function::new_typed_with_env(&mut store, &env, host_digest::<H>);
         imports.define(host_fns::MODULE, host_fns::DIGEST, digest);
         let instance = wasmer::Instance::new(&mut store, &module.module, &imports)
             .map_err(|e| Error::from(ErrorKind::Instantiate(e.to_string())))?;
@@ -265,18 +267,21 @@ struct HostEnv {
 }
 
 /// `abilab.host_add`.
-fn host_add(mut env: wasmer::FunctionEnvMut<HostEnv>, a: i32, b: i32) -> i32 {
+fn host_add<H: host_fns::HostFunctions>(
+    mut env: wasmer::FunctionEnvMut<HostEnv>,
+    a: i32,
+    b: i32,
+) -> i32 {
     env.data_mut().calls += 1;
-    crate::host_fns::add(a, b)
+    H::add(a, b)
 }
 
 /// `abilab.host_digest`: the guest bytes read in place.
-fn host_digest(
+fn host_digest<H: host_fns::HostFunctions>(
     mut env: wasmer::FunctionEnvMut<HostEnv>,
     ptr: i32,
     len: i32,
 ) -> std::result::Result<i64, wasmer::RuntimeError> {
-    use crate::host_fns;
     let (data, store) = env.data_and_store_mut();
     data.calls += 1;
     let Some(memory) = &data.memory else {
@@ -292,7 +297,7 @@ fn host_digest(
         // while the host function reads; `digest_guest` bounds-checks.
         unsafe { view.data_unchecked() }
     };
-    host_fns::digest_guest(bytes, ptr, len).map_err(wasmer::RuntimeError::new)
+    host_fns::digest_guest::<H>(bytes, ptr, len).map_err(wasmer::RuntimeError::new)
 }
 
 /// A Wasmer instance and the store that owns it.

@@ -15,7 +15,7 @@
 use super::signature::{check_signature, wrong_signature};
 use crate::limits::{Budget, EngineConfig};
 use crate::value::{Params, Results, ValType, Value};
-use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId, host_fns};
 
 /// The instructions a second the deadline stands for. A guest that only
 /// loops spent 6·10⁸ fuel in 1.08 s here (wasmi 2.0, release, AMD EPYC
@@ -102,8 +102,10 @@ impl Engine for WasmiEngine {
         })
     }
 
-    fn instantiate_with_host(&self, module: &wasmi::Module) -> Result<WasmiInstance> {
-        use crate::host_fns;
+    fn instantiate_with_host<H: host_fns::HostFunctions>(
+        &self,
+        module: &wasmi::Module,
+    ) -> Result<WasmiInstance> {
         let link = |e: &dyn std::fmt::Display| Error::from(ErrorKind::Instantiate(e.to_string()));
         let mut linker = wasmi::Linker::<StoreData>::new(&self.engine);
         linker
@@ -112,7 +114,7 @@ impl Engine for WasmiEngine {
                 host_fns::ADD,
                 |mut caller: wasmi::Caller<'_, StoreData>, a: i32, b: i32| -> i32 {
                     caller.data_mut().host_calls += 1;
-                    host_fns::add(a, b)
+                    H::add(a, b)
                 },
             )
             .map_err(|e| link(&e))?;
@@ -128,7 +130,7 @@ impl Engine for WasmiEngine {
                     let Some(memory) = caller.data().memory else {
                         return Err(wasmi::Error::new("host_digest: the guest has no memory"));
                     };
-                    host_fns::digest_guest(memory.data(&caller), ptr, len)
+                    host_fns::digest_guest::<H>(memory.data(&caller), ptr, len)
                         .map_err(wasmi::Error::new)
                 },
             )

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use super::signature::{check_signature, wrong_signature};
 use crate::limits::{Budget, EngineConfig, TICK};
 use crate::value::{Params, Results, ValType, Value};
-use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId};
+use crate::{Engine, Error, ErrorKind, Instance, Result, RuntimeId, host_fns};
 
 /// The Wasmtime configuration a runtime id stands for, with epoch
 /// interruption when there is a deadline.
@@ -176,8 +176,10 @@ impl Engine for WasmtimeEngine {
         Ok(WasmtimeInstance { store, instance })
     }
 
-    fn instantiate_with_host(&self, module: &wasmtime::Module) -> Result<WasmtimeInstance> {
-        use crate::host_fns;
+    fn instantiate_with_host<H: host_fns::HostFunctions>(
+        &self,
+        module: &wasmtime::Module,
+    ) -> Result<WasmtimeInstance> {
         let link = |e: wasmtime::Error| Error::from(ErrorKind::Instantiate(format!("{e:#}")));
         let mut linker = wasmtime::Linker::<StoreData>::new(&self.engine);
         linker
@@ -186,7 +188,7 @@ impl Engine for WasmtimeEngine {
                 host_fns::ADD,
                 |mut caller: wasmtime::Caller<'_, StoreData>, a: i32, b: i32| -> i32 {
                     caller.data_mut().host_calls += 1;
-                    host_fns::add(a, b)
+                    H::add(a, b)
                 },
             )
             .map_err(link)?;
@@ -202,7 +204,7 @@ impl Engine for WasmtimeEngine {
                     let Some(memory) = caller.data().memory else {
                         return Err(wasmtime::Error::msg("host_digest: the guest has no memory"));
                     };
-                    host_fns::digest_guest(memory.data(&caller), ptr, len)
+                    host_fns::digest_guest::<H>(memory.data(&caller), ptr, len)
                         .map_err(wasmtime::Error::msg)
                 },
             )

@@ -1,7 +1,7 @@
 //! FIFO: evict in insertion order; a hit does not reorder.
 
-use crate::cache::Replacement;
 use crate::list::Queue;
+use crate::replacement::Replacement;
 
 /// First-in first-out replacement: a queue in insertion order.
 #[derive(Clone, Debug, Default)]

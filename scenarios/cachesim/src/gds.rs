@@ -12,8 +12,8 @@
 //! division and one addition in `f64`, which every conforming target (wasm
 //! included) rounds identically, so native and guest runs agree bit for bit.
 
-use crate::cache::Replacement;
 use crate::heap::IndexedHeap;
+use crate::replacement::Replacement;
 use crate::slab::Slab;
 
 /// One cached object (its key lives in the heap).

@@ -7,8 +7,8 @@
 //! object from bucket `c` to bucket `c + 1` (created right after `c` if
 //! missing), at its back. Empty buckets are freed at once.
 
-use crate::cache::Replacement;
 use crate::list::{Linked, Links, List, NIL};
+use crate::replacement::Replacement;
 use crate::slab::Slab;
 
 /// One cached object.

@@ -26,6 +26,7 @@ mod list;
 mod lru;
 mod policy;
 mod ranked;
+mod replacement;
 mod setup;
 mod slab;
 

@@ -1,7 +1,7 @@
 //! LRU: evict the least recently requested object.
 
-use crate::cache::Replacement;
 use crate::list::Queue;
+use crate::replacement::Replacement;
 
 /// Least-recently-used replacement: a queue in request order, a hit moves the
 /// object to the back.

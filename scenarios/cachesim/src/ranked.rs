@@ -11,8 +11,8 @@
 
 use core::marker::PhantomData;
 
-use crate::cache::Replacement;
 use crate::heap::IndexedHeap;
+use crate::replacement::Replacement;
 use crate::slab::Slab;
 
 /// How a policy ranks an object: the heap evicts the smallest key.

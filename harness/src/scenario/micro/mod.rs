@@ -14,6 +14,7 @@ use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, Scenario};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
+use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{HostProfile, Lang};
@@ -53,8 +54,13 @@ impl Scenario for Micro {
         cells(input.host, input.runtimes, input.abis)
     }
 
-    fn run(cell: &MicroCell, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
-        run(cell, protocol, tick)
+    fn run(
+        cell: &MicroCell,
+        protocol: &Protocol,
+        inputs: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, &inputs.guests, tick)
     }
 }
 
@@ -103,6 +109,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<M
 pub fn run(
     spec: &Spec<MicroWork, MicroLink>,
     protocol: &Protocol,
+    guests: &Guests,
     tick: &mut dyn FnMut(),
 ) -> Outcome {
     let operand = spec.work.operand;
@@ -122,6 +129,7 @@ pub fn run(
             sb.link.caching,
             sb.link.call,
             MicroStep {
+                guests,
                 lang: sb.link.lang,
                 loading: sb.link.loading,
                 operand,
@@ -133,6 +141,7 @@ pub fn run(
 }
 
 struct MicroStep<'a> {
+    guests: &'a Guests,
     lang: Lang,
     loading: Loading,
     operand: Operand,
@@ -142,7 +151,7 @@ struct MicroStep<'a> {
 
 impl ScenarioStep for MicroStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match chain::guest_in::<A>(self.lang) {
+        let guest = match chain::guest_in::<A>(self.guests, self.lang) {
             Ok(g) => g,
             Err(unsupported) => return unsupported,
         };
@@ -152,7 +161,7 @@ impl ScenarioStep for MicroStep<'_> {
 }
 
 struct LoadStep<'a> {
-    guest: &'static [u8],
+    guest: &'a [u8],
     step: MicroStep<'a>,
 }
 
@@ -173,7 +182,7 @@ impl MicroVisitor for LoadStep<'_> {
 /// preload keeps that host; hotload loads afresh inside every replicate.
 fn measure_loaded<Ld: Loader>(
     loader: &Ld,
-    guest: &'static [u8],
+    guest: &[u8],
     loading: Loading,
     operand: Operand,
     protocol: &Protocol,
@@ -305,7 +314,7 @@ where
 /// timed region, then makes its calls.
 struct Hotloaded<'a, Ld> {
     loader: &'a Ld,
-    guest: &'static [u8],
+    guest: &'a [u8],
     operand: Operand,
     expected: Expected,
 }

@@ -17,6 +17,7 @@ use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, Scenario};
 use super::outcome::{Inputs as RunInputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
+use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{HostProfile, Lang};
@@ -61,10 +62,10 @@ impl Scenario for Payload {
     fn run(
         cell: &PayloadCell,
         protocol: &Protocol,
-        _: &RunInputs,
+        inputs: &RunInputs,
         tick: &mut dyn FnMut(),
     ) -> Outcome {
-        run(cell, protocol, tick)
+        run(cell, protocol, &inputs.guests, tick)
     }
 }
 
@@ -136,6 +137,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<P
 pub fn run(
     spec: &Spec<PayloadWork, PayloadLink>,
     protocol: &Protocol,
+    guests: &Guests,
     tick: &mut dyn FnMut(),
 ) -> Outcome {
     let work = spec.work;
@@ -157,6 +159,7 @@ pub fn run(
             Caching::Cached,
             CallStyle::Typed,
             PayloadStep {
+                guests,
                 lang: sb.link.lang,
                 job,
                 tick,
@@ -270,6 +273,7 @@ where
 }
 
 struct PayloadStep<'a> {
+    guests: &'a Guests,
     lang: Lang,
     job: Job<'a>,
     tick: &'a mut dyn FnMut(),
@@ -277,7 +281,7 @@ struct PayloadStep<'a> {
 
 impl ScenarioStep for PayloadStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match chain::guest_in::<A>(self.lang) {
+        let guest = match chain::guest_in::<A>(self.guests, self.lang) {
             Ok(g) => g,
             Err(unsupported) => return unsupported,
         };
@@ -287,7 +291,7 @@ impl ScenarioStep for PayloadStep<'_> {
 }
 
 struct LoadStep<'a> {
-    guest: &'static [u8],
+    guest: &'a [u8],
     step: PayloadStep<'a>,
 }
 

@@ -14,6 +14,7 @@ use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
+use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{Caching, HostProfile};
@@ -203,6 +204,7 @@ pub fn run(
             sb.link.caching,
             CallStyle::Typed,
             SimStep {
+                guests: &inputs.guests,
                 job,
                 variant: ablation.guest_variant(),
                 tick,
@@ -354,6 +356,7 @@ where
 }
 
 struct SimStep<'a> {
+    guests: &'a Guests,
     job: Job<'a>,
     /// The guest build to run instead of the default (an ablation).
     variant: Option<&'static str>,
@@ -363,7 +366,7 @@ struct SimStep<'a> {
 impl ScenarioStep for SimStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
         let guest = match self.variant {
-            None => chain::guest::<A>(),
+            None => chain::guest::<A>(self.guests),
             Some(v) => match guest_artifacts::variant(A::ID, v) {
                 Some(wasm) => wasm,
                 None => {
@@ -380,7 +383,7 @@ impl ScenarioStep for SimStep<'_> {
 }
 
 struct LoadStep<'a> {
-    guest: &'static [u8],
+    guest: &'a [u8],
     step: SimStep<'a>,
 }
 

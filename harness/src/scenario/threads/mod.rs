@@ -13,19 +13,26 @@ use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
 use abi_api::{Abi, Loader, MicroVisitor, SimVisitor};
-use cachesim::{Policy, Request, Simulator, Stats};
-use factor::{FactorInfo, FactorSet, FactorValue, factor_enum, factor_set};
-use micro::{Checksum, Multiply, Operand};
+use cachesim::Simulator;
+use factor::{FactorInfo, FactorSet, FactorValue};
+use micro::Multiply;
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::spec::{Sandbox, Spec};
+use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, measure};
+
+mod factors;
+mod work;
+
+pub use factors::{Threads, ThreadsWork, Workload};
+use work::{Job, Multiplier, Replayer, Work};
 
 /// The threads scenario: calls per second with 1 to 8 threads.
 pub struct ThreadsScenario;
@@ -56,8 +63,13 @@ impl Scenario for ThreadsScenario {
         cells(input.host, input.runtimes, input.abis)
     }
 
-    fn run(cell: &ThreadsSpec, protocol: &Protocol, _: &Inputs, tick: &mut dyn FnMut()) -> Outcome {
-        run(cell, protocol, tick)
+    fn run(
+        cell: &ThreadsSpec,
+        protocol: &Protocol,
+        inputs: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        run(cell, protocol, &inputs.guests, tick)
     }
 }
 
@@ -81,68 +93,6 @@ impl ScenarioCell for ThreadsSpec {
         self.native()
     }
 }
-
-factor_enum! {
-    /// What each thread of a threads cell runs.
-    pub enum Workload ("workload", "what each thread runs: the micro scenario's i32 multiplies, \
-        or the simulator replaying a generated trace (LRU, 4 MiB), one call per request") {
-        /// `micro_mul_i32`, `calls` times.
-        Micro = "micro",
-        /// `sim_send`, once per request of a `calls`-request trace.
-        Sim = "sim",
-    }
-}
-
-factor_enum! {
-    /// Threads calling at once.
-    pub enum Threads ("threads", "threads calling at once, each with its own store and instance \
-        of one compiled module") {
-        /// One.
-        T1 = "1",
-        /// Two.
-        T2 = "2",
-        /// Four.
-        T4 = "4",
-        /// Eight.
-        T8 = "8",
-    }
-}
-
-impl Threads {
-    /// How many.
-    pub fn count(self) -> usize {
-        match self {
-            Threads::T1 => 1,
-            Threads::T2 => 2,
-            Threads::T4 => 4,
-            Threads::T8 => 8,
-        }
-    }
-}
-
-impl Workload {
-    /// The ABI workload whose host it drives.
-    pub fn drives(self) -> factor::Workload {
-        match self {
-            Workload::Micro => factor::Workload::Micro,
-            Workload::Sim => factor::Workload::Sim,
-        }
-    }
-}
-
-factor_set! {
-    /// What a threads cell computes, natively or not.
-    pub struct ThreadsWork {
-        /// What each thread runs.
-        pub workload: Workload,
-        /// How many threads.
-        pub threads: Threads,
-    }
-}
-
-/// The policy and capacity of the simulator workload.
-const POLICY: Policy = Policy::Lru;
-const CAPACITY: u64 = 4 << 20;
 
 /// The cell of a threads run: its ABI's own factors take their first
 /// value in the workload's scenario.
@@ -186,7 +136,12 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<T
 }
 
 /// Measures one threads cell.
-pub fn run(spec: &ThreadsSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
+pub fn run(
+    spec: &ThreadsSpec,
+    protocol: &Protocol,
+    guests: &Guests,
+    tick: &mut dyn FnMut(),
+) -> Outcome {
     let job = match Job::new(spec.work, protocol.calls) {
         Ok(j) => j,
         Err(e) => return Outcome::Error(e),
@@ -194,11 +149,11 @@ pub fn run(spec: &ThreadsSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> O
     match &spec.sandbox {
         None => match spec.work.workload {
             Workload::Micro => {
-                let native = Native::<Multiplier<micro::Native>>::default();
+                let native = NativeLoader::<Multiplier<micro::Native>>::default();
                 job.measure(&native, (), protocol, tick)
             }
             Workload::Sim => {
-                let native = Native::<Replayer<cachesim::Native>>::default();
+                let native = NativeLoader::<Replayer<cachesim::Native>>::default();
                 job.measure(&native, (), protocol, tick)
             }
         },
@@ -209,6 +164,7 @@ pub fn run(spec: &ThreadsSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> O
             Caching::Cached,
             CallStyle::Typed,
             Step {
+                guests,
                 job,
                 protocol,
                 tick,
@@ -218,15 +174,15 @@ pub fn run(spec: &ThreadsSpec, protocol: &Protocol, tick: &mut dyn FnMut()) -> O
 }
 
 /// A loader for native cells: its "instances" are fresh native states.
-struct Native<H>(std::marker::PhantomData<fn() -> H>);
+struct NativeLoader<H>(std::marker::PhantomData<fn() -> H>);
 
-impl<H> Default for Native<H> {
+impl<H> Default for NativeLoader<H> {
     fn default() -> Self {
-        Native(std::marker::PhantomData)
+        NativeLoader(std::marker::PhantomData)
     }
 }
 
-impl<H: Default> Loader for Native<H> {
+impl<H: Default> Loader for NativeLoader<H> {
     type Module = ();
     type Host = H;
     fn compile(&self, _: &[u8]) -> runtimes::Result<()> {
@@ -237,41 +193,7 @@ impl<H: Default> Loader for Native<H> {
     }
 }
 
-/// What every thread of a cell does, and what it must give: computed
-/// once per cell, before any timing.
-struct Job {
-    work: ThreadsWork,
-    calls: u64,
-    /// The micro workload's native checksum for `calls` calls.
-    checksum: Checksum,
-    /// The simulator workload's trace and native counters.
-    trace: Vec<Request>,
-    expected: Stats,
-}
-
 impl Job {
-    fn new(work: ThreadsWork, calls: u64) -> Result<Job, CellError> {
-        let (checksum, trace, expected) = match work.workload {
-            Workload::Micro => (
-                Checksum::expected(Operand::I32, calls),
-                Vec::new(),
-                Stats::default(),
-            ),
-            Workload::Sim => {
-                let trace = trace(calls)?;
-                let expected = super::sim::expected(POLICY, CAPACITY, &trace);
-                (Checksum::default(), trace, expected)
-            }
-        };
-        Ok(Job {
-            work,
-            calls,
-            checksum,
-            trace,
-            expected,
-        })
-    }
-
     fn measure<Ld: Loader>(
         &self,
         loader: &Ld,
@@ -298,88 +220,6 @@ impl Job {
             s
         });
         Outcome::measured(result, SetupTimes::default(), None)
-    }
-}
-
-/// A generated trace of `requests` requests (the generator's defaults,
-/// objects scaled to the length as the paper's 30,000 per 1,000,000).
-fn trace(requests: u64) -> Result<Vec<Request>, CellError> {
-    let mut c = cachesim::workloads::GeneratorConfig::default();
-    c.requests = requests;
-    c.objects = u32::try_from(requests * 3 / 100)
-        .unwrap_or(u32::MAX)
-        .max(100);
-    c.stack_depth = c.stack_depth.min(c.objects);
-    cachesim::workloads::generate(&c).map_err(|e| {
-        CellError::new(
-            crate::error::ErrorClass::Host,
-            format!("trace generator: {e}"),
-        )
-    })
-}
-
-/// What a thread runs on its host, checked against native.
-trait Work {
-    /// Untimed preparation (the simulator's reset).
-    fn prepare(&mut self, job: &Job) -> Result<(), CellError>;
-    /// The timed calls; returns what [`Work::check`] checks.
-    fn work(&mut self, job: &Job) -> Result<u64, CellError>;
-    /// Untimed: the result against native's.
-    fn check(&mut self, job: &Job, got: u64) -> Result<(), CellError>;
-}
-
-impl<M: Multiply> Work for Multiplier<M>
-where
-    CellError: From<M::Error>,
-{
-    fn prepare(&mut self, _: &Job) -> Result<(), CellError> {
-        Ok(())
-    }
-    fn work(&mut self, job: &Job) -> Result<u64, CellError> {
-        let sum = super::micro::calls_loop(&mut self.0, Operand::I32, job.calls)?;
-        Ok(u64::from(sum.0))
-    }
-    fn check(&mut self, job: &Job, got: u64) -> Result<(), CellError> {
-        if got == u64::from(job.checksum.0) {
-            Ok(())
-        } else {
-            Err(CellError::wrong_result(format!(
-                "wrong result: checksum {got:#010x} after {} calls on one thread, native gives \
-                 {:#010x}",
-                job.calls, job.checksum.0
-            )))
-        }
-    }
-}
-
-/// A micro host as a thread's work.
-#[derive(Default)]
-struct Multiplier<M>(M);
-
-/// A simulator host as a thread's work.
-#[derive(Default)]
-struct Replayer<S>(S);
-
-impl<S: Simulator> Work for Replayer<S>
-where
-    CellError: From<S::Error>,
-{
-    fn prepare(&mut self, _: &Job) -> Result<(), CellError> {
-        Ok(self.0.init(POLICY.into(), CAPACITY)?)
-    }
-    fn work(&mut self, job: &Job) -> Result<u64, CellError> {
-        Ok(super::sim::send_all(&mut self.0, &job.trace)?)
-    }
-    fn check(&mut self, job: &Job, hits: u64) -> Result<(), CellError> {
-        let stats = self.0.stats()?;
-        if stats == job.expected && hits == stats.hits {
-            Ok(())
-        } else {
-            Err(CellError::wrong_result(format!(
-                "wrong result: {} hits over {} requests on one thread, native gives {}",
-                stats.hits, stats.requests, job.expected.hits
-            )))
-        }
     }
 }
 
@@ -446,6 +286,7 @@ where
 }
 
 struct Step<'a> {
+    guests: &'a Guests,
     job: Job,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
@@ -453,7 +294,7 @@ struct Step<'a> {
 
 impl ScenarioStep for Step<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>();
+        let guest = chain::guest::<A>(self.guests);
         let result = match self.job.work.workload {
             Workload::Micro => A::micro::<E, L, _>(engine, own, Load { guest, step: self }),
             Workload::Sim => A::sim::<E, L, _>(engine, own, Load { guest, step: self }),
@@ -463,7 +304,7 @@ impl ScenarioStep for Step<'_> {
 }
 
 struct Load<'a> {
-    guest: &'static [u8],
+    guest: &'a [u8],
     step: Step<'a>,
 }
 
@@ -554,7 +395,7 @@ mod tests {
                 },
                 sandbox: None,
             };
-            match run(&spec, &p, &mut || {}) {
+            match run(&spec, &p, &Guests::default(), &mut || {}) {
                 Outcome::Ok { samples, .. } => assert_eq!(samples.calls, 2000),
                 other => panic!("{workload}: {other:?}"),
             }

@@ -193,6 +193,21 @@ fn guest() -> Vec<u8> {
     .expect("the hostcall guest is valid WAT")
 }
 
+/// The host functions the guests import: the scenario's own definitions
+/// (`scenarios/hostcall`), which the native baseline computes too.
+pub(super) struct Host;
+
+impl host_fns::HostFunctions for Host {
+    #[inline(always)]
+    fn add(a: i32, b: i32) -> i32 {
+        hostcall::add(a, b)
+    }
+    #[inline]
+    fn digest(bytes: &[u8]) -> i64 {
+        hostcall::digest(bytes)
+    }
+}
+
 /// What the guest answers for request `i`, computed natively.
 #[inline(always)]
 fn answer(via: HostFn, a: i32, b: i32) -> i64 {
@@ -210,7 +225,7 @@ fn fold(sum: u64, x: i64) -> u64 {
 /// Measures one hostcall cell.
 pub fn run(cell: &HostCallCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> Outcome {
     let Some(runtime) = cell.runtime else {
-        let mut subject = Native {
+        let mut subject = NativeRequests {
             via: cell.via,
             expected: None,
         };
@@ -235,7 +250,7 @@ pub fn run(cell: &HostCallCell, protocol: &Protocol, tick: &mut dyn FnMut()) -> 
 }
 
 /// The native baseline: the same answers from plain calls.
-struct Native {
+struct NativeRequests {
     via: HostFn,
     expected: Option<(u64, u64)>,
 }
@@ -246,7 +261,7 @@ fn native_request(via: HostFn, a: i32, b: i32) -> i64 {
     answer(via, a, b)
 }
 
-impl Subject for Native {
+impl Subject for NativeRequests {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
         let start = Instant::now();
         let mut sum = 0u64;
@@ -304,7 +319,7 @@ impl EngineVisitor for Step<'_> {
     fn visit<E: Engine>(self, engine: E) -> Outcome {
         let loaded = engine
             .compile(&guest())
-            .and_then(|m| engine.instantiate_with_host(&m))
+            .and_then(|m| engine.instantiate_with_host::<Host>(&m))
             .and_then(|mut inst| {
                 let f = inst.resolve_func::<(i32, i32), i64>(self.via.export())?;
                 Ok((inst, f))
@@ -367,124 +382,7 @@ impl<I: Instance> Subject for Requests<I> {
     }
 }
 
-/// The `wit` guest: the `guests/wit-hostcall` component on a runtime's
-/// component engine (concurrency support off: the plain synchronous path,
-/// as WIT's faster `concurrency` value), one typed call per request
-/// through a handle resolved once (`get_typed_func`).
-#[cfg(feature = "wasmtime")]
-mod component {
-    use std::time::{Duration, Instant};
-
-    use runtimes::component::{ComponentEngine, ComponentInstance, TypedFunc, trap};
-    use runtimes::{EngineConfig, RuntimeId};
-
-    use super::{HostFn, Outcome, SetupTimes, check, fold};
-    use crate::error::CellError;
-    use crate::measure::{Protocol, Subject, measure};
-
-    impl HostFn {
-        /// The component's export that serves a request this way.
-        fn wit_export(self) -> &'static str {
-            match self {
-                HostFn::None => "request-none",
-                HostFn::Scalars => "request-scalars",
-                HostFn::Bytes => "request-bytes",
-            }
-        }
-    }
-
-    type Request = TypedFunc<(i32, i32), (i64,)>;
-
-    /// Measures one `wit` cell.
-    pub fn run(
-        runtime: RuntimeId,
-        via: HostFn,
-        protocol: &Protocol,
-        tick: &mut dyn FnMut(),
-    ) -> Outcome {
-        let wasm = guest_artifacts::guest("wit-hostcall")
-            .expect("guests/wit-hostcall is built with every guest");
-        let loaded = ComponentEngine::new(runtime, false, EngineConfig::default())
-            .and_then(|engine| engine.instantiate(&engine.compile_with_host(wasm)?))
-            .and_then(|mut live| {
-                let f = live
-                    .instance
-                    .get_typed_func::<(i32, i32), (i64,)>(&mut live.store, via.wit_export())
-                    .map_err(trap)?;
-                Ok((live, f))
-            });
-        let (live, func) = match loaded {
-            Ok(l) => l,
-            Err(e) => return Outcome::failed(e),
-        };
-        let mut subject = Requests {
-            live,
-            func,
-            via,
-            expected: None,
-        };
-        Outcome::measured(
-            measure(&mut subject, protocol, tick),
-            SetupTimes::default(),
-            None,
-        )
-    }
-
-    struct Requests {
-        live: ComponentInstance,
-        func: Request,
-        via: HostFn,
-        expected: Option<(u64, u64)>,
-    }
-
-    /// The timed loop: one typed component call per request.
-    #[inline(never)]
-    fn requests(live: &mut ComponentInstance, f: &Request, calls: u64) -> runtimes::Result<u64> {
-        let mut sum = 0u64;
-        for i in 0..calls {
-            let (a, b) = micro::operands_i32(i);
-            let (x,) = f
-                .call(
-                    &mut live.store,
-                    (std::hint::black_box(a), std::hint::black_box(b)),
-                )
-                .map_err(trap)?;
-            sum = fold(sum, x);
-        }
-        Ok(sum)
-    }
-
-    impl Subject for Requests {
-        fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-            let before = self.live.host_calls();
-            let start = Instant::now();
-            let result = requests(&mut self.live, &self.func, calls);
-            let elapsed = start.elapsed();
-            check(&mut self.expected, self.via, calls, result?)?;
-            super::check_host_calls(self.via, calls, self.live.host_calls() - before)?;
-            Ok(elapsed)
-        }
-        fn calibrates(&self) -> bool {
-            true
-        }
-    }
-}
-
-/// Without Wasmtime there is no component engine.
-#[cfg(not(feature = "wasmtime"))]
-mod component {
-    use runtimes::RuntimeId;
-
-    use super::{HostFn, Outcome};
-    use crate::measure::Protocol;
-
-    /// Every `wit` cell is `unsupported`.
-    pub fn run(runtime: RuntimeId, _: HostFn, _: &Protocol, _: &mut dyn FnMut()) -> Outcome {
-        Outcome::Unsupported(format!(
-            "{runtime} cannot host components (this harness was built without Wasmtime)"
-        ))
-    }
-}
+mod component;
 
 /// Checks that the guest called the host once per request (`scalars`,
 /// `bytes`) or never (`none`).
