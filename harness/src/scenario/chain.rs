@@ -80,12 +80,12 @@ impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
 
 /// The guest of ABI `A` written in `lang`, from the run's `guests`; the
 /// cell's `unsupported` outcome if there is none.
-pub fn guest_in<'g, A: Abi>(guests: &'g Guests, lang: Lang) -> Result<&'g [u8], Outcome> {
+pub fn guest_in<A: Abi>(guests: &Guests, lang: Lang) -> Result<&[u8], Outcome> {
     guests.module(A::ID, lang).map_err(Outcome::Unsupported)
 }
 
 /// The Rust guest of ABI `A` (every ABI has one).
-pub fn guest<'g, A: Abi>(guests: &'g Guests) -> &'g [u8] {
+pub fn guest<A: Abi>(guests: &Guests) -> &[u8] {
     guests
         .module(A::ID, Lang::Rust)
         .expect("every ABI has a Rust guest")
