@@ -106,9 +106,15 @@ impl Guests {
 
 /// Checks `file` against its ABI's contract for `scenario` on `runtime`:
 /// every value of the ABI's own factors, compiled and instantiated through
-/// the ABI's host. `Ok` when the runtime cannot run the ABI at all (that
+/// the ABI's host, under the run's limits (`budget`): a start function
+/// that loops or takes memory is stopped here as in a cell. `Ok` when the runtime cannot run the ABI at all (that
 /// is an `unsupported` cell, not a bad guest).
-pub fn check(file: &GuestFile, scenario: ScenarioId, runtime: RuntimeId) -> Result<(), String> {
+pub fn check(
+    file: &GuestFile,
+    scenario: ScenarioId,
+    runtime: RuntimeId,
+    budget: runtimes::Budget,
+) -> Result<(), String> {
     for &sc in scenario.drives() {
         if !file.abi.info().workloads.contains(&sc) {
             continue;
@@ -119,7 +125,8 @@ pub fn check(file: &GuestFile, scenario: ScenarioId, runtime: RuntimeId) -> Resu
                 scenario: sc,
                 wasm: &file.bytes,
             };
-            let result = runtimes::visit(runtime, EngineConfig::default(), step).and_then(|r| r);
+            let config = EngineConfig::new(runtimes::Limits::On, budget);
+            let result = runtimes::visit(runtime, config, step).and_then(|r| r);
             match result {
                 Ok(()) => {}
                 Err(e)

@@ -4,11 +4,16 @@
 //! call is the `limits` factor (`on`/`off`) of the micro and simulator
 //! matrices.
 //!
-//! | runtime | deadline | memory cap |
+//! | runtime | deadline | memory and table cap |
 //! |---|---|---|
 //! | Wasmtime (Cranelift, Winch, Pulley) | epoch interruption: a ticker thread advances the engine's epoch every [`TICK`]; each store traps past its deadline | `StoreLimits`: growth past the cap traps |
-//! | Wasmer | metering middleware: an operation budget per instance ([`Budget::operations`]), a trap when spent | tunables: each memory's maximum clamped to the cap (growth past it fails) |
+//! | Wasmer | metering middleware: an operation budget per instance ([`Budget::operations`]), a trap when spent | tunables: each memory's and table's maximum clamped to the cap (growth past it fails) |
 //! | wasmi | fuel: an instruction budget per instance at `wasmi::FUEL_PER_SECOND` | wasmi's `StoreLimits`: growth past the cap traps |
+//!
+//! Tables are capped with memory: a table element is a pointer, so a
+//! table may hold [`Budget::table_elements`] (the memory cap's bytes at 8
+//! a element); without that a guest that grows a table per call takes the
+//! host's memory past any `--memory-limit`.
 //!
 //! Wasmer and wasmi have no interruption from outside, so their deadline
 //! is an operation count standing for the time; docs/robustness.md says so.
@@ -46,7 +51,12 @@ impl Budget {
     };
 
     /// The deadline as Wasmer's operation budget: one point per wasm
-    /// operator, at a generous 2·10⁹ operators a second.
+    /// operator that does work (structure, locals and constants are
+    /// free), at a generous 2·10⁹ a second: each compiles to at least one
+    /// machine instruction, and real code sustains fewer a second. An
+    /// operation count is not a clock: a guest of slow operators (calls,
+    /// divisions, `memory.grow`) runs past the deadline before it is
+    /// stopped, and one that sustains more than the rate is stopped early.
     pub fn operations(self) -> u64 {
         (self.deadline.as_secs_f64() * 2e9) as u64
     }
@@ -54,6 +64,12 @@ impl Budget {
     /// The memory cap in wasm pages (64 KiB), at least one.
     pub fn pages(self) -> u32 {
         (self.memory_bytes / 65536).clamp(1, 65536) as u32
+    }
+
+    /// The most elements a table may hold: the memory cap at 8 bytes an
+    /// element (a pointer), at least one.
+    pub fn table_elements(self) -> u32 {
+        (self.memory_bytes / 8).clamp(1, u64::from(u32::MAX)) as u32
     }
 
     /// The deadline in epoch ticks, at least one.
@@ -97,13 +113,17 @@ mod tests {
             memory_bytes: 10 << 20,
         };
         assert_eq!(b.pages(), 160);
+        assert_eq!(b.table_elements(), 1_310_720);
         assert_eq!(b.ticks(), 201);
         assert_eq!(b.operations(), 4_000_000_000);
         let tiny = Budget {
             deadline: Duration::ZERO,
             memory_bytes: 1,
         };
-        assert_eq!((tiny.pages(), tiny.ticks()), (1, 2));
+        assert_eq!(
+            (tiny.pages(), tiny.ticks(), tiny.table_elements()),
+            (1, 2, 1)
+        );
         assert_eq!(
             EngineConfig::new(Limits::Off, b),
             EngineConfig {

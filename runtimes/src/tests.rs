@@ -277,6 +277,125 @@ fn a_limited_engine_compiles_many_modules() {
     }
 }
 
+/// A guest with a table it grows on request, and a loop of operators
+/// that compile to nothing (16 blocks of 64 `nop`s, ~1,100 operators)
+/// around a little work.
+fn resources() -> Vec<u8> {
+    let free = format!("(block {})", "nop ".repeat(64)).repeat(16);
+    wat::parse_str(format!(
+        r#"(module
+  (table 1 funcref)
+  (func (export "grow_table") (param i32) (result i32)
+    ref.null func local.get 0 table.grow 0)
+  (func (export "busy_nops") (param i32) (result i32)
+    (local i32)
+    (loop $again
+      {free}
+      local.get 1 i32.const 1 i32.add local.set 1
+      local.get 1 local.get 0 i32.lt_u br_if $again)
+    local.get 1))"#
+    ))
+    .unwrap()
+}
+
+/// Limits hold for tables too: a table may not grow past the memory cap's
+/// bytes at 8 an element (growth fails or traps as memory growth does);
+/// without limits the same growth succeeds.
+#[test]
+fn tables_are_capped_with_memory() {
+    struct Tables(bool);
+    impl EngineVisitor for Tables {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let module = engine.compile(&resources()).unwrap();
+            let mut inst = engine.instantiate(&module).unwrap();
+            let grow = inst.resolve_func::<(i32,), i32>("grow_table").unwrap();
+            // The cap is 131,072 elements (1 MiB): one 100,000 fits.
+            assert_eq!(inst.call(&grow, (100_000,)).unwrap(), 1, "{id}");
+            let second = inst.call(&grow, (100_000,));
+            match (self.0, second) {
+                (true, Ok(r)) => assert_eq!(r, -1, "{id}: growth past the cap"),
+                (true, Err(e)) => {
+                    assert!(matches!(e.kind(), ErrorKind::MemoryLimit(_)), "{id}: {e}")
+                }
+                (false, r) => assert_eq!(r.unwrap(), 100_001, "{id}: no cap without limits"),
+            }
+        }
+    }
+    let limited = EngineConfig {
+        limits: Some(Budget {
+            deadline: std::time::Duration::from_secs(60),
+            memory_bytes: 1 << 20,
+        }),
+        bounds_checks: false,
+    };
+    for r in backends() {
+        visit(r, limited, Tables(true)).unwrap();
+        visit(r, EngineConfig::default(), Tables(false)).unwrap();
+    }
+}
+
+/// Operators that compile to nothing do not spend the deadline: two
+/// million iterations of ~1,100 free operators finish inside a 1 s
+/// deadline in a few ms (counted one point each, they passed Wasmer's
+/// budget of 2·10⁹ and the guest timed out).
+#[test]
+fn free_operators_do_not_spend_the_deadline() {
+    struct Busy;
+    impl EngineVisitor for Busy {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let module = engine.compile(&resources()).unwrap();
+            let mut inst = engine.instantiate(&module).unwrap();
+            let busy = inst.resolve_func::<(i32,), i32>("busy_nops").unwrap();
+            let n = 2_000_000;
+            assert_eq!(inst.call(&busy, (n,)).unwrap(), n, "{id}");
+        }
+    }
+    let cfg = EngineConfig {
+        limits: Some(Budget {
+            deadline: std::time::Duration::from_secs(1),
+            memory_bytes: 1 << 20,
+        }),
+        bounds_checks: false,
+    };
+    for r in backends() {
+        visit(r, cfg, Busy).unwrap();
+    }
+}
+
+/// Wasmer compiles under its metering within the deadline: a compile that
+/// outlasts it is a `timeout` (nothing interrupts a compiler: it ends on
+/// a thread of its own), here with a deadline no compile can meet.
+#[test]
+fn wasmer_compiles_within_the_deadline() {
+    struct Compile;
+    impl EngineVisitor for Compile {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            let e = engine
+                .compile(&resources())
+                .err()
+                .expect("past the deadline");
+            assert!(matches!(e.kind(), ErrorKind::Timeout(_)), "{id}: {e}");
+            assert!(e.to_string().contains("compiling"), "{id}: {e}");
+        }
+    }
+    let cfg = EngineConfig {
+        limits: Some(Budget {
+            deadline: std::time::Duration::ZERO,
+            memory_bytes: 1 << 20,
+        }),
+        bounds_checks: false,
+    };
+    for r in backends().filter(|r| r.id().starts_with("wasmer")) {
+        visit(r, cfg, Compile).unwrap();
+    }
+}
+
 /// A guest that calls the host: once per `add` call, once per `digest`.
 const CALLER: &str = r#"
 (module

@@ -31,16 +31,19 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     if opts.runs > 1 {
         return super::runs::run(opts);
     }
-    crate::run::catch_signals();
     let own = HostProfile::this();
     let run_local = opts.host_profiles.contains(&own);
     // A module given with --guest must keep its ABI's contract on every
-    // runtime of the run before anything is written or timed.
+    // runtime of the run before anything is written or timed, within the
+    // run's limits. Signals still end the process here: nothing is
+    // written yet, so there is nothing to finish.
     for f in &opts.guests {
         for &runtime in &opts.runtimes {
-            crate::guests::check(f, opts.scenario, runtime).map_err(Failure::Usage)?;
+            crate::guests::check(f, opts.scenario, runtime, opts.protocol.budget)
+                .map_err(Failure::Usage)?;
         }
     }
+    crate::run::catch_signals();
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
     let guests = crate::guests::Guests::new(opts.guests.clone());

@@ -82,12 +82,35 @@ pub fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(Failure::Usage(msg)) => {
-            eprintln!("error: {msg}");
+            eprintln!("error: {}", one_line(&msg));
             ExitCode::from(2)
         }
         Err(Failure::Run(e)) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", one_line(&format!("{e:#}")));
             ExitCode::from(1)
         }
+    }
+}
+
+/// An error on one line: engines' messages carry wasm backtraces and
+/// notes on lines of their own, and a user (or a script) reads one line.
+fn one_line(msg: &str) -> String {
+    let parts: Vec<&str> = msg
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    parts.join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn errors_print_on_one_line() {
+        assert_eq!(
+            super::one_line("bad guest: trap\n  0: 0x5d - <unknown>!start\n\nnote: x"),
+            "bad guest: trap; 0: 0x5d - <unknown>!start; note: x"
+        );
+        assert_eq!(super::one_line("plain"), "plain");
     }
 }

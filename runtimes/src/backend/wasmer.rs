@@ -33,9 +33,28 @@ pub struct WasmerEngine {
     budget: Option<Budget>,
 }
 
-/// One point per operator: the operation budget counts operators.
-fn one_per_operator(_: &wasmer::sys::wasmparser::Operator) -> u64 {
-    1
+/// One point per operator that does work; none for those that compile to
+/// nothing (structure, locals, constants, `nop`, `drop`), which a guest
+/// can pile up without spending time: counted, they made a legal guest
+/// spend a 600 s budget in 2 s. A branch counts, so a loop always spends.
+fn cost(op: &wasmer::sys::wasmparser::Operator) -> u64 {
+    use wasmer::sys::wasmparser::Operator as Op;
+    match op {
+        Op::Nop
+        | Op::Block { .. }
+        | Op::Loop { .. }
+        | Op::End
+        | Op::Else
+        | Op::Drop
+        | Op::LocalGet { .. }
+        | Op::LocalSet { .. }
+        | Op::LocalTee { .. }
+        | Op::I32Const { .. }
+        | Op::I64Const { .. }
+        | Op::F32Const { .. }
+        | Op::F64Const { .. } => 0,
+        _ => 1,
+    }
 }
 
 /// `compiler`, with the metering middleware and the memory cap of
@@ -45,13 +64,14 @@ fn with_limits<C: CompilerConfig + Into<wasmer::Engine>>(
     budget: Option<Budget>,
 ) -> wasmer::Engine {
     if let Some(b) = budget {
-        compiler.push_middleware(Arc::new(Metering::new(b.operations(), one_per_operator)));
+        compiler.push_middleware(Arc::new(Metering::new(b.operations(), cost)));
     }
     let mut engine: wasmer::Engine = compiler.into();
     if let Some(b) = budget {
         engine.set_tunables(Capped {
             base: BaseTunables::new(),
             cap: Pages(b.pages()),
+            table_cap: b.table_elements(),
         });
     }
     engine
@@ -90,6 +110,39 @@ impl WasmerEngine {
     }
 }
 
+fn compile(engine: wasmer::Engine, wasm: &[u8]) -> Result<WasmerModule> {
+    let module = wasmer::Module::new(&engine, wasm)
+        .map_err(|e| Error::from(ErrorKind::Compile(e.to_string())))?;
+    Ok(WasmerModule { module, engine })
+}
+
+/// Compiles on a thread of its own and waits at most `deadline`.
+/// Compiling under the metering middleware grows faster than the module
+/// (150 KB of nested blocks took 52 s, 0.4 s unmetered) and nothing can
+/// interrupt a compiler, so past the deadline the cell is a `timeout` and
+/// the compile is left to finish on its thread, its result dropped: it
+/// keeps a core busy until then, but the run goes on.
+fn compile_within(
+    engine: wasmer::Engine,
+    wasm: &[u8],
+    deadline: std::time::Duration,
+) -> Result<WasmerModule> {
+    let (send, receive) = std::sync::mpsc::sync_channel(1);
+    let wasm = wasm.to_vec();
+    std::thread::Builder::new()
+        .name("abilab-compile".into())
+        .spawn(move || {
+            let _ = send.send(compile(engine, &wasm));
+        })
+        .map_err(|e| Error::from(ErrorKind::Compile(format!("cannot start a compile: {e}"))))?;
+    receive.recv_timeout(deadline).unwrap_or_else(|_| {
+        Err(Error::from(ErrorKind::Timeout(format!(
+            "compiling under Wasmer's metering took longer than the deadline ({:.1} s)",
+            deadline.as_secs_f64()
+        ))))
+    })
+}
+
 /// A compiled module and the engine that compiled it (its instances'
 /// stores use that engine).
 pub struct WasmerModule {
@@ -97,11 +150,13 @@ pub struct WasmerModule {
     engine: wasmer::Engine,
 }
 
-/// Tunables that clamp every memory's maximum to the cap, so growth past
-/// it fails; a memory whose minimum is already past it is refused.
+/// Tunables that clamp every memory's and table's maximum to the cap, so
+/// growth past it fails; one whose minimum is already past it is refused.
 struct Capped {
     base: BaseTunables,
     cap: Pages,
+    /// The most elements a table may hold.
+    table_cap: u32,
 }
 
 impl Capped {
@@ -114,6 +169,18 @@ impl Capped {
         }
         let mut adjusted = *ty;
         adjusted.maximum = Some(ty.maximum.map_or(self.cap, |m| m.min(self.cap)));
+        Ok(adjusted)
+    }
+
+    fn adjust_table(&self, ty: &TableType) -> std::result::Result<TableType, String> {
+        if ty.minimum > self.table_cap {
+            return Err(format!(
+                "the guest asks for a table of {} elements, past its cap of {}",
+                ty.minimum, self.table_cap
+            ));
+        }
+        let mut adjusted = *ty;
+        adjusted.maximum = Some(ty.maximum.map_or(self.table_cap, |m| m.min(self.table_cap)));
         Ok(adjusted)
     }
 }
@@ -155,7 +222,7 @@ impl Tunables for Capped {
         ty: &TableType,
         style: &TableStyle,
     ) -> std::result::Result<VMTable, String> {
-        self.base.create_host_table(ty, style)
+        self.base.create_host_table(&self.adjust_table(ty)?, style)
     }
 
     unsafe fn create_vm_table(
@@ -164,8 +231,12 @@ impl Tunables for Capped {
         style: &TableStyle,
         vm_definition_location: NonNull<VMTableDefinition>,
     ) -> std::result::Result<VMTable, String> {
+        let ty = self.adjust_table(ty)?;
         // SAFETY: as above.
-        unsafe { self.base.create_vm_table(ty, style, vm_definition_location) }
+        unsafe {
+            self.base
+                .create_vm_table(&ty, style, vm_definition_location)
+        }
     }
 }
 
@@ -185,13 +256,13 @@ impl Engine for WasmerEngine {
     }
 
     fn compile(&self, wasm: &[u8]) -> Result<WasmerModule> {
-        let engine = match &self.shared {
-            Some(shared) => shared.clone(),
-            None => build(self.id, self.budget)?,
-        };
-        let module = wasmer::Module::new(&engine, wasm)
-            .map_err(|e| Error::from(ErrorKind::Compile(e.to_string())))?;
-        Ok(WasmerModule { module, engine })
+        match (&self.shared, self.budget) {
+            (Some(shared), _) => compile(shared.clone(), wasm),
+            (None, None) => compile(build(self.id, None)?, wasm),
+            (None, Some(budget)) => {
+                compile_within(build(self.id, Some(budget))?, wasm, budget.deadline)
+            }
+        }
     }
 
     fn serialize(&self, module: &WasmerModule) -> Result<Vec<u8>> {
@@ -218,14 +289,7 @@ impl Engine for WasmerEngine {
     fn instantiate(&self, module: &WasmerModule) -> Result<WasmerInstance> {
         let mut store = wasmer::Store::new(module.engine.clone());
         let instance = wasmer::Instance::new(&mut store, &module.module, &wasmer::imports! {})
-            .map_err(|e| {
-                let text = e.to_string();
-                if self.budget.is_some() && text.contains("past its cap") {
-                    Error::from(ErrorKind::MemoryLimit(text))
-                } else {
-                    Error::from(ErrorKind::Instantiate(text))
-                }
-            })?;
+            .map_err(|e| instantiate_error(&e, self.budget))?;
         Ok(WasmerInstance {
             store,
             instance,
@@ -246,7 +310,7 @@ impl Engine for WasmerEngine {
         let digest = wasmer::Function::new_typed_with_env(&mut store, &env, host_digest::<H>);
         imports.define(host_fns::MODULE, host_fns::DIGEST, digest);
         let instance = wasmer::Instance::new(&mut store, &module.module, &imports)
-            .map_err(|e| Error::from(ErrorKind::Instantiate(e.to_string())))?;
+            .map_err(|e| instantiate_error(&e, self.budget))?;
         let memory = instance.exports.get_memory("memory").ok().cloned();
         env.as_mut(&mut store).memory = memory;
         Ok(WasmerInstance {
@@ -255,6 +319,24 @@ impl Engine for WasmerEngine {
             budget: self.budget,
             host: Some(env),
         })
+    }
+}
+
+/// A failed instantiation as a runtime error. A memory or table past its
+/// cap is the limit; a start function stopped by the metering
+/// middleware traps as `unreachable` with no instance left to ask whether
+/// its budget was spent, so under limits such a trap says both causes.
+#[cold]
+fn instantiate_error(e: &wasmer::InstantiationError, budget: Option<Budget>) -> Error {
+    let text = e.to_string();
+    match budget {
+        Some(_) if text.contains("past its cap") => Error::from(ErrorKind::MemoryLimit(text)),
+        Some(b) if text.contains("unreachable") => Error::from(ErrorKind::Instantiate(format!(
+            "{text} (the start function trapped: its own `unreachable`, or Wasmer's metering \
+             stopping it at its deadline's budget of {} operations)",
+            b.operations()
+        ))),
+        _ => Error::from(ErrorKind::Instantiate(text)),
     }
 }
 

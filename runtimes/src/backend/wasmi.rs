@@ -157,6 +157,7 @@ impl WasmiEngine {
             Some(b) => {
                 let limits = wasmi::StoreLimitsBuilder::new()
                     .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
+                    .table_elements(b.table_elements() as usize)
                     .trap_on_grow_failure(true)
                     .build();
                 let mut store = wasmi::Store::new(
@@ -192,15 +193,18 @@ fn limit_error(e: &wasmi::Error, budget: Option<Budget>) -> Option<Error> {
             FUEL_PER_SECOND
         )))),
         Some(wasmi::TrapCode::GrowthOperationLimited) => Some(Error::from(ErrorKind::MemoryLimit(
-            format!("the guest's memory would pass its cap: {e}"),
+            format!("the guest's memory or tables would pass their cap: {e}"),
         ))),
         _ => {
             let text = e.to_string();
             // A memory whose minimum already passes the cap fails
             // instantiation through the limiter.
-            (budget.is_some() && text.contains("memory") && text.contains("limit")).then(|| {
+            (budget.is_some()
+                && (text.contains("memory") || text.contains("table"))
+                && text.contains("limit"))
+            .then(|| {
                 Error::from(ErrorKind::MemoryLimit(format!(
-                    "the guest's memory would pass its cap: {text}"
+                    "the guest's memory or tables would pass their cap: {text}"
                 )))
             })
         }

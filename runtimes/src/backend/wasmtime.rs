@@ -90,6 +90,7 @@ fn store(engine: &wasmtime::Engine, budget: Option<Budget>) -> wasmtime::Store<S
         Some(b) => {
             let limits = wasmtime::StoreLimitsBuilder::new()
                 .memory_size(usize::try_from(b.memory_bytes).unwrap_or(usize::MAX))
+                .table_elements(b.table_elements() as usize)
                 .trap_on_grow_failure(true)
                 .build();
             let mut store = wasmtime::Store::new(
@@ -243,11 +244,13 @@ fn limit_error(e: &wasmtime::Error) -> Option<Error> {
     // (trap_on_grow_failure); and instantiation past the cap likewise.
     let text = format!("{e:#}");
     (text.contains("forcing trap when growing memory")
+        || text.contains("forcing trap when growing table")
         || text.contains("memory growth failure")
-        || text.contains("exceeds memory limits"))
+        || text.contains("exceeds memory limits")
+        || text.contains("exceeds table limits"))
     .then(|| {
         Error::from(ErrorKind::MemoryLimit(format!(
-            "the guest's memory would pass its cap: {text}"
+            "the guest's memory or tables would pass their cap: {text}"
         )))
     })
 }
