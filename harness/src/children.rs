@@ -16,6 +16,22 @@ use anyhow::{Context, bail};
 use crate::factors::HostProfile;
 use crate::output::Record;
 
+/// The binary `ABILAB_HARNESS_<PROFILE>` names for `profile`, if set; a
+/// name that is not a file is bad input, said before anything is written
+/// or measured.
+pub fn given(profile: HostProfile) -> Result<Option<PathBuf>, String> {
+    let var = format!("ABILAB_HARNESS_{}", profile.id().to_uppercase());
+    let Some(path) = std::env::var_os(&var) else {
+        return Ok(None);
+    };
+    let binary = PathBuf::from(path);
+    if binary.is_file() {
+        Ok(Some(binary))
+    } else {
+        Err(format!("{var}={}: no such file", binary.display()))
+    }
+}
+
 /// A harness binary built with another host profile.
 #[derive(Debug, Clone)]
 pub struct Child {
@@ -29,12 +45,8 @@ pub struct Child {
 /// harness for `profile`. `ABILAB_HARNESS_<PROFILE>` names a binary to use
 /// instead.
 pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
-    let var = format!("ABILAB_HARNESS_{}", profile.id().to_uppercase());
-    if let Some(path) = std::env::var_os(&var) {
-        return Ok(Child {
-            profile,
-            binary: PathBuf::from(path),
-        });
+    if let Some(binary) = given(profile).map_err(anyhow::Error::msg)? {
+        return Ok(Child { profile, binary });
     }
     let (cargo_profile, dir) = profile.cargo_profile();
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -81,8 +93,9 @@ pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
     }
     if !binary.exists() {
         bail!(
-            "no {profile} host harness at {} (set {var} to one)",
-            binary.display()
+            "no {profile} host harness at {} (set ABILAB_HARNESS_{} to one)",
+            binary.display(),
+            profile.id().to_uppercase()
         );
     }
     Ok(Child { profile, binary })
@@ -107,7 +120,7 @@ impl Child {
             .and_then(|i| args.get(i + 1))
             .map(PathBuf::from)
             .context("child arguments without --out")?;
-        let output = Command::new(&self.binary)
+        let output = crate::relaunch::command(&self.binary)
             .args(args)
             .stderr(std::process::Stdio::inherit())
             .output()

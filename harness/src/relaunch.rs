@@ -5,6 +5,33 @@
 //! so a flag added to `matrix` is either passed on or named here.
 
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt as _;
+use std::path::Path;
+use std::process::Command;
+
+/// A command that starts `program` as a child that dies with this
+/// process: the kernel sends it SIGTERM when its parent ends, however it
+/// ends (a SIGKILL included), so no child goes on measuring orphaned; its
+/// own SIGTERM handling then stops it between cells, as a user's would.
+pub fn command(program: &Path) -> Command {
+    let parent = std::process::id();
+    let mut cmd = Command::new(program);
+    // SAFETY: the closure runs in the forked child before exec and calls
+    // only async-signal-safe functions (prctl, getppid, _exit).
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before the request took effect.
+            if libc::getppid() as u32 != parent {
+                libc::_exit(130);
+            }
+            Ok(())
+        });
+    }
+    cmd
+}
 
 /// Flags with a value that a parent always decides for its child.
 const PARENT_DECIDES: &[&str] = &["--out", "--format", "--resume", "--only-cell"];

@@ -109,7 +109,12 @@ pub fn execute(
         progress.start(k, todo.len(), &label);
         let before = busy::snapshot();
         let mut record = match &control.isolate {
-            Some(args) => isolated(cell, args, sink.dir(), run_index),
+            Some(args) => match isolated(cell, args, sink.dir(), run_index) {
+                Some(record) => record,
+                // Interrupted with the cell: it is not recorded, so a
+                // resume runs it again.
+                None => break,
+            },
             None => {
                 let outcome = contained(cell, protocol, inputs, control.fault.as_ref(), &|| {
                     progress.tick()
@@ -191,8 +196,10 @@ fn contained(
 
 /// Runs one cell in a child process (`--isolate`): the child is this
 /// binary given the user's `matrix` arguments and `--only-cell`; a child
-/// that dies costs its cell only.
-fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Record {
+/// that dies costs its cell only. `None` when the run was interrupted
+/// while the child ran (a Ctrl-C reaches the child too): its end says
+/// nothing of the cell, which is left for a resume.
+fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Option<Record> {
     let out: PathBuf = dir.join(format!(".isolated-{run_index}"));
     let _ = std::fs::remove_dir_all(&out);
     // The flags added below replace the user's own (clap refuses a flag
@@ -221,24 +228,33 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Rec
     };
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
-        Err(e) => return crash(format!("cannot find this binary to isolate the cell: {e}")),
+        Err(e) => {
+            return Some(crash(format!(
+                "cannot find this binary to isolate the cell: {e}"
+            )));
+        }
     };
-    let status = std::process::Command::new(exe)
+    let status = crate::relaunch::command(&exe)
         .args(&child_args)
         .stdout(std::process::Stdio::null())
         .status();
-    let record = match status {
-        Err(e) => crash(format!("cannot start the cell's process: {e}")),
-        Ok(st) if !matches!(st.code(), Some(0 | 1)) => {
-            crash(format!("the cell's process died ({st}); the run went on"))
-        }
-        Ok(_) => match std::fs::read_to_string(out.join("results.jsonl"))
+    // A child stopped by a signal that reached it too (a Ctrl-C reaches
+    // the process group) may still have finished its cell: its record
+    // counts; without one the cell is left for a resume.
+    let written = || {
+        std::fs::read_to_string(out.join("results.jsonl"))
             .ok()
             .and_then(|t| serde_json::from_str::<Record>(t.lines().next()?).ok())
-        {
-            Some(r) => r,
-            None => crash("the cell's process wrote no result".into()),
-        },
+    };
+    let record = match status {
+        Ok(st) if matches!(st.code(), Some(0 | 1)) => {
+            Some(written().unwrap_or_else(|| crash("the cell's process wrote no result".into())))
+        }
+        Ok(st) if st.code() == Some(130) || interrupted() => written(),
+        Err(e) => Some(crash(format!("cannot start the cell's process: {e}"))),
+        Ok(st) => Some(crash(format!(
+            "the cell's process died ({st}); the run went on"
+        ))),
     };
     let _ = std::fs::remove_dir_all(&out);
     record

@@ -77,11 +77,12 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .map_or(&plans[0], |(plan, _)| plan);
     check_plan(opts, plan)?;
     // Other host profiles: find or build their harness before writing anything.
-    let children = opts
-        .host_profiles
-        .iter()
-        .filter(|p| **p != own)
-        .map(|&p| children::prepare(p, opts.quiet))
+    let others = opts.host_profiles.iter().copied().filter(|&p| p != own);
+    for p in others.clone() {
+        children::given(p).map_err(Failure::Usage)?;
+    }
+    let children = others
+        .map(|p| children::prepare(p, opts.quiet))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::Run)?;
     let columns = plan.factor_columns();

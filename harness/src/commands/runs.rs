@@ -15,7 +15,7 @@
 
 use std::fmt::Write as _;
 use std::path::Path;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 
 use analysis::cells::{Cell, Cells};
 use analysis::data::Status;
@@ -60,7 +60,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             "--quiet".into(),
             "--no-report".into(),
         ]);
-        let status = Command::new(&exe)
+        let status = crate::relaunch::command(&exe)
             .args(&args)
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
