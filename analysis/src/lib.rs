@@ -38,6 +38,7 @@
 #![deny(missing_docs)]
 
 pub mod batching;
+pub mod bounded;
 pub mod cells;
 pub mod charts;
 pub mod claims;

@@ -123,14 +123,14 @@ pub fn load_all<P: AsRef<Path>>(paths: &[P]) -> Result<Vec<Run>, LoadError> {
 /// Reads one run folder: `run.json` and `results.jsonl` must both exist.
 pub fn load_run(dir: &Path) -> Result<Run, LoadError> {
     let info_path = dir.join("run.json");
-    let info_text = read(&info_path)?;
+    let info_text = read(&info_path, crate::bounded::limit::RUN_INFO)?;
     let info: RunInfo = serde_json::from_str(&info_text).map_err(|e| LoadError::BadLine {
         path: info_path.clone(),
         line: e.line(),
         message: format!("not a valid run.json: {e}"),
     })?;
     let rows_path = dir.join("results.jsonl");
-    let text = read(&rows_path)?;
+    let text = read(&rows_path, crate::bounded::limit::RESULTS)?;
     let records = parse_rows(&rows_path, &text)?;
     Ok(Run {
         dir: dir.to_path_buf(),
@@ -139,8 +139,8 @@ pub fn load_run(dir: &Path) -> Result<Run, LoadError> {
     })
 }
 
-fn read(path: &Path) -> Result<String, LoadError> {
-    std::fs::read_to_string(path).map_err(|source| {
+fn read(path: &Path, max: u64) -> Result<String, LoadError> {
+    crate::bounded::read_to_string(path, max).map_err(|source| {
         if source.kind() == std::io::ErrorKind::NotFound {
             LoadError::Missing {
                 path: path.to_path_buf(),
@@ -190,12 +190,15 @@ fn check(r: &Record) -> Result<(), String> {
     }
     // A confidence interval's lower bound may be below zero (few, spread
     // replicates); the times themselves may not.
-    let time = |x: Option<f64>| x.is_none_or(|v| v.is_finite() && v >= 0.0);
-    let finite = |x: Option<f64>| x.is_none_or(f64::is_finite);
-    if !(time(r.mean_s) && finite(r.ci95_low_s) && finite(r.ci95_high_s))
-        || r.replicate_s.iter().any(|x| !x.is_finite() || *x < 0.0)
+    // No replicate lasts a year: a time past that is not a measurement,
+    // and drawn on an axis it would make a figure of 300 decades.
+    const YEAR_S: f64 = 3.2e7;
+    let time = |x: Option<f64>| x.is_none_or(|v| (0.0..YEAR_S).contains(&v));
+    let bound = |x: Option<f64>| x.is_none_or(|v| v.abs() < YEAR_S);
+    if !(time(r.mean_s) && bound(r.ci95_low_s) && bound(r.ci95_high_s))
+        || r.replicate_s.iter().any(|&x| !(0.0..YEAR_S).contains(&x))
     {
-        return Err("an ok row with a negative or non-finite time".into());
+        return Err("an ok row with a negative, non-finite or year-long time".into());
     }
     if r.mean_s.is_none() && r.replicate_s.len() < 2 {
         return Err("an ok row without mean_s or two replicates to compute it from".into());

@@ -45,7 +45,7 @@ impl GuestFile {
             .parse()
             .map_err(|e: factor::BadValue| format!("--guest `{spec}`: {e}"))?;
         let path = PathBuf::from(path);
-        let bytes = std::fs::read(&path)
+        let bytes = analysis::bounded::read(&path, analysis::bounded::limit::MODULE)
             .map_err(|e| format!("--guest {abi}={}: cannot read it: {e}", path.display()))?;
         let sha256 = Sha256::digest(&bytes)
             .iter()

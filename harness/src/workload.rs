@@ -51,6 +51,26 @@ pub enum TraceSource {
     },
 }
 
+/// The SHA-256 of the requests (each id, then size, as little-endian
+/// `u32`s), in hex: what a run simulated, whatever the file's format or
+/// name. `run.json` records it so that `--resume` refuses a trace file
+/// rewritten in between (same name, same length, other requests), whose
+/// hits would otherwise be mixed with the first one's.
+pub fn requests_sha256(requests: &[Request]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    let mut buf = Vec::with_capacity(8 * 4096);
+    for chunk in requests.chunks(4096) {
+        buf.clear();
+        for r in chunk {
+            buf.extend_from_slice(&r.id.to_le_bytes());
+            buf.extend_from_slice(&r.size.to_le_bytes());
+        }
+        hash.update(&buf);
+    }
+    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// A trace in memory.
 #[derive(Debug, Clone)]
 pub struct Trace {
@@ -80,8 +100,8 @@ impl TraceSource {
             TraceSource::Generated(c) => {
                 let requests = generate(c).map_err(|e| format!("trace generator: {e}"))?;
                 Ok(Trace {
-                    requests,
                     source: json!({
+                        "sha256": requests_sha256(&requests),
                         "generated": {
                             "requests": c.requests,
                             "objects": c.objects,
@@ -91,6 +111,7 @@ impl TraceSource {
                             "seed": c.seed,
                         }
                     }),
+                    requests,
                 })
             }
             TraceSource::File {
@@ -101,7 +122,11 @@ impl TraceSource {
                 let requests =
                     read_trace(path, *format, *size_change).map_err(|e| e.to_string())?;
                 Ok(Trace {
-                    source: json!({ "file": path, "requests": requests.len() }),
+                    source: json!({
+                        "file": path,
+                        "requests": requests.len(),
+                        "sha256": requests_sha256(&requests),
+                    }),
                     requests,
                 })
             }

@@ -24,10 +24,11 @@ pub fn use_font(path: &Path) -> Result<(), FigureError> {
     if registered.as_deref() == Some(path) {
         return Ok(());
     }
-    let bytes = std::fs::read(path).map_err(|e| FigureError::Font {
-        path: path.to_path_buf(),
-        message: e.to_string(),
-    })?;
+    let bytes =
+        crate::bounded::read(path, crate::bounded::limit::FONT).map_err(|e| FigureError::Font {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
     // plotters keeps fonts for the life of the process; one copy per font
     // file ever loaded.
     let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());

@@ -50,7 +50,7 @@ pub fn run(a: &CompareArgs) -> Result<ExitCode, Failure> {
             "no cell was measured in both result sets".into(),
         ));
     }
-    print!("{}", cmp.table());
+    super::emit(cmp.table())?;
     if let (Some(dir), Some(fig)) = (&a.out, cmp.figure()) {
         analysis::figures::use_font(std::path::Path::new(analysis::figures::DEFAULT_FONT))
             .map_err(|e| Failure::Usage(e.to_string()))?;

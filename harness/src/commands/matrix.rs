@@ -25,7 +25,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     if opts.dry_run {
         let plans: Vec<Plan> = opts.host_profiles.iter().map(|&p| opts.plan(p)).collect();
         check_plan(opts, &plans[0])?;
-        print!("{}", output::dry_run(opts, &plans));
+        super::emit(output::dry_run(opts, &plans))?;
         return Ok(ExitCode::SUCCESS);
     }
     if opts.runs > 1 {
@@ -86,11 +86,6 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::Run)?;
     let columns = plan.factor_columns();
-    // A resumed run must be the same plan on the same machine and binary.
-    let previous_info = match &opts.resume {
-        None => None,
-        Some(dir) => Some(output::resume::resumable(dir).map_err(Failure::Usage)?),
-    };
     let child_info = children
         .iter()
         .map(|c| ChildInfo {
@@ -100,20 +95,18 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         .collect();
     let cells = plans.iter().map(|p| p.cells.len()).sum();
     let mut info = output::run_info::begin(opts, &protocol, trace_source, child_info, cells);
-    // Checked before the folder is opened: a refused resume leaves every
-    // file as it was.
-    if let Some(before) = previous_info {
-        output::resume::check_same_run(&before, &info).map_err(Failure::Usage)?;
-        info.resumed = before.resumed.clone();
-        info.resumed.push(info.started.clone());
-        info.started = before.started;
-    }
+    let usage = |e: output::OutError| Failure::Usage(e.to_string());
     let (mut sink, previous) = match &opts.resume {
         None => (
-            Sink::create(&opts.out, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+            Sink::create(&opts.out, &columns).map_err(usage)?,
             Vec::new(),
         ),
-        Some(dir) => Sink::resume(dir, &columns).map_err(|e| Failure::Usage(e.to_string()))?,
+        // The same plan on the same machine and binary, no other writer,
+        // rows all of this plan's cells: checked before anything changes.
+        Some(dir) => {
+            let known = plans.iter().flat_map(|p| p.cells.iter().map(Cell::id));
+            Sink::resume(dir, &columns, &mut info, &known.collect()).map_err(usage)?
+        }
     };
     write_run(&sink, &info)?;
 
@@ -235,26 +228,25 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         sink.write_file(name, &text)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing {name}: {e}")))?;
     }
-    match opts.format {
+    let text = match opts.format {
         Format::Table => match opts.scenario.table(&typed) {
-            Some(own) => print!("{own}"),
-            None => {
-                print!("{}", output::table(&refs, &columns));
-                print!("{}", output::hit_ratios(&refs));
-                print!("{summaries}");
-            }
+            Some(own) => own,
+            None => format!(
+                "{}{}{summaries}",
+                output::table(&refs, &columns),
+                output::hit_ratios(&refs)
+            ),
         },
-        Format::Json => {
-            for r in &refs {
-                println!("{}", serde_json::to_string(r).expect("record serialises"));
-            }
-        }
-        Format::Csv => {
-            let text = std::fs::read_to_string(sink.dir().join("results.csv"))
-                .map_err(|e| Failure::Run(e.into()))?;
-            print!("{text}");
-        }
-    }
+        Format::Json => refs
+            .iter()
+            .map(|r| serde_json::to_string(r).expect("record serialises") + "\n")
+            .collect(),
+        Format::Csv => std::fs::read_to_string(sink.dir().join("results.csv"))
+            .map_err(|e| Failure::Run(e.into()))?,
+    };
+    // Written after the files: a closed stdout fails the command once the
+    // report is written too.
+    let printed = super::emit(text);
     if opts.only_cell.is_none() {
         warn(&refs);
     }
@@ -270,6 +262,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
             sink.dir().display()
         );
     }
+    printed?;
     // Each row by its scenario's verdict.
     let failed = untyped_error || typed.iter().any(|(c, e)| c.failed(*e));
     Ok(if failed {

@@ -56,10 +56,7 @@ pub fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
-        Command::List => {
-            print!("{}", list::text());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::List => emit(list::text()).map(|()| ExitCode::SUCCESS),
         Command::Matrix(args) => crate::options::Options::new(&args)
             .map_err(Failure::from)
             .and_then(|o| matrix::run(&o)),
@@ -70,13 +67,9 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "harness",
-                &mut std::io::stdout(),
-            );
-            Ok(ExitCode::SUCCESS)
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "harness", &mut script);
+            emit(script).map(|()| ExitCode::SUCCESS)
         }
     };
     match result {
@@ -90,6 +83,17 @@ pub fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Writes `text` to standard output. A closed or full stdout (`| head`,
+/// `> /dev/full`) is an error of its own, one line and exit 1, not a
+/// panic: whatever the command wrote to files stays.
+pub fn emit(text: impl AsRef<[u8]>) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_ref())
+        .and_then(|()| out.flush())
+        .map_err(|e| Failure::Run(anyhow::anyhow!("cannot write to standard output: {e}")))
 }
 
 /// An error on one line: engines' messages carry wasm backtraces and

@@ -24,19 +24,14 @@ use analysis::units::ns;
 
 use super::Failure;
 use crate::options::Options;
-use crate::output::write_atomic;
+use crate::output::{Owned, write_atomic};
 
 /// Runs the matrix `opts.runs` times and summarises.
 pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     let out = &opts.out;
-    if out.exists() && std::fs::read_dir(out).map_or(true, |mut d| d.next().is_some()) {
-        return Err(Failure::Usage(format!(
-            "output folder `{}` already exists and is not empty; choose another --out",
-            out.display()
-        )));
-    }
-    std::fs::create_dir_all(out)
-        .map_err(|e| Failure::Usage(format!("cannot create `{}`: {e}", out.display())))?;
+    // Owned like a single run's folder, for all N runs: a second `--runs`
+    // into the same new folder is refused instead of mixing its runs in.
+    let _folder = Owned::new_run(out).map_err(|e| Failure::Usage(e.to_string()))?;
     let exe = std::env::current_exe()
         .map_err(|e| Failure::Run(anyhow::anyhow!("cannot find this binary: {e}")))?;
     let base = crate::relaunch::matrix_args(
@@ -91,7 +86,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     let cells = Cells::build(&runs);
     write_atomic(out, "between-runs.csv", csv(&cells).as_bytes())
         .map_err(|e| Failure::Run(anyhow::anyhow!("writing between-runs.csv: {e}")))?;
-    print!("{}", table(&cells, runs.len()));
+    super::emit(table(&cells, runs.len()))?;
     if opts.report {
         let font = Path::new(analysis::figures::DEFAULT_FONT);
         match super::report::write(&runs, out, font) {

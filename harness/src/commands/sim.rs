@@ -154,14 +154,11 @@ pub fn run(a: &SimArgs) -> Result<ExitCode, Failure> {
             result,
         });
     }
-    print!(
-        "{}",
-        if a.json {
-            sim_json(&rows)
-        } else {
-            sim_table(&rows)
-        }
-    );
+    super::emit(if a.json {
+        sim_json(&rows)
+    } else {
+        sim_table(&rows)
+    })?;
     let failed = rows
         .iter()
         .any(|r| matches!(&r.result, RowResult::Error(_)));

@@ -5,6 +5,7 @@
 
 mod csv_file;
 mod dry_run;
+mod folder;
 mod record;
 pub mod resume;
 pub mod run_info;
@@ -13,34 +14,95 @@ mod table;
 
 pub use csv_file::CsvFile;
 pub use dry_run::dry_run;
+pub use folder::{LOCK, Owned};
 pub use record::{Record, Status, cell_error, record};
 pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use summaries::summaries;
 pub use table::{hit_ratios, render as table};
 
+use std::collections::HashSet;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-/// The output folder of one run and its open files.
+/// The output folder of one run, owned by this process while the value
+/// lives (see [`Owned`]), and its open files.
 pub struct Sink {
-    dir: PathBuf,
+    folder: Owned,
     jsonl: BufWriter<File>,
     csv: CsvFile,
 }
 
 /// Why the output folder could not be used; a usage error (exit code 2).
+/// Each is one line naming the path.
 #[derive(Debug, thiserror::Error)]
 pub enum OutError {
     /// The folder already holds (part of) a run.
     #[error("output folder `{0}` already holds {1}; choose another --out (or --resume it)")]
     Occupied(PathBuf, &'static str),
+    /// The folder holds files that are not a run's: the user's own.
+    #[error(
+        "output folder `{0}` is not empty (it holds `{1}`); --out must be a new or empty folder"
+    )]
+    NotEmpty(PathBuf, String),
+    /// Another run created the folder's lock file first: the folder is its.
+    #[error(
+        "output folder `{0}` belongs to another run (it holds its lock file); choose another --out"
+    )]
+    Taken(PathBuf),
+    /// A run that is still going holds the folder's lock.
+    #[error(
+        "cannot resume `{0}`: another harness run is still writing into it (it holds the \
+         folder's lock); let it finish or stop it first"
+    )]
+    Busy(PathBuf),
     /// A folder to resume holds no run, or a broken one.
     #[error("cannot resume `{0}`: {1}")]
     Resume(PathBuf, String),
+    /// The run to resume was made with other options, inputs or binary.
+    #[error("cannot resume `{0}`: {1} differs from the run being resumed (give the same options)")]
+    Differs(PathBuf, String),
+    /// A line of `results.jsonl` that is not a record.
+    #[error("cannot resume: {path}:{line}: {message}")]
+    BadRow {
+        /// The file.
+        path: PathBuf,
+        /// Its line, from 1.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+    /// A row whose cell the plan does not have: another run's row.
+    #[error("cannot resume: {path}:{line}: cell `{cell}` is not a cell of this plan")]
+    ForeignRow {
+        /// The file.
+        path: PathBuf,
+        /// Its line, from 1.
+        line: usize,
+        /// The row's cell id.
+        cell: String,
+    },
+    /// A cell recorded twice: two runs wrote into one folder.
+    #[error("cannot resume: {path}:{line}: cell `{cell}` is already on line {first}")]
+    DuplicateRow {
+        /// The file.
+        path: PathBuf,
+        /// Its line, from 1.
+        line: usize,
+        /// The first line of that cell.
+        first: usize,
+        /// The cell id.
+        cell: String,
+    },
     /// The path exists and is not a folder.
-    #[error("--out `{0}` exists and is not a folder")]
+    #[error("`{0}` exists and is not a folder")]
     NotADir(PathBuf),
+    /// The folder is a symbolic link: never followed.
+    #[error("`{0}` is a symbolic link; give the folder itself")]
+    Symlink(PathBuf),
+    /// A symbolic link, a device node or a folder where a result file goes.
+    #[error("`{0}` is not a regular file (a symbolic link or a device?); it is not followed")]
+    NotAFile(PathBuf),
     /// It cannot be created or written.
     #[error("cannot write to output folder `{path}`: {source}")]
     Io {
@@ -52,82 +114,53 @@ pub enum OutError {
 }
 
 impl Sink {
-    /// Creates (or reuses an empty) folder and opens the result files, with
-    /// the CSV header for `factor_columns`. If anything fails, a folder this
-    /// call created is removed again: a bad `--out` leaves nothing behind.
+    /// Claims a new or empty folder ([`Owned::new_run`]) and creates the
+    /// result files, with the CSV header for `factor_columns`. If anything
+    /// fails, what this call created is removed again, and nothing else:
+    /// a bad `--out` leaves nothing behind, a lost race loses nothing.
     pub fn create(dir: &Path, factor_columns: &[&str]) -> Result<Sink, OutError> {
-        if dir.exists() && !dir.is_dir() {
-            return Err(OutError::NotADir(dir.to_path_buf()));
-        }
-        for name in RUN_FILES {
-            if dir.join(name).exists() {
-                return Err(OutError::Occupied(dir.to_path_buf(), name));
-            }
-        }
-        let created = !dir.exists();
-        let io_err = |source| OutError::Io {
-            path: dir.to_path_buf(),
-            source,
+        let folder = Owned::new_run(dir)?;
+        let mut made: Vec<&str> = Vec::new();
+        let mut open = || -> io::Result<(File, CsvFile)> {
+            let new = |name| {
+                OpenOptions::new()
+                    .create_new(true)
+                    .append(true)
+                    .open(dir.join(name))
+            };
+            let jsonl = new("results.jsonl")?;
+            made.push("results.jsonl");
+            let csv = new("results.csv")?;
+            made.push("results.csv");
+            Ok((jsonl, CsvFile::with_header(csv, factor_columns)?))
         };
-        let open = || -> io::Result<Sink> {
-            fs::create_dir_all(dir)?;
-            let jsonl = OpenOptions::new()
-                .create_new(true)
-                .append(true)
-                .open(dir.join("results.jsonl"))?;
-            let csv = CsvFile::create(&dir.join("results.csv"), factor_columns)?;
-            Ok(Sink {
-                dir: dir.to_path_buf(),
+        match open() {
+            Ok((jsonl, csv)) => Ok(Sink {
+                folder,
                 jsonl: BufWriter::new(jsonl),
                 csv,
-            })
-        };
-        open().map_err(|e| {
-            // Nothing half-made stays: the folder if this call made it,
-            // else the files it made.
-            if created {
-                let _ = fs::remove_dir_all(dir);
-            } else {
-                for name in RUN_FILES {
-                    let _ = fs::remove_file(dir.join(name));
-                }
-            }
-            io_err(e)
-        })
-    }
-
-    /// Reopens a run folder to append to it (`--resume`): returns the sink
-    /// and the records already there. A last line cut short by a crash is
-    /// dropped (that cell runs again); `results.csv` is rebuilt from
-    /// `results.jsonl`, so the two agree again.
-    pub fn resume(dir: &Path, factor_columns: &[&str]) -> Result<(Sink, Vec<Record>), OutError> {
-        let bad = |why: String| OutError::Resume(dir.to_path_buf(), why);
-        let path = dir.join("results.jsonl");
-        let text =
-            fs::read_to_string(&path).map_err(|e| bad(format!("{}: {e}", path.display())))?;
-        let lines: Vec<&str> = text.lines().collect();
-        let mut records = Vec::new();
-        for (i, line) in lines.iter().enumerate() {
-            match serde_json::from_str::<Record>(line) {
-                Ok(r) => records.push(r),
-                // Cut short while being written: the cell runs again.
-                Err(_) if i + 1 == lines.len() && !text.ends_with('\n') => {}
-                Err(e) => return Err(bad(format!("{}:{}: {e}", path.display(), i + 1))),
+            }),
+            Err(source) => {
+                folder.abandon(&made);
+                Err(OutError::Io {
+                    path: dir.to_path_buf(),
+                    source,
+                })
             }
         }
-        let io = |source| OutError::Io {
-            path: dir.to_path_buf(),
-            source,
-        };
-        let (jsonl, csv) = rewrite_files(dir, factor_columns, &records).map_err(io)?;
-        Ok((
-            Sink {
-                dir: dir.to_path_buf(),
-                jsonl,
-                csv,
-            },
-            records,
-        ))
+    }
+
+    /// Reopens a run folder to finish it (`--resume`; see [`resume::open`]):
+    /// returns the sink and the records already there, and makes `now`
+    /// the resumed run's `run.json`. `known` holds every cell id of the
+    /// plan. Nothing in the folder changes unless every check passes.
+    pub fn resume(
+        dir: &Path,
+        factor_columns: &[&str],
+        now: &mut RunInfo,
+        known: &HashSet<String>,
+    ) -> Result<(Sink, Vec<Record>), OutError> {
+        resume::open(dir, factor_columns, now, known)
     }
 
     /// Replaces both result files with `records` (each atomically), then
@@ -137,15 +170,22 @@ impl Sink {
         self.jsonl.flush()?;
         let factors: Vec<String> = self.csv.factors().to_vec();
         let factors: Vec<&str> = factors.iter().map(String::as_str).collect();
-        let (jsonl, csv) = rewrite_files(&self.dir, &factors, records)?;
-        self.jsonl = jsonl;
-        self.csv = csv;
+        let dir = self.folder.dir();
+        let mut jsonl_text = String::new();
+        for r in records {
+            jsonl_text.push_str(&serde_json::to_string(r).expect("records serialise"));
+            jsonl_text.push('\n');
+        }
+        write_atomic(dir, "results.jsonl", jsonl_text.as_bytes())?;
+        csv_file::rebuild(dir, &factors, records)?;
+        self.jsonl = BufWriter::new(open_append(&dir.join("results.jsonl"))?);
+        self.csv = CsvFile::append(&dir.join("results.csv"), &factors)?;
         Ok(())
     }
 
     /// The folder.
     pub fn dir(&self) -> &Path {
-        &self.dir
+        self.folder.dir()
     }
 
     /// Appends one cell to both result files and flushes them.
@@ -159,45 +199,71 @@ impl Sink {
     /// Writes a file in the folder atomically (temporary file, then rename),
     /// so a reader never sees half of it.
     pub fn write_file(&self, name: &str, contents: &[u8]) -> io::Result<()> {
-        write_atomic(&self.dir, name, contents)
+        write_atomic(self.dir(), name, contents)
     }
 }
 
-/// Writes both result files anew from `records` (each through a
-/// temporary file and a rename) and opens them for appending.
-fn rewrite_files(
-    dir: &Path,
-    factor_columns: &[&str],
-    records: &[Record],
-) -> io::Result<(BufWriter<File>, CsvFile)> {
-    let mut jsonl_text = String::new();
-    for r in records {
-        jsonl_text.push_str(&serde_json::to_string(r).expect("records serialise"));
-        jsonl_text.push('\n');
-    }
-    write_atomic(dir, "results.jsonl", jsonl_text.as_bytes())?;
-    let tmp = dir.join(".results.csv.tmp");
-    let _ = fs::remove_file(&tmp);
-    let mut csv = CsvFile::create(&tmp, factor_columns)?;
-    for r in records {
-        csv.write(r)?;
-    }
-    drop(csv);
-    fs::rename(&tmp, dir.join("results.csv"))?;
-    let jsonl = OpenOptions::new()
-        .append(true)
-        .open(dir.join("results.jsonl"))?;
-    let csv = CsvFile::append(&dir.join("results.csv"), factor_columns)?;
-    Ok((BufWriter::new(jsonl), csv))
+/// Opens an existing result file to append to it, never through a
+/// symbolic link.
+fn open_append(path: &Path) -> io::Result<File> {
+    folder::open_nofollow(path, OpenOptions::new().append(true))
 }
 
 /// The files of a run folder.
 const RUN_FILES: [&str; 3] = ["results.jsonl", "results.csv", "run.json"];
 
-/// Writes `dir/name` through a temporary file beside it, then a rename,
-/// so a reader never sees half of it.
+/// Writes `dir/name` through a new temporary file beside it, then a
+/// rename, so a reader never sees half of it; a symbolic link at
+/// `dir/name` is replaced, not followed.
 pub fn write_atomic(dir: &Path, name: &str, contents: &[u8]) -> io::Result<()> {
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    fs::write(&tmp, contents)?;
-    fs::rename(tmp, dir.join(name))
+    let (tmp, mut file) = folder::temp_file(dir, name)?;
+    let written = file
+        .write_all(contents)
+        .and_then(|()| fs::rename(&tmp, dir.join(name)));
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn of_sinks_created_at_once_in_one_new_folder_one_wins_and_keeps_its_files() {
+        // Threads released together hit the window the processes of
+        // robustness.rs rarely do: the loser used to `remove_dir_all` the
+        // folder it had found missing, with the winner's files in it.
+        let tmp = tempfile::tempdir().unwrap();
+        for round in 0..50 {
+            let dir = tmp.path().join(format!("out-{round}"));
+            let start = std::sync::Barrier::new(8);
+            let sinks: Vec<Result<Sink, OutError>> = std::thread::scope(|s| {
+                let racers: Vec<_> = (0..8)
+                    .map(|_| {
+                        s.spawn(|| {
+                            start.wait();
+                            Sink::create(&dir, &["operand"])
+                        })
+                    })
+                    .collect();
+                racers.into_iter().map(|r| r.join().unwrap()).collect()
+            });
+            let won: Vec<&Sink> = sinks.iter().filter_map(|s| s.as_ref().ok()).collect();
+            assert_eq!(won.len(), 1, "round {round}");
+            for lost in sinks.iter().filter_map(|s| s.as_ref().err()) {
+                assert!(
+                    matches!(
+                        lost,
+                        OutError::Taken(_) | OutError::Occupied(..) | OutError::NotEmpty(..)
+                    ),
+                    "round {round}: {lost}"
+                );
+            }
+            for name in ["results.jsonl", "results.csv", LOCK] {
+                assert!(dir.join(name).is_file(), "round {round}: {name} lost");
+            }
+        }
+    }
 }

@@ -22,7 +22,10 @@ pub fn begin(
 ) -> RunInfo {
     RunInfo {
         tool: concat!("abilab harness ", env!("CARGO_PKG_VERSION")).to_string(),
-        command: std::env::args().collect(),
+        // Lossy: a path need not be UTF-8, and run.json is text.
+        command: std::env::args_os()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect(),
         started: rfc3339(SystemTime::now()),
         finished: None,
         options: RunOptions {

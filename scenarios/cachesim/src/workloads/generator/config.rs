@@ -47,9 +47,18 @@ impl Default for GeneratorConfig {
     }
 }
 
+/// The most requests a generated trace may have: 8 bytes each in memory
+/// (1.6 GB at the bound), ahead of the run that replays them. A larger
+/// trace is an error before anything is allocated, not an aborted
+/// allocation or hours of generating.
+pub const MAX_REQUESTS: u64 = 200_000_000;
+
 /// Why a [`GeneratorConfig`] cannot produce a trace.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum ConfigError {
+    /// More requests than [`MAX_REQUESTS`].
+    #[error("requests ({0}) must be at most {MAX_REQUESTS}")]
+    TooManyRequests(u64),
     /// `requests` or `objects` is zero.
     #[error("{name} must be at least 1")]
     Zero {
@@ -117,6 +126,9 @@ impl GeneratorConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         if self.requests == 0 {
             return Err(ConfigError::Zero { name: "requests" });
+        }
+        if self.requests > MAX_REQUESTS {
+            return Err(ConfigError::TooManyRequests(self.requests));
         }
         if self.objects == 0 {
             return Err(ConfigError::Zero { name: "objects" });
@@ -190,6 +202,15 @@ mod tests {
             }),
             "objects (11) must not exceed requests (10): every object is requested at least once"
         );
+        for requests in [1_000_000_000_000_000, u64::MAX] {
+            assert_eq!(
+                err(GeneratorConfig {
+                    requests,
+                    ..base.clone()
+                }),
+                format!("requests ({requests}) must be at most 200000000")
+            );
+        }
         assert_eq!(
             err(GeneratorConfig {
                 one_timer_fraction: 1.5,
