@@ -4,11 +4,11 @@
 //! code, never a panic, an abort or a hang.
 
 use std::os::unix::ffi::OsStrExt as _;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{harness, rows, stderr};
+use common::{harness, harness_process, rows, stderr};
 
 /// Runs `harness args` (at most 60 s) and returns its exit code and
 /// standard error, checking the error is one line.
@@ -114,9 +114,8 @@ fn a_row_no_measurement_gives_is_refused_by_report() {
 #[test]
 fn a_closed_or_full_stdout_is_one_line_and_the_results_stay() {
     let (code, err) = {
-        let out = Command::new(assert_cmd::cargo::cargo_bin("harness"))
+        let out = harness_process()
             .arg("list")
-            .env_remove("RUST_BACKTRACE")
             .stdout(std::fs::File::create("/dev/full").unwrap())
             .output()
             .unwrap();
@@ -128,7 +127,7 @@ fn a_closed_or_full_stdout_is_one_line_and_the_results_stay() {
 
     let tmp = tempfile::tempdir().unwrap();
     let run = tmp.path().join("run");
-    let mut child = Command::new(assert_cmd::cargo::cargo_bin("harness"))
+    let mut child = harness_process()
         .args([
             "matrix",
             "--quick",
@@ -139,7 +138,6 @@ fn a_closed_or_full_stdout_is_one_line_and_the_results_stay() {
         ])
         .args(["--abi", "pair", "--format", "json", "--out"])
         .arg(&run)
-        .env_remove("RUST_BACKTRACE")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -5,11 +5,11 @@
 
 use std::os::unix::process::CommandExt as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 mod common;
-use common::{cells, harness, rows, stderr};
+use common::{cells, harness, harness_process, rows, stderr};
 
 /// The pids of processes whose command line mentions `needle`.
 fn processes_naming(needle: &str) -> Vec<u32> {
@@ -40,15 +40,11 @@ fn wait_for(limit: Duration, mut done: impl FnMut() -> bool) -> bool {
     done()
 }
 
-fn bin() -> std::path::PathBuf {
-    assert_cmd::cargo::cargo_bin("harness")
-}
-
 #[test]
 fn runs_children_die_with_their_parent() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("runs");
-    let mut parent = Command::new(bin())
+    let mut parent = harness_process()
         .args([
             "matrix",
             "--runs",
@@ -104,7 +100,7 @@ fn an_interrupted_isolated_run_records_no_unfinished_cell() {
         a.push(out.into());
         a
     };
-    let mut run = Command::new(bin())
+    let mut run = harness_process()
         .args(args(&out))
         .stdout(Stdio::null())
         .stderr(Stdio::null())

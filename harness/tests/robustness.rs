@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 mod common;
-use common::{cells, harness, rows, stderr};
+use common::{cells, harness, harness_process, rows, stderr, wait_for_rows};
 
 #[test]
 fn hostile_guests_are_contained_on_every_runtime() {
@@ -184,7 +184,7 @@ fn a_killed_run_resumes_without_repeating_cells() {
         .assert()
         .success();
     let killed = tmp.path().join("killed");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("harness"))
+    let mut child = harness_process()
         .args(resumable_args())
         .arg("--out")
         .arg(&killed)
@@ -356,7 +356,7 @@ fn concurrent_starts_into_one_new_folder_leave_one_whole_run() {
         let out = tmp.path().join(format!("race-{round}"));
         let starts: Vec<std::process::Child> = (0..8)
             .map(|_| {
-                std::process::Command::new(assert_cmd::cargo::cargo_bin("harness"))
+                harness_process()
                     .args(small_args())
                     .arg("--out")
                     .arg(&out)
@@ -399,7 +399,7 @@ fn a_resume_while_the_run_still_writes_is_refused() {
     // same cells twice, or the live run's rows lost to its rewrite.
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let mut live = std::process::Command::new(assert_cmd::cargo::cargo_bin("harness"))
+    let mut live = harness_process()
         .args(resumable_args())
         .arg("--out")
         .arg(&out)
@@ -407,11 +407,7 @@ fn a_resume_while_the_run_still_writes_is_refused() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while !out.join("results.jsonl").exists() || rows(&out).len() < 2 {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_rows(&out, 2);
     let assert = harness()
         .args(resumable_args())
         .arg("--resume")
@@ -689,7 +685,7 @@ fn resume_refuses_a_trace_or_guest_module_rewritten_in_place() {
 fn sigint_stops_between_cells_and_says_so() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("harness"))
+    let mut child = harness_process()
         .args(resumable_args())
         .arg("--out")
         .arg(&out)
@@ -697,11 +693,7 @@ fn sigint_stops_between_cells_and_says_so() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let start = Instant::now();
-    while !out.join("results.jsonl").exists() || rows(&out).len() < 3 {
-        assert!(start.elapsed() < Duration::from_secs(60));
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    wait_for_rows(&out, 3);
     // SAFETY: signals our own child.
     unsafe {
         libc_kill(child.id() as i32, 2);

@@ -39,3 +39,27 @@ pub fn cells(dir: &Path) -> Vec<String> {
 pub fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).to_string()
 }
+
+/// The `harness` binary as a plain process, for tests that signal, race
+/// or pipe it (without backtraces, as [`harness`]).
+pub fn harness_process() -> std::process::Command {
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("harness"));
+    cmd.env_remove("RUST_BACKTRACE");
+    cmd
+}
+
+/// Waits (at most a minute) until the run writing into `dir` has written
+/// `n` whole rows.
+pub fn wait_for_rows(dir: &Path, n: usize) {
+    let start = std::time::Instant::now();
+    let whole = || {
+        std::fs::read_to_string(dir.join("results.jsonl")).map_or(0, |t| t.matches('\n').count())
+    };
+    while whole() < n {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "no {n} rows in {dir:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
