@@ -4,7 +4,8 @@
 # arrives by itself), LLVM 22 for Wasmer's LLVM compiler (feature
 # `wasmer-llvm`; .cargo/config.toml points llvm-sys at it), clang and lld
 # 22 for the C guests (guests/artifacts/c, built to wasm32 by the ordinary
-# build), and the DejaVu font the report's PNG figures are drawn with.
+# build), the DejaVu font the report's PNG figures are drawn with, and
+# Valgrind with binutils' objcopy for `--measure callgrind`.
 # Idempotent. `./setup.sh --slurm` also brings up a one-node Slurm
 # (scripts/slurm-single-node.sh) for docs/cluster.md's job array.
 set -euo pipefail
@@ -16,7 +17,7 @@ for arg in "$@"; do
   esac
 done
 rustup target add wasm32-unknown-unknown wasm32-wasip2
-packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core clang-22 lld-22)
+packages=(llvm-22-dev libpolly-22-dev libzstd-dev fonts-dejavu-core clang-22 lld-22 valgrind binutils)
 if ! dpkg -s "${packages[@]}" >/dev/null 2>&1; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo=sudo

@@ -106,6 +106,42 @@ pub struct Record {
     /// older files and for cells that did not measure.
     #[serde(default)]
     pub stop: Option<String>,
+    /// The guest module the cell ran: `built-in rust`, `built-in c`,
+    /// `built-in rust guest-os` (a build variant), `file PATH` (given with
+    /// `--guest`) or a scenario's own (`built-in hostile/...`). Absent for
+    /// native cells and in older files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest: Option<String>,
+    /// SHA-256 of that module's bytes, hex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub guest_sha256: Option<String>,
+    /// What Callgrind counted per call, the median replicate's, in a
+    /// run with `--measure callgrind` (whose time fields are then absent:
+    /// a clock under Valgrind says nothing of the machine). Absent in
+    /// timed rows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts: Option<CountsPerCall>,
+    /// Instructions counted in each timed replicate, in the order they ran.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replicate_instructions: Vec<u64>,
+}
+
+/// Callgrind's counts of a cell, per call (the median replicate's count
+/// over its calls).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CountsPerCall {
+    /// Instructions executed (`Ir`).
+    pub instructions: f64,
+    /// Data reads (`Dr`).
+    pub data_reads: f64,
+    /// Data writes (`Dw`).
+    pub data_writes: f64,
+    /// Simulated L1 misses, instruction and data.
+    pub l1_misses: f64,
+    /// Simulated last-level misses.
+    pub ll_misses: f64,
+    /// Mispredicted branches (conditional and indirect).
+    pub branch_misses: f64,
 }
 
 /// The contents of `run.json`.
@@ -224,12 +260,20 @@ pub struct RunOptions {
 pub struct GuestInfo {
     /// The ABI whose built-in guest it replaced.
     pub abi: String,
+    /// The language of the built-in guest it replaced (`rust` in files
+    /// older than the field).
+    #[serde(default = "rust")]
+    pub lang: String,
     /// The file, as given.
     pub path: std::path::PathBuf,
     /// SHA-256 of its bytes, hex.
     pub sha256: String,
     /// Its size.
     pub bytes: u64,
+}
+
+fn rust() -> String {
+    "rust".into()
 }
 
 /// One `--only` restriction.

@@ -37,6 +37,7 @@
 //! are pure maths; [`units`] fixes how numbers and sizes are written.
 #![deny(missing_docs)]
 
+pub mod aside;
 pub mod batching;
 pub mod bounded;
 pub mod cells;

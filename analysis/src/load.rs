@@ -200,6 +200,20 @@ fn check(r: &Record) -> Result<(), String> {
     {
         return Err("an ok row with a negative, non-finite or year-long time".into());
     }
+    if let Some(c) = &r.counts {
+        let counts = [
+            c.instructions,
+            c.data_reads,
+            c.data_writes,
+            c.l1_misses,
+            c.ll_misses,
+            c.branch_misses,
+        ];
+        if counts.iter().any(|x| !x.is_finite() || *x < 0.0) {
+            return Err("an ok row with a negative or non-finite count".into());
+        }
+        return Ok(());
+    }
     if r.mean_s.is_none() && r.replicate_s.len() < 2 {
         return Err("an ok row without mean_s or two replicates to compute it from".into());
     }

@@ -66,6 +66,10 @@ pub fn row_with(
         others_cpu: None,
         load_avg: None,
         stop: Some("fixed".into()),
+        guest: None,
+        guest_sha256: None,
+        counts: None,
+        replicate_instructions: Vec::new(),
     };
     r.cell = crate::identity::derive(&r);
     r

@@ -163,16 +163,25 @@ pub struct MatrixArgs {
     /// one cell (slower: a process and a compile per cell).
     #[arg(long)]
     pub isolate: bool,
+    /// How cells are measured: `time` (a clock) or `callgrind`
+    /// (instructions, cache and branch misses counted by Valgrind's
+    /// Callgrind in the same timed region; every cell in its own child
+    /// under Valgrind; deterministic, ~50x slower; docs/methodology.md).
+    #[arg(long, value_name = "time|callgrind", default_value = "time")]
+    pub measure: String,
     /// Finish an interrupted run: skip the cells RUN_DIR holds, append the
     /// rest (the same command, with --resume instead of --out; refused if
     /// the plan or the environment differ).
     #[arg(long, value_name = "RUN_DIR", conflicts_with = "out")]
     pub resume: Option<PathBuf>,
     /// Run ABI's cells with this module instead of its built-in guest
-    /// (repeatable), e.g. `--guest pair=my.wasm`: checked against the
-    /// ABI's contract (docs/guest-contract.md) before anything is timed,
-    /// its results checked against native; its SHA-256 goes in run.json.
-    #[arg(long, value_name = "ABI=PATH.wasm")]
+    /// (repeatable), e.g. `--guest pair=my.wasm` for the `lang=rust`
+    /// cells, `--guest pair@c=my.wasm` for the `lang=c` ones: checked
+    /// against the ABI's contract (docs/guest-contract.md) before anything
+    /// is timed, its results checked against native; its SHA-256 goes in
+    /// run.json and in every row that ran it. A module no cell runs is
+    /// refused (exit 2).
+    #[arg(long, value_name = "ABI[@LANG]=PATH.wasm")]
     pub guest: Vec<String>,
     /// Run only the cell with this id (what --isolate gives each child).
     #[arg(long, value_name = "CELL_ID", hide = true)]

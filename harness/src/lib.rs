@@ -10,6 +10,7 @@
 
 pub mod abis;
 pub mod busy;
+pub mod callgrind;
 pub mod cell;
 pub mod children;
 pub mod cli;

@@ -84,6 +84,63 @@ impl StopReason {
     }
 }
 
+/// How a run measures its cells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Measure {
+    /// A clock around each replicate (the default).
+    Time,
+    /// Callgrind's counts of each replicate, every cell in its own child
+    /// under Valgrind (`crate::callgrind`).
+    Callgrind,
+}
+
+impl Measure {
+    /// Every value, as `--measure` takes them.
+    pub const ALL: &[Measure] = &[Measure::Time, Measure::Callgrind];
+
+    /// The id `--measure` takes and `run.json` records.
+    pub fn id(self) -> &'static str {
+        match self {
+            Measure::Time => "time",
+            Measure::Callgrind => "callgrind",
+        }
+    }
+}
+
+impl std::str::FromStr for Measure {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Measure, String> {
+        Measure::ALL
+            .iter()
+            .copied()
+            .find(|m| m.id() == s)
+            .ok_or_else(|| format!("unknown measure `{s}` (expected time or callgrind)"))
+    }
+}
+
+/// A timed region: a clock read at each end, and, in a process counting
+/// under Callgrind, collection on for exactly the same span (so the
+/// clock's own reads are not counted). Every subject times its replicate
+/// with one, so both measures see the same region.
+pub struct Timer(Instant);
+
+impl Timer {
+    /// Starts the region.
+    #[inline(always)]
+    pub fn start() -> Timer {
+        let t = Timer(Instant::now());
+        crate::callgrind::start();
+        t
+    }
+
+    /// Ends it: how long it lasted.
+    #[inline(always)]
+    pub fn stop(self) -> Duration {
+        crate::callgrind::stop();
+        self.0.elapsed()
+    }
+}
+
 /// Something that can run one replicate of `calls` calls and time it.
 pub trait Subject {
     /// Runs one replicate and returns its timed duration. The result is
@@ -166,11 +223,15 @@ pub fn measure(
     replicate_s
         .try_reserve_exact(first as usize)
         .map_err(|e| CellError::new(ErrorClass::Host, format!("{first} replicates: {e}")))?;
+    // Under Callgrind: nothing counted so far (warm-up) is kept, and each
+    // timed replicate is dumped to its own file.
+    crate::callgrind::zero();
     let stop = loop {
         if let Some(reason) = stop_now(protocol, &replicate_s, start.elapsed()) {
             break reason;
         }
         replicate_s.push(subject.replicate(calls)?.as_secs_f64());
+        crate::callgrind::dump();
         tick();
         if let Some(e) = past_deadline() {
             return Err(e);

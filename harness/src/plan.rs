@@ -172,6 +172,7 @@ mod tests {
             HostProfile::Dev,
             &[RuntimeId::WasmerCranelift, RuntimeId::Wasmtime],
             &[AbiId::Pair],
+            &crate::guests::Guests::default(),
         )
         .into_iter()
         .map(Cell::Micro)

@@ -31,6 +31,8 @@ pub struct Control {
     /// Run each cell in a child process given these `matrix` arguments
     /// (`--isolate`).
     pub isolate: Option<Vec<OsString>>,
+    /// Count each (isolated) cell under Callgrind (`--measure callgrind`).
+    pub counted: Option<crate::callgrind::Counted>,
     /// A fault to inject into the cells whose id contains a string (tests).
     pub fault: Option<Fault>,
 }
@@ -109,12 +111,14 @@ pub fn execute(
         progress.start(k, todo.len(), &label);
         let before = busy::snapshot();
         let mut record = match &control.isolate {
-            Some(args) => match isolated(cell, args, sink.dir(), run_index) {
-                Some(record) => record,
-                // Interrupted with the cell: it is not recorded, so a
-                // resume runs it again.
-                None => break,
-            },
+            Some(args) => {
+                match isolated(cell, args, sink.dir(), run_index, control.counted.as_ref()) {
+                    Some(record) => record,
+                    // Interrupted with the cell: it is not recorded, so a
+                    // resume runs it again.
+                    None => break,
+                }
+            }
             None => {
                 let outcome = contained(cell, protocol, inputs, control.fault.as_ref(), &|| {
                     progress.tick()
@@ -123,6 +127,10 @@ pub fn execute(
             }
         };
         record.run_index = run_index;
+        if let Some((guest, sha256)) = inputs.guests.identify(&cell.guest()) {
+            record.guest = Some(guest);
+            record.guest_sha256 = Some(sha256);
+        }
         if let Some(b) = before.as_ref().and_then(busy::since) {
             record.others_cpu = Some(b.others_cpu);
             record.load_avg = b.load_avg;
@@ -199,7 +207,13 @@ fn contained(
 /// that dies costs its cell only. `None` when the run was interrupted
 /// while the child ran (a Ctrl-C reaches the child too): its end says
 /// nothing of the cell, which is left for a resume.
-fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Option<Record> {
+fn isolated(
+    cell: &Cell,
+    args: &[OsString],
+    dir: &Path,
+    run_index: usize,
+    counted: Option<&crate::callgrind::Counted>,
+) -> Option<Record> {
     let out: PathBuf = dir.join(format!(".isolated-{run_index}"));
     let _ = std::fs::remove_dir_all(&out);
     // The flags added below replace the user's own (clap refuses a flag
@@ -234,10 +248,15 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Opt
             )));
         }
     };
-    let status = crate::relaunch::command(&exe)
-        .args(&child_args)
-        .stdout(std::process::Stdio::null())
-        .status();
+    let mut command = match counted {
+        Some(c) => c.command(run_index, &child_args),
+        None => {
+            let mut c = crate::relaunch::command(&exe);
+            c.args(&child_args);
+            c
+        }
+    };
+    let status = command.stdout(std::process::Stdio::null()).status();
     // A child stopped by a signal that reached it too (a Ctrl-C reaches
     // the process group) may still have finished its cell: its record
     // counts; without one the cell is left for a resume.
@@ -257,7 +276,13 @@ fn isolated(cell: &Cell, args: &[OsString], dir: &Path, run_index: usize) -> Opt
         ))),
     };
     let _ = std::fs::remove_dir_all(&out);
-    record
+    match (record, counted) {
+        (Some(mut r), Some(c)) => {
+            c.fill(run_index, &mut r);
+            Some(r)
+        }
+        (record, _) => record,
+    }
 }
 
 /// Progress on stderr: a bar on a terminal, one line per cell otherwise,

@@ -859,6 +859,98 @@ fn a_guest_of_ones_own_runs_checked_and_a_bad_one_is_refused() {
 }
 
 #[test]
+fn a_guest_replaces_the_cells_of_its_language_and_every_row_names_its_module() {
+    let tmp = tempfile::tempdir().unwrap();
+    let good = tmp.path().join("good.wasm");
+    std::fs::write(&good, pair_wat("i32.mul", "micro_mul_f32")).unwrap();
+    let base = ["matrix", "--quick", "--all-factors", "--abi", "pair"];
+    let narrow = ["--only", "loading=preload", "--only", "operand=i32"];
+    // In place of the C guest: the lang=c cells run it, the Rust ones
+    // keep theirs, and each row says which module ran.
+    let out = tmp.path().join("c");
+    let assert = harness()
+        .args(base)
+        .args(narrow)
+        .arg("--guest")
+        .arg(format!("pair@c={}", good.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(
+        err.contains("replaces the built-in c pair guest in"),
+        "{err}"
+    );
+    let sha = |bytes: &[u8]| {
+        use sha2::Digest;
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect::<String>()
+    };
+    let all = rows(&out);
+    let sandboxed: Vec<_> = all.iter().filter(|r| r["runtime"] != "native").collect();
+    assert!(sandboxed.iter().any(|r| r["factors"]["lang"] == "c"));
+    assert!(sandboxed.iter().any(|r| r["factors"]["lang"] == "rust"));
+    for r in &sandboxed {
+        assert_eq!(r["status"], "ok", "{r}");
+        match r["factors"]["lang"].as_str().unwrap() {
+            "c" => {
+                assert_eq!(r["guest"], format!("file {}", good.display()), "{r}");
+                assert_eq!(
+                    r["guest_sha256"],
+                    sha(&std::fs::read(&good).unwrap()),
+                    "{r}"
+                );
+            }
+            _ => {
+                assert_eq!(r["guest"], "built-in rust", "{r}");
+                assert_eq!(
+                    r["guest_sha256"],
+                    sha(guest_artifacts::guest("pair").unwrap()),
+                    "{r}"
+                );
+            }
+        }
+    }
+    for r in all.iter().filter(|r| r["runtime"] == "native") {
+        assert!(r.get("guest").is_none(), "{r}");
+    }
+    // A module no cell of the run would run: refused before anything.
+    let out = tmp.path().join("unused");
+    let assert = harness()
+        .args(base)
+        .args(["--only", "lang=rust", "--guest"])
+        .arg(format!("pair@c={}", good.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("no cell of this run runs it"), "{err}");
+    assert!(!out.exists());
+    // A guest that traps: the error names the export.
+    let trap = tmp.path().join("trap.wasm");
+    std::fs::write(&trap, pair_wat("drop drop unreachable", "micro_mul_f32")).unwrap();
+    let out = tmp.path().join("trap");
+    harness()
+        .args(base)
+        .args(narrow)
+        .args(["--only", "lang=rust", "--guest"])
+        .arg(format!("pair={}", trap.display()))
+        .arg("--out")
+        .arg(&out)
+        .assert()
+        .code(1);
+    for r in rows(&out).iter().filter(|r| r["runtime"] != "native") {
+        assert_eq!(r["error_class"], "trap", "{r}");
+        let e = r["error"].as_str().unwrap();
+        assert!(e.starts_with("in `micro_mul_i32`: guest trapped"), "{e}");
+    }
+}
+
+#[test]
 fn c_guests_give_the_rust_guests_results() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("run");

@@ -9,13 +9,37 @@ use crate::RuntimeId;
 /// a direct one (the overhead benchmark saw the difference). Built only on
 /// failure paths, with no backtrace: with `RUST_BACKTRACE=1` set, a call
 /// still costs nothing until it fails.
+///
+/// It names the export whose call failed, once a linkage has called one
+/// (`in `sim_send`: guest trapped: ...`): a guest author reading a row
+/// learns which function to look at.
 #[derive(Clone, PartialEq)]
-pub struct Error(Box<ErrorKind>);
+pub struct Error(Box<Inner>);
+
+#[derive(Clone, PartialEq)]
+struct Inner {
+    kind: ErrorKind,
+    export: Option<&'static str>,
+}
 
 impl Error {
     /// What went wrong.
     pub fn kind(&self) -> &ErrorKind {
-        &self.0
+        &self.0.kind
+    }
+
+    /// The export whose call (or answer) failed, if known.
+    pub fn export(&self) -> Option<&'static str> {
+        self.0.export
+    }
+
+    /// This error, attributed to export `name` unless it already is (the
+    /// innermost call knows best).
+    #[cold]
+    #[inline(never)]
+    pub fn in_export(mut self, name: &'static str) -> Error {
+        self.0.export.get_or_insert(name);
+        self
     }
 }
 
@@ -23,19 +47,25 @@ impl From<ErrorKind> for Error {
     #[cold]
     #[inline(never)]
     fn from(kind: ErrorKind) -> Self {
-        Error(Box::new(kind))
+        Error(Box::new(Inner { kind, export: None }))
     }
 }
 
 impl std::fmt::Debug for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        match self.0.export {
+            Some(export) => write!(f, "{:?} in `{export}`", self.0.kind),
+            None => self.0.kind.fmt(f),
+        }
     }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
+        match self.0.export {
+            Some(export) => write!(f, "in `{export}`: {}", self.0.kind),
+            None => self.0.kind.fmt(f),
+        }
     }
 }
 
@@ -145,5 +175,15 @@ mod tests {
             msg,
             "10 bytes at guest address 65530 fall outside the guest's 65536-byte memory"
         );
+    }
+
+    #[test]
+    fn an_error_names_the_innermost_export() {
+        let e = Error::from(ErrorKind::Trap("unreachable".into()));
+        assert_eq!(e.export(), None);
+        let e = e.in_export("sim_send").in_export("outer");
+        assert_eq!(e.export(), Some("sim_send"));
+        assert!(matches!(e.kind(), ErrorKind::Trap(_)));
+        assert_eq!(e.to_string(), "in `sim_send`: guest trapped: unreachable");
     }
 }

@@ -56,7 +56,9 @@ pub trait Linkage: Copy + Default + Send + 'static {
         inst: &mut I,
         name: &'static str,
     ) -> Result<Self::Func<I, P, R>>;
-    /// Calls it.
+    /// The export's name, for errors.
+    fn name<I: Instance, P: Params, R: Results>(f: &Self::Func<I, P, R>) -> &'static str;
+    /// Calls it; an error names the export.
     fn invoke<I: Instance, P: Params, R: Results>(
         inst: &mut I,
         f: &Self::Func<I, P, R>,
@@ -83,10 +85,27 @@ impl<T> ByName<T> {
     }
 }
 
+/// A handle resolved once, with its export's name (read only when a call
+/// fails, to say which export did).
+pub struct Resolved<F> {
+    func: F,
+    name: &'static str,
+}
+
 /// An untyped handle that remembers the typed signature it was checked against.
 pub struct UntypedFunc<U, P, R> {
     handle: U,
+    name: &'static str,
     _marker: PhantomData<fn(P) -> R>,
+}
+
+/// `result`, its error attributed to export `name`.
+#[inline(always)]
+fn named<T>(result: Result<T>, name: &'static str) -> Result<T> {
+    match result {
+        Ok(v) => Ok(v),
+        Err(e) => Err(e.in_export(name)),
+    }
 }
 
 #[inline(always)]
@@ -121,22 +140,28 @@ pub struct CachedTyped;
 impl Linkage for CachedTyped {
     const CACHING: Caching = Caching::Cached;
     const STYLE: CallStyle = CallStyle::Typed;
-    type Func<I: Instance, P: Params, R: Results> = I::Func<P, R>;
+    type Func<I: Instance, P: Params, R: Results> = Resolved<I::Func<P, R>>;
     type Memory<I: Instance> = I::Memory;
 
     fn resolve<I: Instance, P: Params, R: Results>(
         inst: &mut I,
         name: &'static str,
-    ) -> Result<I::Func<P, R>> {
-        inst.resolve_func(name)
+    ) -> Result<Resolved<I::Func<P, R>>> {
+        Ok(Resolved {
+            func: inst.resolve_func(name)?,
+            name,
+        })
+    }
+    fn name<I: Instance, P: Params, R: Results>(f: &Resolved<I::Func<P, R>>) -> &'static str {
+        f.name
     }
     #[inline(always)]
     fn invoke<I: Instance, P: Params, R: Results>(
         inst: &mut I,
-        f: &I::Func<P, R>,
+        f: &Resolved<I::Func<P, R>>,
         args: P,
     ) -> Result<R> {
-        inst.call(f, args)
+        named(inst.call(&f.func, args), f.name)
     }
     fn resolve_memory<I: Instance>(inst: &mut I, name: &'static str) -> Result<I::Memory> {
         inst.resolve_memory(name)
@@ -164,6 +189,9 @@ impl Linkage for UncachedTyped {
         inst.resolve_func::<P, R>(name)?;
         Ok(ByName::new(name))
     }
+    fn name<I: Instance, P: Params, R: Results>(f: &ByName<(P, R)>) -> &'static str {
+        f.name
+    }
     #[inline(always)]
     fn invoke<I: Instance, P: Params, R: Results>(
         inst: &mut I,
@@ -171,7 +199,7 @@ impl Linkage for UncachedTyped {
         args: P,
     ) -> Result<R> {
         let func = inst.resolve_func::<P, R>(f.name)?;
-        inst.call(&func, args)
+        named(inst.call(&func, args), f.name)
     }
     fn resolve_memory<I: Instance>(inst: &mut I, name: &'static str) -> Result<ByName<()>> {
         inst.resolve_memory(name)?;
@@ -199,8 +227,12 @@ impl Linkage for CachedUntyped {
     ) -> Result<UntypedFunc<I::Untyped, P, R>> {
         Ok(UntypedFunc {
             handle: inst.resolve_untyped(name, P::TYPES, R::TYPES)?,
+            name,
             _marker: PhantomData,
         })
+    }
+    fn name<I: Instance, P: Params, R: Results>(f: &UntypedFunc<I::Untyped, P, R>) -> &'static str {
+        f.name
     }
     #[inline(always)]
     fn invoke<I: Instance, P: Params, R: Results>(
@@ -208,7 +240,7 @@ impl Linkage for CachedUntyped {
         f: &UntypedFunc<I::Untyped, P, R>,
         args: P,
     ) -> Result<R> {
-        call_untyped(inst, &f.handle, args)
+        named(call_untyped(inst, &f.handle, args), f.name)
     }
     fn resolve_memory<I: Instance>(inst: &mut I, name: &'static str) -> Result<I::Memory> {
         inst.resolve_memory(name)
@@ -236,6 +268,9 @@ impl Linkage for UncachedUntyped {
         inst.resolve_untyped(name, P::TYPES, R::TYPES)?;
         Ok(ByName::new(name))
     }
+    fn name<I: Instance, P: Params, R: Results>(f: &ByName<(P, R)>) -> &'static str {
+        f.name
+    }
     #[inline(always)]
     fn invoke<I: Instance, P: Params, R: Results>(
         inst: &mut I,
@@ -243,7 +278,7 @@ impl Linkage for UncachedUntyped {
         args: P,
     ) -> Result<R> {
         let func = inst.lookup_untyped(f.name)?;
-        call_untyped(inst, &func, args)
+        named(call_untyped(inst, &func, args), f.name)
     }
     fn resolve_memory<I: Instance>(inst: &mut I, name: &'static str) -> Result<ByName<()>> {
         inst.resolve_memory(name)?;

@@ -12,7 +12,12 @@ impl Cells {
     pub fn build(runs: &[Run]) -> Cells {
         let mut out = Cells::default();
         for (k, run) in runs.iter().enumerate() {
-            for r in &run.records {
+            // A counted row (`--measure callgrind`) has no time to summarise.
+            for r in run
+                .records
+                .iter()
+                .filter(|r| r.counts.is_none() || r.mean_s.is_some())
+            {
                 let id = cell_id(r);
                 let i = *out.index.entry(id.clone()).or_insert_with(|| {
                     out.cells.push(Cell {

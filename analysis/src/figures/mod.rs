@@ -198,12 +198,14 @@ impl Figure {
             move |source| FigureError::Io { path, source }
         };
         let svg_path = dir.join(format!("{}.svg", self.name));
-        let tmp = dir.join(format!(".{}.svg.tmp", self.name));
-        std::fs::write(&tmp, &svg).map_err(io(&tmp))?;
-        std::fs::rename(&tmp, &svg_path).map_err(io(&svg_path))?;
+        crate::aside::write(&svg_path, svg.as_bytes())
+            .map_err(|(path, source)| FigureError::Io { path, source })?;
         let png_path = dir.join(format!("{}.png", self.name));
-        // The encoder picks the format from the extension.
-        let tmp = dir.join(format!(".tmp-{}.png", self.name));
+        // The encoder picks the format from the extension; the aside file
+        // is created (ours alone) before it opens it.
+        let (tmp, file) =
+            crate::aside::create(dir, &format!("{}.png", self.name), ".png").map_err(io(dir))?;
+        drop(file);
         let drawn = self.png(&tmp);
         if drawn.is_err() {
             let _ = std::fs::remove_file(&tmp);

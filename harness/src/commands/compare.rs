@@ -41,6 +41,7 @@ pub fn run(a: &CompareArgs) -> Result<ExitCode, Failure> {
         threshold: threshold(&a.threshold)?,
         alpha: a.alpha,
     };
+    super::settled(&[a.base.clone(), a.new.clone()])?;
     let base =
         load_all(std::slice::from_ref(&a.base)).map_err(|e| Failure::Usage(e.to_string()))?;
     let new = load_all(std::slice::from_ref(&a.new)).map_err(|e| Failure::Usage(e.to_string()))?;

@@ -13,7 +13,7 @@ use crate::children;
 use crate::error::CellError;
 use crate::factors::HostProfile;
 use crate::fingerprint::rfc3339;
-use crate::measure::Protocol;
+use crate::measure::{Measure, Protocol};
 use crate::options::{Format, Options};
 use crate::output::{self, ChildInfo, Record, RunInfo, Sink, Status, StatusCounts};
 use crate::plan::Plan;
@@ -37,16 +37,20 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     // runtime of the run before anything is written or timed, within the
     // run's limits. Signals still end the process here: nothing is
     // written yet, so there is nothing to finish.
-    for f in &opts.guests {
+    for f in opts.guests.given() {
         for &runtime in &opts.runtimes {
             crate::guests::check(f, opts.scenario, runtime, opts.protocol.budget)
                 .map_err(Failure::Usage)?;
         }
     }
+    let counting_child = crate::callgrind::child().map_err(Failure::Usage)?;
+    if opts.measure == Measure::Callgrind && counting_child {
+        crate::callgrind::enable();
+    }
     crate::run::catch_signals();
     // The trace is read (or generated) before anything is written: a bad
     // trace file is bad input.
-    let guests = crate::guests::Guests::new(opts.guests.clone());
+    let guests = opts.guests.clone();
     let (inputs, trace_source, protocol) = match opts.scenario.uses_trace() {
         false => {
             let inputs = Inputs {
@@ -112,10 +116,20 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
 
     let mut records = previous.clone();
     if run_local {
+        // A counted run's parent runs every cell in a child under
+        // Callgrind; the child (launched so) counts its one cell.
+        let counted = match opts.measure {
+            Measure::Callgrind if !counting_child => Some(
+                crate::callgrind::Counted::prepare(&sink.dir().join(".callgrind"))
+                    .map_err(|e| Failure::Run(anyhow::anyhow!(e)))?,
+            ),
+            _ => None,
+        };
         let control = crate::run::Control {
             done: previous.iter().map(|r| r.cell.clone()).collect(),
             previous,
-            isolate: opts.isolate.then(|| {
+            counted: counted.clone(),
+            isolate: (opts.isolate || counted.is_some()).then(|| {
                 crate::relaunch::matrix_args(
                     &std::env::args_os().collect::<Vec<_>>(),
                     crate::relaunch::Child::IsolatedCell,
@@ -137,6 +151,9 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         let progress = Progress::new(todo, opts.quiet);
         records = execute(plan, &protocol, &inputs, &mut sink, &progress, &control)
             .map_err(|e| Failure::Run(anyhow::anyhow!("writing results: {e}")))?;
+        if let Some(c) = counted {
+            c.finish();
+        }
         progress.done();
     }
     if crate::run::interrupted() {
@@ -250,8 +267,15 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     if opts.only_cell.is_none() {
         warn(&refs);
     }
-    if opts.report {
-        report(&sink, opts.quiet);
+    match opts.measure {
+        Measure::Time if opts.report => report(&sink, opts.quiet),
+        Measure::Time => {}
+        // The report's figures and claims are times; a counted run's rows
+        // hold counts.
+        Measure::Callgrind if opts.report && !opts.quiet && opts.only_cell.is_none() => eprintln!(
+            "no report for a counted run: its counts are in the table above and in results.jsonl"
+        ),
+        Measure::Callgrind => {}
     }
     if !opts.quiet {
         eprintln!(
@@ -290,6 +314,34 @@ fn check_plan(opts: &Options, plan: &Plan) -> Result<(), Failure> {
             }
             .into(),
         ));
+    }
+    // A module given with --guest runs in at least one cell, or the
+    // user is told before anything is timed (a shard or a single cell
+    // may hold none of its cells: the other shards do).
+    if opts.shard.is_none() && opts.only_cell.is_none() {
+        for f in opts.guests.given() {
+            let runs_it = plan
+                .cells
+                .iter()
+                .filter(|c| c.guest() == f.replaces())
+                .count();
+            if runs_it == 0 {
+                return Err(Failure::Usage(format!(
+                    "--guest {}: no cell of this run runs it (its cells have lang={} and abi={}; check --only)",
+                    f.spec(),
+                    f.lang,
+                    f.abi
+                )));
+            }
+            if !opts.quiet {
+                eprintln!(
+                    "--guest {} replaces the built-in {} {} guest in {runs_it} cells",
+                    f.spec(),
+                    f.lang,
+                    f.abi
+                );
+            }
+        }
     }
     Ok(())
 }

@@ -13,6 +13,7 @@ use crate::output::Sink;
 
 /// Runs `harness merge`.
 pub fn run(a: &MergeArgs) -> Result<ExitCode, Failure> {
+    super::settled(&a.shards)?;
     let runs = load_all(&a.shards).map_err(|e| Failure::Usage(e.to_string()))?;
     let merged = merge(&runs, a.allow_mixed).map_err(|e| Failure::Usage(e.to_string()))?;
     let mut columns: Vec<String> = Vec::new();

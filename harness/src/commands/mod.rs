@@ -27,6 +27,14 @@ pub enum Failure {
     Run(anyhow::Error),
 }
 
+/// Refuses runs still being written (for the commands that read them).
+fn settled(runs: &[std::path::PathBuf]) -> Result<(), Failure> {
+    for r in runs {
+        crate::output::settled(r).map_err(|e| Failure::Usage(e.to_string()))?;
+    }
+    Ok(())
+}
+
 impl From<BadValue> for Failure {
     fn from(e: BadValue) -> Self {
         Failure::Usage(e.to_string())

@@ -24,6 +24,7 @@ pub fn run(a: &ReportArgs) -> Result<ExitCode, Failure> {
             ));
         }
     };
+    super::settled(&a.runs)?;
     let runs = load_all(&a.runs).map_err(|e| Failure::Usage(e.to_string()))?;
     let report = write(&runs, &out, &a.font)?;
     eprintln!("{report}");

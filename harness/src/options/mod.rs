@@ -21,7 +21,8 @@ use crate::abis::AbiId;
 use crate::cli::MatrixArgs;
 use crate::factors::HostProfile;
 use crate::fault::Fault;
-use crate::guests::GuestFile;
+use crate::guests::{GuestFile, Guests};
+use crate::measure::Measure;
 use crate::measure::Protocol;
 use crate::parse::parse_list;
 use crate::plan::{Only, Order, Plan};
@@ -83,13 +84,16 @@ pub struct Options {
     pub only_cell: Option<String>,
     /// A fault to inject (tests).
     pub fault: Option<Fault>,
-    /// Modules given with `--guest`, in place of built-in guests.
-    pub guests: Vec<GuestFile>,
+    /// The run's guests: the built-in ones, with the modules given with
+    /// `--guest` in their place.
+    pub guests: Guests,
     /// Factors the default plan holds at one value (not freed by
     /// `--all-factors` or named in `--only`), as `factor=value`.
     pub held: Vec<String>,
     /// Print the plan and exit.
     pub dry_run: bool,
+    /// A clock, or Callgrind's counts.
+    pub measure: Measure,
 }
 
 impl Options {
@@ -103,7 +107,11 @@ impl Options {
         if !scenario.uses_trace() {
             sim::refuse_trace_flags(a, scenario)?;
         }
-        let protocol = protocol::protocol(a, scenario)?;
+        let measure = measure(a, scenario)?;
+        let mut protocol = protocol::protocol(a, scenario)?;
+        if measure == Measure::Callgrind {
+            protocol = protocol::counted(a, protocol)?;
+        }
         let known = known_factors(scenario, &abis);
         let mut only = parse_only(&a.only, &known)?;
         // The default plan holds some factors at one value; naming the
@@ -148,7 +156,7 @@ impl Options {
             None => vec![HostProfile::this()],
             Some(list) => parse_list(list, HostProfile::ALL)?,
         };
-        let guests = guest_files(a, scenario, &abis)?;
+        let guests = Guests::new(guest_files(a, scenario, &abis)?);
         let invalid = |flag: &'static str| move |why: String| OptionsError::Invalid { flag, why };
         Ok(Options {
             scenario,
@@ -181,6 +189,7 @@ impl Options {
             guests,
             held,
             dry_run: a.dry_run,
+            measure,
         })
     }
 
@@ -192,6 +201,7 @@ impl Options {
             runtimes: &self.runtimes,
             abis: &self.abis,
             sim: &self.sim,
+            guests: &self.guests,
         };
         let cells = self.scenario.cells(&input);
         Plan::from_cells(cells, &self.only, self.order, self.seed).narrowed(
@@ -201,6 +211,40 @@ impl Options {
             self.seed,
         )
     }
+}
+
+/// `--measure`, checked against the scenario and the flags it cannot go
+/// with.
+fn measure(a: &MatrixArgs, scenario: ScenarioId) -> Result<Measure, OptionsError> {
+    let m: Measure = a.measure.parse().map_err(|why| OptionsError::Invalid {
+        flag: "--measure",
+        why,
+    })?;
+    if m == Measure::Callgrind {
+        if let Some(why) = scenario.uncounted() {
+            return Err(OptionsError::NotForScenario {
+                flag: "--measure callgrind",
+                scenario,
+                why,
+            });
+        }
+        if a.runs > 1 {
+            return Err(OptionsError::Conflict(
+                "--measure callgrind counts the same in every run: --runs is for time",
+            ));
+        }
+        if a.host_profile.is_some() {
+            return Err(OptionsError::Conflict(
+                "--measure callgrind counts this binary's build: run each build's harness",
+            ));
+        }
+        if !crate::callgrind::SUPPORTED {
+            return Err(OptionsError::Conflict(
+                "--measure callgrind: this build's client requests are written for x86-64 only",
+            ));
+        }
+    }
+    Ok(m)
 }
 
 /// `--runs`, checked against the flags it cannot go with.
@@ -220,8 +264,8 @@ fn runs(a: &MatrixArgs) -> Result<u32, OptionsError> {
     }
 }
 
-/// Reads the `--guest` modules: one per ABI, an ABI of the run, a
-/// scenario that runs ABI guests.
+/// Reads the `--guest` modules: one per ABI and language, an ABI of the
+/// run, a scenario that runs ABI guests.
 fn guest_files(
     a: &MatrixArgs,
     scenario: ScenarioId,
@@ -237,9 +281,9 @@ fn guest_files(
     let mut files: Vec<GuestFile> = Vec::new();
     for spec in &a.guest {
         let f = GuestFile::read(spec).map_err(OptionsError::Guest)?;
-        if files.iter().any(|g| g.abi == f.abi) {
+        if files.iter().any(|g| (g.abi, g.lang) == (f.abi, f.lang)) {
             return Err(OptionsError::Guest(format!(
-                "--guest {}: one module per ABI",
+                "--guest {}: one module per ABI and language",
                 f.spec()
             )));
         }

@@ -33,6 +33,37 @@ pub const REPLICATE: Duration = Duration::from_millis(10);
 /// The same for `--quick`.
 pub const QUICK_REPLICATE: Duration = Duration::from_millis(2);
 
+/// Replicates of a counted cell unless `--reps` says otherwise: counts
+/// repeat to the instruction (docs/methodology.md), so three show that
+/// they do, and a fourth would say nothing new.
+pub const COUNTED_REPS: u32 = 3;
+/// The most calls per counted replicate unless `--calls` says otherwise:
+/// enough that the loop's own start is under 0.01 instruction per call,
+/// few enough for a cell to take seconds under Valgrind.
+pub const COUNTED_CALLS: u64 = 20_000;
+
+/// The protocol of a counted run (`--measure callgrind`): fixed, as
+/// counts need no precision rule; `--protocol adaptive` and its flags are
+/// refused.
+pub(super) fn counted(a: &MatrixArgs, timed: Protocol) -> Result<Protocol, OptionsError> {
+    if a.protocol.as_deref() == Some("adaptive") || a.precision.is_some() || a.cell_budget.is_some()
+    {
+        return Err(OptionsError::Conflict(
+            "--measure callgrind counts a fixed protocol: --protocol adaptive, --precision and \
+             --cell-budget are for time",
+        ));
+    }
+    Ok(Protocol {
+        calls: match a.calls {
+            Some(c) => c,
+            None => timed.calls.min(COUNTED_CALLS),
+        },
+        reps: a.reps.unwrap_or(COUNTED_REPS),
+        stop: Stop::Fixed,
+        ..timed
+    })
+}
+
 /// Calls, replicates, warm-up and when to stop: the scenario's defaults,
 /// the user's values checked, the flags the scenario refuses refused.
 pub(super) fn protocol(a: &MatrixArgs, scenario: ScenarioId) -> Result<Protocol, OptionsError> {

@@ -242,21 +242,33 @@ pub(super) fn open_nofollow(path: &Path, options: &mut OpenOptions) -> io::Resul
     Ok(file)
 }
 
-/// Creates a new file beside `dir/name` for writing, under a name no other
-/// file has (`O_EXCL`: never an existing file, never through a link), to
-/// be renamed over `dir/name` once complete.
-pub(super) fn temp_file(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
-    let pid = std::process::id();
-    let mut n = 0;
-    loop {
-        let path = dir.join(format!(".{name}.{pid}-{n}.tmp"));
-        match OpenOptions::new().write(true).create_new(true).open(&path) {
-            Ok(f) => return Ok((path, f)),
-            // Left by a process of the same id that died: not ours to delete.
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => n += 1,
-            Err(e) => return Err(e),
-        }
+/// Refuses a run a running harness is still writing (its lock held): the
+/// commands that read runs (`report`, `compare`, `merge`) would read it in
+/// the middle. `path` is a run folder or a file in one; a folder without a
+/// lock file (written before runs had one, or copied) is settled.
+pub fn settled(path: &Path) -> Result<(), OutError> {
+    let dir = match fs::metadata(path) {
+        Ok(m) if m.is_dir() => path,
+        _ => match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        },
+    };
+    let Ok(lock) = open_nofollow(&dir.join(LOCK), OpenOptions::new().read(true)) else {
+        return Ok(());
+    };
+    match lock.try_lock_shared() {
+        Ok(()) => Ok(()),
+        Err(TryLockError::WouldBlock) => Err(OutError::Unsettled(dir.to_path_buf())),
+        // A file system without locks: nothing to learn from it.
+        Err(TryLockError::Error(_)) => Ok(()),
     }
+}
+
+/// Creates a new file beside `dir/name` for writing, under a name no other
+/// file has, to be renamed over `dir/name` once complete.
+pub(super) fn temp_file(dir: &Path, name: &str) -> io::Result<(PathBuf, File)> {
+    analysis::aside::create(dir, name, "")
 }
 
 #[cfg(test)]
@@ -278,8 +290,15 @@ mod tests {
         // A resume waits for no one: the lock is held.
         assert!(matches!(Owned::existing(&dir), Err(OutError::Busy(_))));
         assert!(dir.join(LOCK).is_file() && dir.join("results.jsonl").is_file());
+        // Readers are told it is not settled.
+        assert!(matches!(settled(&dir), Err(OutError::Unsettled(_))));
+        assert!(matches!(
+            settled(&dir.join("results.jsonl")),
+            Err(OutError::Unsettled(_))
+        ));
         // Its owner gone (the lock released with the file), it may.
         drop(first);
+        settled(&dir).unwrap();
         let resumed = Owned::existing(&dir).unwrap();
         resumed.abandon(&[]);
         assert!(dir.join(LOCK).is_file(), "not its to remove");

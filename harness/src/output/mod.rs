@@ -14,7 +14,7 @@ mod table;
 
 pub use csv_file::CsvFile;
 pub use dry_run::dry_run;
-pub use folder::{LOCK, Owned};
+pub use folder::{LOCK, Owned, settled};
 pub use record::{Record, Status, cell_error, record};
 pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use summaries::summaries;
@@ -56,6 +56,11 @@ pub enum OutError {
          folder's lock); let it finish or stop it first"
     )]
     Busy(PathBuf),
+    /// A run to read is still being written.
+    #[error(
+        "`{0}` is still being written by a running harness (it holds the folder's lock);          read it once that run has ended"
+    )]
+    Unsettled(PathBuf),
     /// A folder to resume holds no run, or a broken one.
     #[error("cannot resume `{0}`: {1}")]
     Resume(PathBuf, String),

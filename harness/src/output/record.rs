@@ -69,6 +69,10 @@ pub fn record(
         others_cpu: None,
         load_avg: None,
         stop: None,
+        guest: None,
+        guest_sha256: None,
+        counts: None,
+        replicate_instructions: Vec::new(),
     };
     match outcome {
         Outcome::Ok {

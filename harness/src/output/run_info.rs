@@ -60,9 +60,11 @@ pub fn begin(
             memory_limit_bytes: Some(protocol.budget.memory_bytes),
             guests: opts
                 .guests
+                .given()
                 .iter()
                 .map(|g| GuestInfo {
                     abi: g.abi.to_string(),
+                    lang: g.lang.to_string(),
                     path: g.path.clone(),
                     sha256: g.sha256.clone(),
                     bytes: g.bytes.len() as u64,

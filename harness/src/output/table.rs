@@ -59,7 +59,21 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
 
     let mut header: Vec<String> = vec!["runtime".into(), "abi".into()];
     header.extend(varying.iter().map(|f| f.to_string()));
-    header.extend(["ns/call", "95% CI (ns)", "× native"].map(String::from));
+    // A counted run (--measure callgrind): counts per call, no times.
+    let counted = records.iter().any(|r| r.counts.is_some());
+    if counted {
+        header.extend(
+            [
+                "instr/call",
+                "data r+w/call",
+                "L1+LL miss/call",
+                "br miss/call",
+            ]
+            .map(String::from),
+        );
+    } else {
+        header.extend(["ns/call", "95% CI (ns)", "× native"].map(String::from));
+    }
     let sim = records.iter().any(|r| r.object_hit_ratio.is_some());
     if sim {
         header.push("hit ratio".into());
@@ -78,6 +92,26 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
         let mut row = vec![r.runtime.clone(), r.abi.clone()];
         row.extend(varying.iter().map(|f| value(r, f)));
         match r.status {
+            Status::Ok if counted => {
+                let c = r.counts.unwrap_or(analysis::data::CountsPerCall {
+                    instructions: f64::NAN,
+                    data_reads: f64::NAN,
+                    data_writes: f64::NAN,
+                    l1_misses: f64::NAN,
+                    ll_misses: f64::NAN,
+                    branch_misses: f64::NAN,
+                });
+                row.push(format!("{:.1}", c.instructions));
+                row.push(format!("{:.1}", c.data_reads + c.data_writes));
+                row.push(format!("{:.3}", c.l1_misses + c.ll_misses));
+                row.push(format!("{:.3}", c.branch_misses));
+                if sim {
+                    row.push(r.object_hit_ratio.map_or("-".into(), |x| format!("{x:.4}")));
+                }
+                if tails {
+                    row.extend(["-".to_string(), "-".to_string()]);
+                }
+            }
             Status::Ok => {
                 let per_call = |s: Option<f64>| s.map(|x| x / r.calls as f64 * 1e9);
                 row.push(fmt_ns(r.ns_per_call));
@@ -112,6 +146,9 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(word.into());
                 row.push(String::new());
                 row.push(String::new());
+                if counted {
+                    row.push(String::new());
+                }
                 if sim {
                     row.push(String::new());
                 }

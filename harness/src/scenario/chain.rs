@@ -16,8 +16,7 @@ use runtimes::{
 use super::outcome::{Outcome, SetupTimes};
 use crate::abis::{AbiChoice, AbiVisitor, with_abi};
 use crate::error::CellError;
-use crate::factors::Lang;
-use crate::guests::Guests;
+use crate::guests::{GuestOf, Guests};
 
 /// What a scenario does once the engine, the ABI and the linkage are types.
 pub trait ScenarioStep {
@@ -78,17 +77,10 @@ impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
     }
 }
 
-/// The guest of ABI `A` written in `lang`, from the run's `guests`; the
-/// cell's `unsupported` outcome if there is none.
-pub fn guest_in<A: Abi>(guests: &Guests, lang: Lang) -> Result<&[u8], Outcome> {
-    guests.module(A::ID, lang).map_err(Outcome::Unsupported)
-}
-
-/// The Rust guest of ABI `A` (every ABI has one).
-pub fn guest<A: Abi>(guests: &Guests) -> &[u8] {
-    guests
-        .module(A::ID, Lang::Rust)
-        .expect("every ABI has a Rust guest")
+/// The bytes of guest `of` from the run's `guests` (what the cell's row
+/// will name); the cell's `unsupported` outcome if there are none.
+pub fn guest<'a>(guests: &'a Guests, of: &'a GuestOf) -> Result<&'a [u8], Outcome> {
+    guests.bytes(of).map_err(Outcome::Unsupported)
 }
 
 /// Compiles and instantiates once, timing both phases.

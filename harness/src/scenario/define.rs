@@ -15,7 +15,8 @@ use runtimes::RuntimeId;
 use super::outcome::{Inputs, Outcome};
 use crate::abis::AbiId;
 use crate::error::CellError;
-use crate::factors::HostProfile;
+use crate::factors::{HostProfile, Lang};
+use crate::guests::{GuestOf, Guests};
 use crate::measure::Protocol;
 use crate::workload::SimOptions;
 
@@ -35,6 +36,9 @@ pub trait Scenario: 'static {
     /// Protocol flags that mean nothing to it, each with the reason given
     /// to a user who passes it (refused, never ignored).
     const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[];
+    /// Why its cells cannot be counted under Callgrind (`--measure
+    /// callgrind` is refused with this reason), if they cannot.
+    const UNCOUNTED: Option<&'static str> = None;
     /// Factors the default plan holds at one value, as (factor, value):
     /// the factors on top of the paper's that multiply a run's cells
     /// (`--all-factors`, or naming one in `--only`, frees them).
@@ -83,6 +87,18 @@ pub trait ScenarioCell: Copy + Eq + Hash + Debug + Send + Sync + 'static {
     fn values(&self) -> Vec<FactorValue>;
     /// The native cell its ratio is taken against (itself if none).
     fn baseline(&self) -> Self;
+    /// The guest module it runs, which its row names: by default its
+    /// ABI's Rust guest (a scenario with other guests says so).
+    fn guest(&self) -> GuestOf {
+        match self.target() {
+            Some((_, abi)) => GuestOf::Abi {
+                abi,
+                lang: Lang::Rust,
+                variant: None,
+            },
+            None => GuestOf::Native,
+        }
+    }
 }
 
 /// A protocol flag a scenario may refuse.
@@ -129,6 +145,8 @@ pub struct PlanInput<'a> {
     pub abis: &'a [AbiId],
     /// The simulator's sizes and builds (scenarios with [`Scenario::TRACE`]).
     pub sim: &'a SimOptions,
+    /// The run's guests: a language has cells for an ABI where it has one.
+    pub guests: &'a Guests,
 }
 
 /// How a cell ended, as a verdict reads it (from an outcome or a row).

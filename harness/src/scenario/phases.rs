@@ -10,7 +10,7 @@
 //! ABI's own factors take their first value.
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use abi_api::{Abi, Loader, MicroVisitor, Multiply};
 use factor::{FactorInfo, FactorValue, Workload, factor_enum};
@@ -23,7 +23,7 @@ use crate::guests::Guests;
 use crate::abis::{AbiChoice, AbiId};
 use crate::error::CellError;
 use crate::factors::HostProfile;
-use crate::measure::{Protocol, Subject, measure};
+use crate::measure::{Protocol, Subject, measure, Timer};
 
 /// The phases scenario: what a guest costs before its first answer.
 pub struct PhasesScenario;
@@ -172,6 +172,11 @@ pub fn run(
     guests: &Guests,
     tick: &mut dyn FnMut(),
 ) -> Outcome {
+    let of = cell.guest();
+    let guest = match chain::guest(guests, &of) {
+        Ok(g) => g,
+        Err(unsupported) => return unsupported,
+    };
     chain::sandboxed(
         cell.runtime,
         EngineConfig::default(),
@@ -179,7 +184,7 @@ pub fn run(
         Caching::Cached,
         CallStyle::Typed,
         Step {
-            guests,
+            guest,
             cell: *cell,
             protocol,
             tick,
@@ -188,7 +193,7 @@ pub fn run(
 }
 
 struct Step<'a> {
-    guests: &'a Guests,
+    guest: &'a [u8],
     cell: PhasesCell,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
@@ -196,7 +201,7 @@ struct Step<'a> {
 
 impl ScenarioStep for Step<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>(self.guests);
+        let guest = self.guest;
         A::micro::<E, L, _>(engine, own, Load { guest, step: self }).unwrap_or_else(Outcome::failed)
     }
 }
@@ -287,31 +292,31 @@ where
         );
         match self.phase {
             Phase::Compile => {
-                let start = Instant::now();
+                let start = Timer::start();
                 let module = match &self.cached {
                     None => self.loader.compile(self.guest),
                     // SAFETY: the bytes were serialized by this loader's
                     // engine in this process.
                     Some(bytes) => unsafe { self.loader.deserialize(bytes) },
                 };
-                let elapsed = start.elapsed();
+                let elapsed = start.stop();
                 // The old module is dropped outside the timed region.
                 self.module = module?;
                 Ok(elapsed)
             }
             Phase::Instantiate => {
-                let start = Instant::now();
+                let start = Timer::start();
                 let host = self.loader.instantiate(&self.module);
-                let elapsed = start.elapsed();
+                let elapsed = start.stop();
                 drop(host?);
                 Ok(elapsed)
             }
             Phase::FirstCall => {
                 let mut host = self.loader.instantiate(&self.module)?;
                 let (a, b) = micro::operands_i32(0);
-                let start = Instant::now();
+                let start = Timer::start();
                 let got = host.mul_i32(black_box(a), black_box(b));
-                let elapsed = start.elapsed();
+                let elapsed = start.stop();
                 verify(got?, a, b)?;
                 drop(host);
                 Ok(elapsed)

@@ -54,6 +54,10 @@ macro_rules! scenarios {
             pub fn values(&self) -> Vec<FactorValue> {
                 match self { $( Cell::$variant(c) => c.values(), )+ }
             }
+            /// The guest module it runs: what it loads and its row names.
+            pub fn guest(&self) -> crate::guests::GuestOf {
+                match self { $( Cell::$variant(c) => c.guest(), )+ }
+            }
             /// The native baseline this cell's ratio is taken against.
             pub fn baseline(&self) -> Cell {
                 match self { $( Cell::$variant(c) => Cell::$variant(c.baseline()), )+ }
@@ -69,6 +73,10 @@ macro_rules! scenarios {
         }
 
         impl ScenarioId {
+            /// Why its cells cannot be counted under Callgrind, if so.
+            pub fn uncounted(self) -> Option<&'static str> {
+                match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::UNCOUNTED, )+ }
+            }
             /// One line for `harness list`.
             pub fn about(self) -> &'static str {
                 match self { $( ScenarioId::$variant => <$module::$ty as Scenario>::ABOUT, )+ }
@@ -175,11 +183,13 @@ pub fn smoke(scenario: super::ScenarioId) {
         return;
     };
     let sim = SimOptions::quick();
+    let guests = crate::guests::Guests::default();
     let input = PlanInput {
         host: HostProfile::this(),
         runtimes: &[runtime],
         abis: &[AbiId::Pair, AbiId::Wit],
         sim: &sim,
+        guests: &guests,
     };
     let cells = scenario.cells(&input);
     assert!(
@@ -191,7 +201,7 @@ pub fn smoke(scenario: super::ScenarioId) {
     let trace = sim.trace.load().expect("the quick trace generates");
     let inputs = Inputs {
         trace: trace.requests,
-        guests: Default::default(),
+        guests,
     };
     let protocol = Protocol {
         calls: match (scenario.uses_trace(), defaults.calls) {
@@ -211,5 +221,18 @@ pub fn smoke(scenario: super::ScenarioId) {
             Outcome::Error(e) => Ended::Error(e),
         };
         assert!(!cell.failed(ended), "{}: {outcome:?}", cell.label());
+        // A cell that ran a guest can say which, with its hash.
+        let named = inputs.guests.identify(&cell.guest());
+        match (cell.is_native(), &outcome) {
+            (true, _) => assert_eq!(named, None, "{}", cell.label()),
+            (false, Outcome::Ok { .. }) => {
+                let (name, sha) = named.unwrap_or_else(|| panic!("{}: no guest", cell.label()));
+                assert!(
+                    name.starts_with("built-in ") && sha.len() == 64,
+                    "{name} {sha}"
+                );
+            }
+            (false, _) => {}
+        }
     }
 }

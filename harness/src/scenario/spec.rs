@@ -7,15 +7,21 @@ use runtimes::RuntimeId;
 use super::define::ScenarioCell;
 use crate::abis::{AbiChoice, AbiId};
 use crate::factors::HostProfile;
+use crate::guests::{GuestLink, GuestOf};
 
 /// The work of a scenario that drives one ABI workload: its cells are
 /// [`Spec`]s, their ABI factors those of that workload.
 pub trait HostedWork: FactorSet + std::hash::Hash {
     /// The workload.
     const WORKLOAD: Workload;
+    /// A build variant of the built-in guest this work runs, if not the
+    /// default build (an ablation's).
+    fn variant(&self) -> Option<&'static str> {
+        None
+    }
 }
 
-impl<W: HostedWork, L: FactorSet + std::hash::Hash> ScenarioCell for Spec<W, L> {
+impl<W: HostedWork, L: FactorSet + GuestLink + std::hash::Hash> ScenarioCell for Spec<W, L> {
     fn target(&self) -> Option<(RuntimeId, AbiId)> {
         Spec::target(self)
     }
@@ -27,6 +33,16 @@ impl<W: HostedWork, L: FactorSet + std::hash::Hash> ScenarioCell for Spec<W, L> 
     }
     fn baseline(&self) -> Self {
         self.native()
+    }
+    fn guest(&self) -> GuestOf {
+        match &self.sandbox {
+            None => GuestOf::Native,
+            Some(s) => GuestOf::Abi {
+                abi: s.abi.id(),
+                lang: s.link.lang(),
+                variant: self.work.variant(),
+            },
+        }
     }
 }
 

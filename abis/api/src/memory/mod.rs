@@ -129,7 +129,10 @@ impl<I: Instance, L: Linkage, S: Strategy> GuestMemory<I, L, S> {
         let ptr = self.target(inst, len)?;
         let mem = L::memory(inst, &self.memory)?;
         let bytes = inst.memory_mut(&mem);
-        let range = guest_range(ptr.into(), len as u64, bytes.len())?;
+        // The static buffer was checked when opened: a block outside
+        // memory can only come from the allocator.
+        let range = guest_range(ptr.into(), len as u64, bytes.len())
+            .map_err(|e| e.in_export(L::name(&self.alloc)))?;
         fill(&mut bytes[range]);
         Ok((ptr as i32, len as i32))
     }
@@ -176,20 +179,41 @@ impl<I: Instance, L: Linkage, S: Strategy> GuestMemory<I, L, S> {
         self.place_sized(inst, len, encode)
     }
 
-    /// Checks a `len << 32 | ptr` result from the guest and hands the bytes
-    /// to `read`.
+    /// Checks a `len << 32 | ptr` result that export `from` answered and
+    /// hands the bytes to `read`; an error names the export, and a decode
+    /// error where the bytes lay.
     pub fn read_packed<T>(
         &mut self,
         inst: &mut I,
+        from: &'static str,
         packed: i64,
         read: impl FnOnce(&[u8]) -> Result<T>,
     ) -> Result<T> {
         let (ptr, len) = unpack(packed);
         let mem = L::memory(inst, &self.memory)?;
         let bytes = inst.memory_mut(&mem);
-        let range = guest_range(ptr.into(), len.into(), bytes.len())?;
-        read(&bytes[range])
+        match guest_range(ptr.into(), len.into(), bytes.len()) {
+            Ok(range) => match read(&bytes[range]) {
+                Ok(v) => Ok(v),
+                Err(e) => Err(located(e, from, ptr, len)),
+            },
+            Err(e) => Err(e.in_export(from)),
+        }
     }
+}
+
+/// `e`, from reading `len` bytes at `ptr` that export `from` answered:
+/// named after the export, and a decode error says where the bytes lay.
+#[cold]
+#[inline(never)]
+fn located(e: Error, from: &'static str, ptr: u32, len: u32) -> Error {
+    let e = match e.kind() {
+        ErrorKind::Decode(what) => Error::from(ErrorKind::Decode(format!(
+            "{what} ({len} bytes at guest address {ptr})"
+        ))),
+        _ => e,
+    };
+    e.in_export(from)
 }
 
 #[cold]
@@ -315,14 +339,32 @@ mod tests {
     fn packed_results_are_checked_before_reading() {
         let mut inst = guest(1024, (16i64 << 32) | 1024);
         let mut mem = GuestMemory::<_, CachedTyped, Dynamic>::open(&mut inst).unwrap();
-        let ok = mem.read_packed(&mut inst, (4i64 << 32) | 100, |b| Ok(b.len()));
+        let ok = mem.read_packed(&mut inst, "op", (4i64 << 32) | 100, |b| Ok(b.len()));
         assert_eq!(ok.unwrap(), 4);
         for packed in [(8i64 << 32) | 65532, -1, (1i64 << 32) | 65536] {
-            let err = kind(mem.read_packed(&mut inst, packed, |_| Ok(())));
+            let err = mem
+                .read_packed(&mut inst, "op", packed, |_| Ok(()))
+                .unwrap_err();
             assert!(
-                matches!(err, ErrorKind::OutOfBounds { .. }),
+                matches!(err.kind(), ErrorKind::OutOfBounds { .. }),
                 "{packed:#x}: {err}"
             );
+            assert_eq!(err.export(), Some("op"), "{err}");
         }
+        // A decode failure names the export and where its answer lay.
+        let undecodable = || {
+            Error::from(ErrorKind::Decode(
+                "the guest's record does not decode".into(),
+            ))
+        };
+        let err = mem
+            .read_packed(&mut inst, "op", (4i64 << 32) | 100, |_| {
+                Err::<(), _>(undecodable())
+            })
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "in `op`: decode failed: the guest's record does not decode (4 bytes at guest address 100)"
+        );
     }
 }

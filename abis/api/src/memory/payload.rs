@@ -72,16 +72,16 @@ fn send<I: Instance, L: Linkage, S: Strategy>(
     L::invoke(inst, f, args)
 }
 
-/// Reads the message the guest answered with `packed` and digests it.
+/// Reads the message export `from` answered with `packed` and digests it.
 #[inline(always)]
 fn receive<I: Instance, L: Linkage, S: Strategy>(
     inst: &mut I,
     mem: &mut GuestMemory<I, L, S>,
-    packed: i64,
+    (from, packed): (&'static str, i64),
     what: &'static str,
     digest: impl FnOnce(&[u8]) -> Option<u64>,
 ) -> Result<u64> {
-    mem.read_packed(inst, packed, |bytes| {
+    mem.read_packed(inst, from, packed, |bytes| {
         digest(bytes).ok_or_else(|| undecodable(what))
     })
 }
@@ -118,17 +118,22 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
     }
     #[inline(always)]
     fn record_out(&mut self, seed: u64) -> Result<u64> {
+        let from = L::name(&self.record_out);
         let packed = L::invoke(&mut self.inst, &self.record_out, (seed as i64,))?;
-        receive(&mut self.inst, &mut self.mem, packed, "record", |b| {
-            C::decode_record(b).map(|r| payload::digest_record(&r))
-        })
+        receive(
+            &mut self.inst,
+            &mut self.mem,
+            (from, packed),
+            "record",
+            |b| C::decode_record(b).map(|r| payload::digest_record(&r)),
+        )
     }
     #[inline(always)]
     fn record_roundtrip(&mut self, r: &Record) -> Result<u64> {
         let (i, m) = (&mut self.inst, &mut self.mem);
         let f = &self.record[ROUNDTRIP];
         let packed = send(i, m, f, C::size_record(r), |o| C::encode_record(r, o))?;
-        receive(i, m, packed, "record", |b| {
+        receive(i, m, (L::name(f), packed), "record", |b| {
             C::decode_record(b).map(|r| payload::digest_record(&r))
         })
     }
@@ -143,15 +148,22 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
     }
     #[inline(always)]
     fn string_out(&mut self, seed: u64, len: usize) -> Result<u64> {
+        let from = L::name(&self.string_out);
         let packed = L::invoke(&mut self.inst, &self.string_out, (seed as i64, len as i32))?;
-        receive(&mut self.inst, &mut self.mem, packed, "text", C::digest_str)
+        receive(
+            &mut self.inst,
+            &mut self.mem,
+            (from, packed),
+            "text",
+            C::digest_str,
+        )
     }
     #[inline(always)]
     fn string_roundtrip(&mut self, s: &str) -> Result<u64> {
         let (i, m) = (&mut self.inst, &mut self.mem);
         let f = &self.string[ROUNDTRIP];
         let packed = send(i, m, f, C::size_str(s), |o| C::encode_str(s, o))?;
-        receive(i, m, packed, "text", C::digest_str)
+        receive(i, m, (L::name(f), packed), "text", C::digest_str)
     }
 
     #[inline(always)]
@@ -164,11 +176,12 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
     }
     #[inline(always)]
     fn list_out(&mut self, seed: u64, n: usize) -> Result<u64> {
+        let from = L::name(&self.list_out);
         let packed = L::invoke(&mut self.inst, &self.list_out, (seed as i64, n as i32))?;
         receive(
             &mut self.inst,
             &mut self.mem,
-            packed,
+            (from, packed),
             "list",
             C::digest_list,
         )
@@ -178,7 +191,7 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
         let (i, m) = (&mut self.inst, &mut self.mem);
         let f = &self.list[ROUNDTRIP];
         let packed = send(i, m, f, C::size_list(xs), |o| C::encode_list(xs, o))?;
-        receive(i, m, packed, "list", C::digest_list)
+        receive(i, m, (L::name(f), packed), "list", C::digest_list)
     }
 
     #[inline(always)]
@@ -191,11 +204,12 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
     #[inline(always)]
     fn nested_out(&mut self, seed: u64, body_len: usize) -> Result<u64> {
         let args = (seed as i64, body_len as i32);
+        let from = L::name(&self.nested_out);
         let packed = L::invoke(&mut self.inst, &self.nested_out, args)?;
         receive(
             &mut self.inst,
             &mut self.mem,
-            packed,
+            (from, packed),
             "response",
             C::digest_response_msg,
         )
@@ -206,7 +220,13 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Exchange for MemoryPayload<
         let len = C::size_request_msg(r);
         let f = &self.nested[ROUNDTRIP];
         let packed = send(i, m, f, len, |o| C::encode_request_msg(r, o))?;
-        receive(i, m, packed, "response", C::digest_response_msg)
+        receive(
+            i,
+            m,
+            (L::name(f), packed),
+            "response",
+            C::digest_response_msg,
+        )
     }
 }
 

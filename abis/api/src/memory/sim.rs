@@ -190,9 +190,10 @@ impl<I: Instance, L: Linkage, S: Strategy, C: Codec> Simulator for MemorySim<I, 
 
     fn stats(&mut self) -> Result<Stats> {
         let packed = L::invoke(&mut self.inst, &self.stats, ())?;
-        self.mem.read_packed(&mut self.inst, packed, |bytes| {
+        let from = L::name(&self.stats);
+        self.mem.read_packed(&mut self.inst, from, packed, |bytes| {
             C::decode_stats(bytes)
-                .ok_or_else(|| ErrorKind::Decode("sim_stats: not a stats message".into()).into())
+                .ok_or_else(|| ErrorKind::Decode("not a stats message".into()).into())
         })
     }
 }

@@ -10,14 +10,14 @@ pub use without_components::run;
 
 #[cfg(feature = "wasmtime")]
 mod with_components {
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use runtimes::component::{ComponentEngine, ComponentInstance, TypedFunc, trap};
     use runtimes::{EngineConfig, RuntimeId};
 
     use crate::scenario::hostcall::{Host, HostFn, Outcome, SetupTimes, check, check_host_calls, fold};
     use crate::error::CellError;
-    use crate::measure::{Protocol, Subject, measure};
+    use crate::measure::{Protocol, Subject, measure, Timer};
 
     impl HostFn {
         /// The component's export that serves a request this way.
@@ -94,9 +94,9 @@ mod with_components {
     impl Subject for Requests {
         fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
             let before = self.live.host_calls();
-            let start = Instant::now();
+            let start = Timer::start();
             let result = requests(&mut self.live, &self.func, calls);
-            let elapsed = start.elapsed();
+            let elapsed = start.stop();
             check(&mut self.expected, self.via, calls, result?)?;
             check_host_calls(self.via, calls, self.live.host_calls() - before)?;
             Ok(elapsed)

@@ -21,7 +21,7 @@
 //! `list<u8>` the host reads in place).
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use factor::{FactorValue, factor_enum};
 use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId, host_fns};
@@ -29,9 +29,10 @@ use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId, host_fn
 use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use crate::abis::AbiId;
+use crate::guests::GuestOf;
 use crate::error::CellError;
 use crate::factors::HostProfile;
-use crate::measure::{Protocol, Subject, measure};
+use crate::measure::{Protocol, Subject, measure, Timer};
 
 /// The hostcall scenario: the guest calls the host once per request.
 pub struct HostCall;
@@ -90,6 +91,22 @@ impl ScenarioCell for HostCallCell {
             runtime: None,
             abi: AbiId::Pair,
             ..*self
+        }
+    }
+    /// Its own guests: a core module (Pair) or `guests/wit-hostcall`.
+    fn guest(&self) -> GuestOf {
+        match (self.runtime, self.abi) {
+            (None, _) => GuestOf::Native,
+            (Some(_), AbiId::Wit) => GuestOf::Own {
+                name: "hostcall/component".into(),
+                bytes: guest_artifacts::guest("wit-hostcall")
+                    .map(<[u8]>::to_vec)
+                    .unwrap_or_default(),
+            },
+            (Some(_), _) => GuestOf::Own {
+                name: "hostcall/core".into(),
+                bytes: guest(),
+            },
         }
     }
 }
@@ -263,7 +280,7 @@ fn native_request(via: HostFn, a: i32, b: i32) -> i64 {
 
 impl Subject for NativeRequests {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        let start = Instant::now();
+        let start = Timer::start();
         let mut sum = 0u64;
         for i in 0..calls {
             let (a, b) = micro::operands_i32(i);
@@ -272,7 +289,7 @@ impl Subject for NativeRequests {
                 native_request(black_box(self.via), black_box(a), black_box(b)),
             );
         }
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         check(&mut self.expected, self.via, calls, sum)?;
         Ok(elapsed)
     }
@@ -370,9 +387,9 @@ fn requests<I: Instance>(
 impl<I: Instance> Subject for Requests<I> {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
         let before = self.instance.host_calls();
-        let start = Instant::now();
+        let start = Timer::start();
         let result = requests(&mut self.instance, &self.func, calls);
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         check(&mut self.expected, self.via, calls, result?)?;
         check_host_calls(self.via, calls, self.instance.host_calls() - before)?;
         Ok(elapsed)

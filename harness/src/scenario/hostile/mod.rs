@@ -34,6 +34,8 @@ impl Scenario for Hostile {
     // Its guests are its own (written in WAT here, or the wit-hostile
     // component): no ABI's guest contract applies.
     const DRIVES: &'static [factor::Workload] = &[];
+    const UNCOUNTED: Option<&'static str> =
+        Some("it checks containment and times no call worth counting");
     const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[
         (ProtocolFlag::Calls, "nothing is timed"),
         (ProtocolFlag::Reps, "nothing is timed"),
@@ -94,6 +96,13 @@ impl ScenarioCell for HostileCell {
     /// No baseline: the cell is its own.
     fn baseline(&self) -> HostileCell {
         *self
+    }
+    /// The case's own guest.
+    fn guest(&self) -> crate::guests::GuestOf {
+        crate::guests::GuestOf::Own {
+            name: format!("hostile/{}", self.case),
+            bytes: cases::guest(self.case).unwrap_or_default(),
+        }
     }
 }
 

@@ -41,6 +41,12 @@ factor_set! {
     }
 }
 
+impl crate::guests::GuestLink for MicroLink {
+    fn lang(&self) -> Lang {
+        self.lang
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 pub mod factors;
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use abi_api::{Abi, Loader, MicroVisitor};
 use factor::{FactorInfo, FactorSet, Workload};
@@ -11,14 +11,14 @@ use micro::{Checksum, Multiply, Operand};
 use runtimes::{Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, Scenario};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
 use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
-use crate::factors::{HostProfile, Lang};
-use crate::measure::{Protocol, Subject, measure};
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, Subject, measure, Timer};
 pub use factors::{Loading, MicroLink, MicroWork};
 
 /// The micro scenario (the paper's micro-benchmark).
@@ -51,7 +51,7 @@ impl Scenario for Micro {
     };
 
     fn cells(input: &PlanInput<'_>) -> Vec<MicroCell> {
-        cells(input.host, input.runtimes, input.abis)
+        cells(input.host, input.runtimes, input.abis, input.guests)
     }
 
     fn run(
@@ -70,7 +70,12 @@ impl HostedWork for MicroWork {
 
 /// Native cells (one per operand), then every runtime × ABI × link ×
 /// operand × own-factor cell.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<MicroCell> {
+pub fn cells(
+    host: HostProfile,
+    runtimes: &[RuntimeId],
+    abis: &[AbiId],
+    guests: &Guests,
+) -> Vec<MicroCell> {
     let spec = |operand, sandbox| Spec {
         host,
         work: MicroWork { operand },
@@ -84,7 +89,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<M
             }
             for link in MicroLink::combinations(Workload::Micro) {
                 // A language without a guest for this ABI has no cell.
-                if !link.lang.has_guest(abi.id()) {
+                if !guests.has(abi, link.lang) {
                     continue;
                 }
                 for &operand in Operand::ALL {
@@ -122,27 +127,32 @@ pub fn run(
                 None,
             )
         }
-        Some(sb) => chain::sandboxed(
-            sb.runtime,
-            EngineConfig::new(sb.link.limits, protocol.budget),
-            sb.abi,
-            sb.link.caching,
-            sb.link.call,
-            MicroStep {
-                guests,
-                lang: sb.link.lang,
-                loading: sb.link.loading,
-                operand,
-                protocol,
-                tick,
-            },
-        ),
+        Some(sb) => {
+            let of = spec.guest();
+            let guest = match chain::guest(guests, &of) {
+                Ok(g) => g,
+                Err(unsupported) => return unsupported,
+            };
+            chain::sandboxed(
+                sb.runtime,
+                EngineConfig::new(sb.link.limits, protocol.budget),
+                sb.abi,
+                sb.link.caching,
+                sb.link.call,
+                MicroStep {
+                    guest,
+                    loading: sb.link.loading,
+                    operand,
+                    protocol,
+                    tick,
+                },
+            )
+        }
     }
 }
 
 struct MicroStep<'a> {
-    guests: &'a Guests,
-    lang: Lang,
+    guest: &'a [u8],
     loading: Loading,
     operand: Operand,
     protocol: &'a Protocol,
@@ -151,10 +161,7 @@ struct MicroStep<'a> {
 
 impl ScenarioStep for MicroStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match chain::guest_in::<A>(self.guests, self.lang) {
-            Ok(g) => g,
-            Err(unsupported) => return unsupported,
-        };
+        let guest = self.guest;
         A::micro::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }
@@ -298,9 +305,9 @@ where
     CellError: From<M::Error>,
 {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        let start = Instant::now();
+        let start = Timer::start();
         let result = calls_loop(&mut self.host, self.operand, calls);
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         let sum = result?;
         self.expected.check(self.operand, calls, sum)?;
         Ok(elapsed)
@@ -324,13 +331,13 @@ where
     Ld::Host: Multiply<Error = runtimes::Error>,
 {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        let start = Instant::now();
+        let start = Timer::start();
         let result = self
             .loader
             .compile(self.guest)
             .and_then(|m| self.loader.instantiate(&m))
             .and_then(|mut host| Ok((calls_loop(&mut host, self.operand, calls)?, host)));
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         let (sum, host) = result?;
         drop(host);
         self.expected.check(self.operand, calls, sum)?;
@@ -346,7 +353,12 @@ mod tests {
     fn native_cells_come_first_and_cover_every_factor() {
         use crate::cell::Cell;
         use crate::factors::{Caching, CallStyle};
-        let cells: Vec<Cell> = cells(HostProfile::Dev, &[RuntimeId::Wasmtime], &[AbiId::Pair])
+        let cells: Vec<Cell> = cells(
+            HostProfile::Dev,
+            &[RuntimeId::Wasmtime],
+            &[AbiId::Pair],
+            &Guests::default(),
+        )
             .into_iter()
             .map(Cell::Micro)
             .collect();
@@ -355,7 +367,7 @@ mod tests {
             * CallStyle::ALL.len()
             * Loading::ALL.len()
             * runtimes::Limits::ALL.len()
-            * Lang::ALL.len();
+            * crate::factors::Lang::ALL.len();
         let per_operand = AbiId::Pair.choices(Workload::Micro, Caching::Cached).len() * links / 2
             + AbiId::Pair
                 .choices(Workload::Micro, Caching::Uncached)

@@ -27,3 +27,10 @@ factor_set! {
         pub size: Size,
     }
 }
+
+impl crate::guests::GuestLink for PayloadLink {
+    fn lang(&self) -> Lang {
+        self.lang
+    }
+}
+

@@ -6,7 +6,7 @@
 pub mod factors;
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use abi_api::{Abi, Loader, PayloadVisitor};
 use factor::{FactorInfo, FactorSet, Workload};
@@ -14,14 +14,14 @@ use payload::{Direction, Exchange, Inputs, Shape, Size};
 use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, Scenario};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs as RunInputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
 use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
-use crate::factors::{HostProfile, Lang};
-use crate::measure::{Protocol, Subject, measure};
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, Subject, measure, Timer};
 pub use factors::{PayloadLink, PayloadWork};
 
 /// The payload scenario (the paper's open question on complex data).
@@ -56,7 +56,7 @@ impl Scenario for Payload {
     };
 
     fn cells(input: &PlanInput<'_>) -> Vec<PayloadCell> {
-        cells(input.host, input.runtimes, input.abis)
+        cells(input.host, input.runtimes, input.abis, input.guests)
     }
 
     fn run(
@@ -88,7 +88,12 @@ pub fn calls(size: Size, requested: u64) -> u64 {
 
 /// Every shape × direction × size of its sweep, natively, then per runtime
 /// and ABI with each choice of the ABI's own factors.
-pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<PayloadCell> {
+pub fn cells(
+    host: HostProfile,
+    runtimes: &[RuntimeId],
+    abis: &[AbiId],
+    guests: &Guests,
+) -> Vec<PayloadCell> {
     let mut works = Vec::new();
     for &shape in Shape::ALL {
         for &direction in Direction::ALL {
@@ -114,7 +119,7 @@ pub fn cells(host: HostProfile, runtimes: &[RuntimeId], abis: &[AbiId]) -> Vec<P
             }
             for link in PayloadLink::combinations(Workload::Payload) {
                 // A language without a guest for this ABI has no cell.
-                if !link.lang.has_guest(abi.id()) {
+                if !guests.has(abi, link.lang) {
                     continue;
                 }
                 for &work in &works {
@@ -152,19 +157,21 @@ pub fn run(
     };
     match &spec.sandbox {
         None => job.measure(payload::Native, SetupTimes::default(), tick),
-        Some(sb) => chain::sandboxed(
-            sb.runtime,
-            EngineConfig::new(Limits::On, protocol.budget),
-            sb.abi,
-            Caching::Cached,
-            CallStyle::Typed,
-            PayloadStep {
-                guests,
-                lang: sb.link.lang,
-                job,
-                tick,
-            },
-        ),
+        Some(sb) => {
+            let of = spec.guest();
+            let guest = match chain::guest(guests, &of) {
+                Ok(g) => g,
+                Err(unsupported) => return unsupported,
+            };
+            chain::sandboxed(
+                sb.runtime,
+                EngineConfig::new(Limits::On, protocol.budget),
+                sb.abi,
+                Caching::Cached,
+                CallStyle::Typed,
+                PayloadStep { guest, job, tick },
+            )
+        }
     }
 }
 
@@ -248,9 +255,9 @@ where
     CellError: From<X::Error>,
 {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        let start = Instant::now();
+        let start = Timer::start();
         let result = calls_loop(&mut self.host, self.work, self.inputs, calls);
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         let got = result?;
         let want = match self.expected {
             Some((n, sum)) if n == calls => sum,
@@ -273,18 +280,14 @@ where
 }
 
 struct PayloadStep<'a> {
-    guests: &'a Guests,
-    lang: Lang,
+    guest: &'a [u8],
     job: Job<'a>,
     tick: &'a mut dyn FnMut(),
 }
 
 impl ScenarioStep for PayloadStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match chain::guest_in::<A>(self.guests, self.lang) {
-            Ok(g) => g,
-            Err(unsupported) => return unsupported,
-        };
+        let guest = self.guest;
         A::payload::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }
@@ -328,7 +331,7 @@ mod tests {
 
     #[test]
     fn natives_cover_every_work_once() {
-        let cells = cells(HostProfile::Dev, &[], &[]);
+        let cells = cells(HostProfile::Dev, &[], &[], &Guests::default());
         let is_native = |c: &PayloadCell| c.sandbox.is_none();
         let per_shape: usize = Shape::ALL.iter().map(|&s| Size::sweep(s).len()).sum();
         assert_eq!(cells.len(), per_shape * Direction::ALL.len());

@@ -192,6 +192,9 @@ factor_set! {
     }
 }
 
+/// Simulator cells run Rust guests.
+impl crate::guests::GuestLink for SimLink {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,7 +3,7 @@
 
 pub mod factors;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use abi_api::{Abi, Loader, SimVisitor};
 use cachesim::{Policy, Request, Setup, Simulator, Stats};
@@ -11,14 +11,13 @@ use factor::{FactorInfo, FactorSet, Workload};
 use runtimes::{CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
-use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario};
+use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::spec::{HostedWork, Sandbox, Spec};
-use crate::guests::Guests;
 use crate::abis::AbiId;
 use crate::error::CellError;
 use crate::factors::{Caching, HostProfile};
-use crate::measure::{Protocol, Subject, measure};
+use crate::measure::{Protocol, Subject, measure, Timer};
 pub use factors::{Ablation, Batch, CacheSize, SimLink, SimWork};
 
 /// The simulator scenario (the paper's macro-benchmark).
@@ -77,6 +76,9 @@ impl Scenario for Sim {
 
 impl HostedWork for SimWork {
     const WORKLOAD: Workload = Workload::Sim;
+    fn variant(&self) -> Option<&'static str> {
+        self.ablation.guest_variant()
+    }
 }
 
 /// Per policy and ablation: native cells at every size (sandboxed sizes
@@ -194,22 +196,24 @@ pub fn run(
             Outcome::Unsupported("Singlepass compiles no wasm SIMD (guest-simd128)".into())
         }
         // The simulator's calls are typed, as in the paper.
-        Some(sb) => chain::sandboxed(
-            sb.runtime,
-            EngineConfig {
-                bounds_checks: ablation == Ablation::BoundsChecked,
-                ..EngineConfig::new(sb.link.limits, protocol.budget)
-            },
-            sb.abi,
-            sb.link.caching,
-            CallStyle::Typed,
-            SimStep {
-                guests: &inputs.guests,
-                job,
-                variant: ablation.guest_variant(),
-                tick,
-            },
-        ),
+        Some(sb) => {
+            let of = spec.guest();
+            let guest = match chain::guest(&inputs.guests, &of) {
+                Ok(g) => g,
+                Err(unsupported) => return unsupported,
+            };
+            chain::sandboxed(
+                sb.runtime,
+                EngineConfig {
+                    bounds_checks: ablation == Ablation::BoundsChecked,
+                    ..EngineConfig::new(sb.link.limits, protocol.budget)
+                },
+                sb.abi,
+                sb.link.caching,
+                CallStyle::Typed,
+                SimStep { guest, job, tick },
+            )
+        }
     }
 }
 
@@ -331,13 +335,13 @@ where
 {
     fn replicate(&mut self, _calls: u64) -> Result<Duration, CellError> {
         self.sim.init(self.setup, self.capacity)?;
-        let start = Instant::now();
+        let start = Timer::start();
         let result = match self.batch.requests() {
             Some(1) => send_all(&mut self.sim, self.trace),
             Some(n) => send_batched(&mut self.sim, self.trace, n),
             None => replay_in_guest(&mut self.sim),
         };
-        let elapsed = start.elapsed();
+        let elapsed = start.stop();
         let hits = result?;
         let stats = self.sim.stats()?;
         if stats != self.expected || hits != stats.hits {
@@ -356,27 +360,15 @@ where
 }
 
 struct SimStep<'a> {
-    guests: &'a Guests,
+    /// The cell's guest (the default build, or an ablation's).
+    guest: &'a [u8],
     job: Job<'a>,
-    /// The guest build to run instead of the default (an ablation).
-    variant: Option<&'static str>,
     tick: &'a mut dyn FnMut(),
 }
 
 impl ScenarioStep for SimStep<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = match self.variant {
-            None => chain::guest::<A>(self.guests),
-            Some(v) => match guest_artifacts::variant(A::ID, v) {
-                Some(wasm) => wasm,
-                None => {
-                    return Outcome::Unsupported(format!(
-                        "the {} guest has no {v} build (the Pair guest has)",
-                        A::ID
-                    ));
-                }
-            },
-        };
+        let guest = self.guest;
         A::sim::<E, L, _>(engine, own, LoadStep { guest, step: self })
             .unwrap_or_else(Outcome::failed)
     }

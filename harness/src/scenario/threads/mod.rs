@@ -42,6 +42,9 @@ impl Scenario for ThreadsScenario {
     const ABOUT: &'static str =
         "calls per second with 1, 2, 4 and 8 threads, one instance each of one module";
     const DRIVES: &'static [factor::Workload] = &[factor::Workload::Micro, factor::Workload::Sim];
+    const UNCOUNTED: Option<&'static str> = Some(
+        "it asks how calls scale across threads, and Valgrind runs a process's threads one at a time",
+    );
 
     fn factors() -> Vec<FactorInfo> {
         ThreadsWork::INFO.to_vec()
@@ -157,19 +160,26 @@ pub fn run(
                 job.measure(&native, (), protocol, tick)
             }
         },
-        Some(sb) => chain::sandboxed(
-            sb.runtime,
-            EngineConfig::default(),
-            sb.abi,
-            Caching::Cached,
-            CallStyle::Typed,
-            Step {
-                guests,
-                job,
-                protocol,
-                tick,
-            },
-        ),
+        Some(sb) => {
+            let of = spec.guest();
+            let guest = match chain::guest(guests, &of) {
+                Ok(g) => g,
+                Err(unsupported) => return unsupported,
+            };
+            chain::sandboxed(
+                sb.runtime,
+                EngineConfig::default(),
+                sb.abi,
+                Caching::Cached,
+                CallStyle::Typed,
+                Step {
+                    guest,
+                    job,
+                    protocol,
+                    tick,
+                },
+            )
+        }
     }
 }
 
@@ -286,7 +296,7 @@ where
 }
 
 struct Step<'a> {
-    guests: &'a Guests,
+    guest: &'a [u8],
     job: Job,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
@@ -294,7 +304,7 @@ struct Step<'a> {
 
 impl ScenarioStep for Step<'_> {
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        let guest = chain::guest::<A>(self.guests);
+        let guest = self.guest;
         let result = match self.job.work.workload {
             Workload::Micro => A::micro::<E, L, _>(engine, own, Load { guest, step: self }),
             Workload::Sim => A::sim::<E, L, _>(engine, own, Load { guest, step: self }),
