@@ -124,6 +124,12 @@ pub struct Record {
     /// Instructions counted in each timed replicate, in the order they ran.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub replicate_instructions: Vec<u64>,
+    /// The anatomy of a call (`--measure callgrind`): the median
+    /// replicate's instructions per call by where they were spent
+    /// (`guest-code`, `runtime`, `host-abi`, `harness`, `rust-std`, `libc`,
+    /// `other`; docs/methodology.md).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub anatomy: BTreeMap<String, f64>,
 }
 
 /// Callgrind's counts of a cell, per call (the median replicate's count
@@ -253,6 +259,10 @@ pub struct RunOptions {
     /// `--all-factors` frees.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub held: Vec<String>,
+    /// `callgrind` for a counted run (`--measure callgrind`); absent for
+    /// a timed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<String>,
 }
 
 /// A module given with `--guest`.

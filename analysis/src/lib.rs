@@ -45,6 +45,7 @@ pub mod charts;
 pub mod claims;
 pub mod compare;
 pub mod costmodel;
+pub mod counted;
 pub mod data;
 pub mod export;
 pub mod figures;

@@ -70,6 +70,7 @@ pub fn row_with(
         guest_sha256: None,
         counts: None,
         replicate_instructions: Vec::new(),
+        anatomy: Default::default(),
     };
     r.cell = crate::identity::derive(&r);
     r
@@ -126,6 +127,7 @@ pub fn info(scenario: &str) -> RunInfo {
             precision: None,
             cell_budget_s: None,
             held: vec![],
+            measure: None,
         },
         host_profiles: vec!["release".into()],
         children: vec![],

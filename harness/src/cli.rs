@@ -356,6 +356,10 @@ pub struct CompareArgs {
     /// Smallest slowdown of a cell's mean that counts as a regression.
     #[arg(long, value_name = "PERCENT", default_value = "5%")]
     pub threshold: String,
+    /// The same for counted cells (`--measure callgrind`): the smallest
+    /// growth of instructions per call that counts as a regression.
+    #[arg(long, value_name = "PERCENT", default_value = "0.5%")]
+    pub count_threshold: String,
     /// Family-wise significance level (Holm-adjusted over the cells).
     #[arg(long, value_name = "ALPHA", default_value_t = 0.05)]
     pub alpha: f64,

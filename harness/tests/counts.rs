@@ -64,6 +64,30 @@ fn counts_repeat_across_processes_and_follow_the_work_added() {
             "{reps:?}"
         );
     }
+    // Every sandboxed row has its anatomy, and the parts add up to (at
+    // most) the whole; the report tables it.
+    for r in a.iter().filter(|r| r["runtime"] != "native") {
+        let parts: f64 = r["anatomy"]
+            .as_object()
+            .unwrap()
+            .values()
+            .map(|v| v.as_f64().unwrap())
+            .sum();
+        let whole = r["counts"]["instructions"].as_f64().unwrap();
+        assert!(
+            parts > 0.5 * whole && parts <= whole * 1.001,
+            "{parts} of {whole}: {r}"
+        );
+        assert!(
+            r["anatomy"]["runtime"].as_f64().unwrap() > 0.0,
+            "wasmi's interpreter: {r}"
+        );
+    }
+    let report = std::fs::read_to_string(tmp.path().join("a/report.md")).unwrap();
+    assert!(
+        report.contains("Counted cells: the anatomy of a call"),
+        "{report}"
+    );
     // Another process counts the same, within 0.1%.
     let b = counted(&tmp.path().join("b"), &[]);
     let (ia, ib) = (instructions(&a), instructions(&b));
@@ -93,6 +117,29 @@ fn counts_repeat_across_processes_and_follow_the_work_added() {
     let c = counted(&tmp.path().join("c"), &["--guest", &guest]);
     let ic = instructions(&c);
     assert!(ic - ia >= 200.0 * 4.0, "{ia} then {ic}");
+
+    // compare, over counts: the two runs of one build flag nothing (exit
+    // 0); the busier guest regresses its cell, and only it (exit 3).
+    let compare = |base: &str, new: &str| {
+        harness()
+            .args(["compare"])
+            .arg(tmp.path().join(base))
+            .arg(tmp.path().join(new))
+            .assert()
+    };
+    let same = compare("a", "b").code(0);
+    let table = String::from_utf8_lossy(&same.get_output().stdout).to_string();
+    assert!(
+        table.contains("0 regressed, 0 improved, 2 unchanged"),
+        "{table}"
+    );
+    assert!(table.contains("counts 3/3"), "{table}");
+    let busier = compare("a", "c").code(3);
+    let table = String::from_utf8_lossy(&busier.get_output().stdout).to_string();
+    assert!(
+        table.contains("1 regressed, 0 improved, 1 unchanged"),
+        "{table}"
+    );
 }
 
 #[test]

@@ -30,6 +30,9 @@ pub enum Verdict {
     Confirmed,
     /// The data disagree beyond it.
     Refuted,
+    /// The figure's between-run interval straddles the claim's threshold:
+    /// another run could give either verdict.
+    Inconclusive,
     /// These runs hold no cells that bear on it.
     NotMeasured,
 }
@@ -39,6 +42,7 @@ impl std::fmt::Display for Verdict {
         f.write_str(match self {
             Verdict::Confirmed => "confirmed",
             Verdict::Refuted => "refuted",
+            Verdict::Inconclusive => "inconclusive",
             Verdict::NotMeasured => "not measured in this run",
         })
     }
@@ -59,13 +63,21 @@ pub struct Claim {
     pub measured: String,
     /// The verdict.
     pub verdict: Verdict,
+    /// The interval the verdict was judged on: `between runs (k runs)`
+    /// where the claim's figure has one, else `none (one run's point
+    /// estimate)`.
+    pub interval: String,
 }
 
 /// What a claim function returns.
 struct Outcome {
     measured: String,
     verdict: Verdict,
+    interval: String,
 }
+
+/// What a verdict on a point estimate says of its interval.
+const POINT: &str = "none (point estimate)";
 
 impl Outcome {
     fn of(ok: bool, measured: String) -> Outcome {
@@ -76,6 +88,37 @@ impl Outcome {
             } else {
                 Verdict::Refuted
             },
+            interval: POINT.into(),
+        }
+    }
+
+    /// A figure `value` judged against the range `band`: with a 95%
+    /// interval over runs (`between`, and how many runs), confirmed only
+    /// if the whole interval lies inside, refuted only if it lies wholly
+    /// outside, inconclusive if it straddles an end; without one, on the
+    /// point estimate.
+    fn banded(
+        value: f64,
+        band: std::ops::RangeInclusive<f64>,
+        between: Option<((f64, f64), usize)>,
+        measured: String,
+    ) -> Outcome {
+        match between {
+            None => Outcome::of(band.contains(&value), measured),
+            Some(((lo, hi), runs)) => {
+                let verdict = if band.contains(&lo) && band.contains(&hi) {
+                    Verdict::Confirmed
+                } else if hi < *band.start() || lo > *band.end() {
+                    Verdict::Refuted
+                } else {
+                    Verdict::Inconclusive
+                };
+                Outcome {
+                    measured: format!("{measured}; between-run 95% interval {}–{}", x(lo), x(hi)),
+                    verdict,
+                    interval: format!("between runs ({runs} runs)"),
+                }
+            }
         }
     }
 
@@ -83,6 +126,7 @@ impl Outcome {
         Outcome {
             measured: why.into(),
             verdict: Verdict::NotMeasured,
+            interval: "-".into(),
         }
     }
 }
@@ -113,6 +157,7 @@ pub fn check(cells: &Cells) -> Vec<Claim> {
                 tolerance: d.tolerance,
                 measured: o.measured,
                 verdict: o.verdict,
+                interval: o.interval,
             }
         })
         .collect()

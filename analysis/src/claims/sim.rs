@@ -244,6 +244,7 @@ fn five_to_ten(cells: &Cells) -> Outcome {
     };
     let mut parts = Vec::new();
     let mut verdict_spread = None;
+    let mut verdict_between = None;
     for rt in rts
         .iter()
         .map(String::as_str)
@@ -257,6 +258,18 @@ fn five_to_ten(cells: &Cells) -> Outcome {
         let Some(s) = spread(&v) else { continue };
         if rt == judged {
             verdict_spread = Some(s);
+            // The median's interval over runs: the medians of the cells'
+            // interval ends, when every judged cell has one.
+            let judged_cells = paper
+                .iter()
+                .filter(|c| rt == "every runtime" || c.runtime == rt);
+            let ends: Option<Vec<(f64, f64)>> = judged_cells.clone().map(|c| c.ratio_ci).collect();
+            let runs = judged_cells.map(|c| c.samples.len()).min().unwrap_or(0);
+            verdict_between = ends.and_then(|e| {
+                let lo = spread(&e.iter().map(|p| p.0).collect::<Vec<_>>())?.median;
+                let hi = spread(&e.iter().map(|p| p.1).collect::<Vec<_>>())?.median;
+                Some(((lo, hi), runs))
+            });
         }
         if rt == "every runtime" && rts.len() < 2 {
             continue;
@@ -273,8 +286,10 @@ fn five_to_ten(cells: &Cells) -> Outcome {
     let Some(s) = verdict_spread else {
         return Outcome::none("no slowdown to judge");
     };
-    Outcome::of(
-        (5.0 / 1.2..=12.0).contains(&s.median),
+    Outcome::banded(
+        s.median,
+        5.0 / 1.2..=12.0,
+        verdict_between,
         format!("slowdown vs native{}: {}", host(&profile), parts.join("; ")),
     )
 }

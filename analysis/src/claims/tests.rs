@@ -135,3 +135,40 @@ fn simulator_claims_read_the_sim_cells() {
     let (_, m) = verdict(&c, "native-fifo-2x-lfu");
     assert!(m.contains("1.52×") && m.contains("at 4MiB"), "{m}");
 }
+
+#[test]
+fn a_between_run_interval_across_the_threshold_is_inconclusive() {
+    let runs = |slowdowns: &[f64]| {
+        cells(
+            slowdowns
+                .iter()
+                .map(|&s| sim_rows("wasmer-cranelift", move |_, _, _| s))
+                .collect(),
+        )
+    };
+    let judged = |c: &Cells| {
+        check(c)
+            .into_iter()
+            .find(|c| c.id == "sim-5-10x-native")
+            .unwrap()
+    };
+    // One run: judged on its point estimate, and says so.
+    let one = judged(&runs(&[8.0]));
+    assert_eq!(one.verdict, Verdict::Confirmed, "{}", one.measured);
+    assert_eq!(one.interval, "none (point estimate)");
+    // Three runs well inside 4.2–12×: confirmed on the interval over runs.
+    let inside = judged(&runs(&[7.9, 8.0, 8.2]));
+    assert_eq!(inside.verdict, Verdict::Confirmed, "{}", inside.measured);
+    assert_eq!(inside.interval, "between runs (3 runs)");
+    assert!(
+        inside.measured.contains("between-run 95% interval"),
+        "{}",
+        inside.measured
+    );
+    // Three runs around 12×: the interval straddles the threshold.
+    let edge = judged(&runs(&[10.5, 13.5, 12.0]));
+    assert_eq!(edge.verdict, Verdict::Inconclusive, "{}", edge.measured);
+    // Three runs far outside: refuted.
+    let far = judged(&runs(&[30.0, 31.0, 29.0]));
+    assert_eq!(far.verdict, Verdict::Refuted, "{}", far.measured);
+}

@@ -17,6 +17,11 @@
 //!   reproduce: that is what `threshold` guards against. Repeat runs
 //!   (`run-1/`, `run-2/`...) to test on run means instead.
 //!
+//! - both sides hold the cell **counted** (`--measure callgrind`): no test.
+//!   Counts repeat to the instruction (docs/methodology.md), so the change
+//!   of instructions per call is the verdict: beyond `count_threshold`
+//!   (0.5% by default) it regressed or improved.
+//!
 //! Over hundreds of cells some tests come out significant by chance; the
 //! p-values are adjusted with Holm's procedure, so the chance of flagging
 //! any unchanged cell stays below `alpha`. A cell **regresses** when its
@@ -39,6 +44,9 @@ pub struct CompareOptions {
     pub threshold: f64,
     /// Family-wise significance level (Holm-adjusted).
     pub alpha: f64,
+    /// Smallest relative change of instructions per call that counts, for
+    /// counted cells (0.005 = 0.5%).
+    pub count_threshold: f64,
 }
 
 impl Default for CompareOptions {
@@ -46,6 +54,7 @@ impl Default for CompareOptions {
         CompareOptions {
             threshold: 0.05,
             alpha: 0.05,
+            count_threshold: 0.005,
         }
     }
 }
@@ -65,6 +74,14 @@ pub enum Basis {
         /// Replicates on the base side.
         base: usize,
         /// Replicates on the new side.
+        new: usize,
+    },
+    /// Callgrind's instructions per call on each side: no test, the
+    /// change is the verdict.
+    Counts {
+        /// Counted replicates on the base side.
+        base: usize,
+        /// Counted replicates on the new side.
         new: usize,
     },
 }
@@ -97,9 +114,11 @@ pub struct CellChange {
     pub id: String,
     /// A shorter label for tables and figures.
     pub label: String,
-    /// Base mean time per call, ns.
+    /// Base mean time per call, ns; instructions per call for
+    /// [`Basis::Counts`].
     pub base_ns: f64,
-    /// New mean time per call, ns.
+    /// New mean time per call, ns; instructions per call for
+    /// [`Basis::Counts`].
     pub new_ns: f64,
     /// `new / base − 1`.
     pub change: f64,
@@ -172,7 +191,7 @@ fn side(c: &Cell, run_means: bool) -> Option<(Moments, usize)> {
 /// Compares `new` against `base` (see the module header).
 pub fn compare_with(base: &[Run], new: &[Run], options: CompareOptions) -> Comparison {
     let (b, n) = (Cells::build(base), Cells::build(new));
-    let mut only_base = Vec::new();
+    let mut only_base: Vec<String> = Vec::new();
     let mut untested = Vec::new();
     let mut tested: Vec<(CellChange, f64)> = Vec::new();
     // Factors shared by every cell are left out of labels.
@@ -226,7 +245,7 @@ pub fn compare_with(base: &[Run], new: &[Run], options: CompareOptions) -> Compa
             w.p,
         ));
     }
-    let only_new = n
+    let mut only_new: Vec<String> = n
         .cells
         .iter()
         .filter(|c| b.get(&c.id).is_none())
@@ -249,6 +268,10 @@ pub fn compare_with(base: &[Run], new: &[Run], options: CompareOptions) -> Compa
             c
         })
         .collect();
+    let counted = counted_changes(base, new, options.count_threshold);
+    cells.extend(counted.changes);
+    only_base.extend(counted.only_base);
+    only_new.extend(counted.only_new);
     let rank = |v: Verdict| match v {
         Verdict::Regression => 0,
         Verdict::Improvement => 1,
@@ -265,6 +288,77 @@ pub fn compare_with(base: &[Run], new: &[Run], options: CompareOptions) -> Compa
         only_base,
         only_new,
         untested,
+    }
+}
+
+/// What comparing the counted cells of two sides gives.
+struct Counted {
+    changes: Vec<CellChange>,
+    only_base: Vec<String>,
+    only_new: Vec<String>,
+}
+
+/// The counted rows of `runs` (`--measure callgrind`), by cell id: the
+/// row's instructions per call and replicates (a cell counted in several
+/// runs: its last row; counts repeat).
+fn counted_rows(runs: &[Run]) -> std::collections::BTreeMap<String, &crate::data::Record> {
+    runs.iter()
+        .flat_map(|r| &r.records)
+        .filter(|r| r.counts.is_some())
+        .map(|r| (crate::identity::cell_id(r), r))
+        .collect()
+}
+
+/// Compares the cells counted on both sides by their change of
+/// instructions per call against `threshold`.
+fn counted_changes(base: &[Run], new: &[Run], threshold: f64) -> Counted {
+    let (b, n) = (counted_rows(base), counted_rows(new));
+    let mut changes = Vec::new();
+    for (id, rb) in &b {
+        let Some(rn) = n.get(id) else { continue };
+        let (Some(cb), Some(cn)) = (rb.counts, rn.counts) else {
+            continue;
+        };
+        let change = cn.instructions / cb.instructions - 1.0;
+        let verdict = if change > threshold {
+            Verdict::Regression
+        } else if change < -threshold {
+            Verdict::Improvement
+        } else {
+            Verdict::Unchanged
+        };
+        let own: Vec<String> = rb
+            .factors
+            .iter()
+            .filter(|(k, v)| rn.factors.get(*k) == Some(*v) && k.as_str() != "host-profile")
+            .map(|(_, v)| v.clone())
+            .collect();
+        changes.push(CellChange {
+            id: id.clone(),
+            label: format!(
+                "{} {}/{} {}",
+                rb.scenario,
+                rb.runtime,
+                rb.abi,
+                own.join(" ")
+            ),
+            base_ns: cb.instructions,
+            new_ns: cn.instructions,
+            change,
+            change_ci95: (change, change),
+            p: 0.0,
+            p_adjusted: 0.0,
+            basis: Basis::Counts {
+                base: rb.replicate_instructions.len(),
+                new: rn.replicate_instructions.len(),
+            },
+            verdict,
+        });
+    }
+    Counted {
+        changes,
+        only_base: b.keys().filter(|k| !n.contains_key(*k)).cloned().collect(),
+        only_new: n.keys().filter(|k| !b.contains_key(*k)).cloned().collect(),
     }
 }
 

@@ -13,8 +13,8 @@ impl Comparison {
         let mut rows: Vec<Vec<String>> = vec![
             [
                 "cell",
-                "base ns",
-                "new ns",
+                "base",
+                "new",
                 "change",
                 "95% CI of change",
                 "p (Holm)",
@@ -25,24 +25,29 @@ impl Comparison {
             .to_vec(),
         ];
         for c in &self.cells {
+            let value = |x: f64| match c.basis {
+                Basis::Counts { .. } => format!("{x:.1} instr"),
+                Basis::RunMeans { .. } | Basis::Replicates { .. } => ns(x),
+            };
             rows.push(vec![
                 c.label.clone(),
-                ns(c.base_ns),
-                ns(c.new_ns),
+                value(c.base_ns),
+                value(c.new_ns),
                 percent(c.change),
                 format!(
                     "{} – {}",
                     percent(c.change_ci95.0),
                     percent(c.change_ci95.1)
                 ),
-                if c.p_adjusted < 1e-4 {
-                    "<0.0001".into()
-                } else {
-                    format!("{:.4}", c.p_adjusted)
+                match c.basis {
+                    Basis::Counts { .. } => "-".into(),
+                    _ if c.p_adjusted < 1e-4 => "<0.0001".into(),
+                    _ => format!("{:.4}", c.p_adjusted),
                 },
                 match c.basis {
                     Basis::RunMeans { base, new } => format!("runs {base}/{new}"),
                     Basis::Replicates { base, new } => format!("reps {base}/{new}"),
+                    Basis::Counts { base, new } => format!("counts {base}/{new}"),
                 },
                 c.verdict.to_string(),
             ]);
@@ -66,15 +71,33 @@ impl Comparison {
             }
             let _ = writeln!(out, "{}", line.trim_end());
         }
+        let counted = self
+            .cells
+            .iter()
+            .filter(|c| matches!(c.basis, Basis::Counts { .. }))
+            .count();
+        let timed = self.cells.len() - counted;
+        let mut how = Vec::new();
+        if timed > 0 {
+            how.push(format!(
+                "{timed} timed: threshold {}, Welch's t-test, Holm-adjusted α = {}",
+                percent(self.options.threshold).trim_start_matches('+'),
+                self.options.alpha
+            ));
+        }
+        if counted > 0 {
+            how.push(format!(
+                "{counted} counted: instructions per call, threshold {}",
+                percent(self.options.count_threshold).trim_start_matches('+')
+            ));
+        }
         let _ = writeln!(
             out,
-            "\n{} regressed, {} improved, {} unchanged (threshold {}, Welch's t-test, \
-             Holm-adjusted α = {}); {} not tested",
+            "\n{} regressed, {} improved, {} unchanged ({}); {} not tested",
             self.count(Verdict::Regression),
             self.count(Verdict::Improvement),
             self.count(Verdict::Unchanged),
-            percent(self.options.threshold).trim_start_matches('+'),
-            self.options.alpha,
+            how.join("; "),
             self.untested.len()
         );
         for (id, why) in &self.untested {
@@ -125,7 +148,7 @@ impl Comparison {
         };
         Some(Figure {
             name: "compare".into(),
-            title: "New against base: change of mean time per call".into(),
+            title: "New against base: change per call (time, or instructions where counted)".into(),
             subtitle: format!(
                 "{which} · regression: slower by more than {} and significant (Welch, Holm α = {}) \
                  · whiskers: 95% CI of the change",
@@ -133,7 +156,7 @@ impl Comparison {
                 self.options.alpha
             ),
             chart: Chart::Bars(Bars {
-                value_label: "change of mean time per call, % (new vs base)".into(),
+                value_label: "change per call, % (new vs base)".into(),
                 log: false,
                 series,
                 categories,

@@ -67,7 +67,7 @@ fn a_synthetic_2x_regression_is_flagged() {
     assert!(!c2.has_regressions());
     assert_eq!(c2.cells[0].verdict, Verdict::Improvement);
     let fig = c.figure().unwrap();
-    assert!(fig.svg().unwrap().contains("change of mean time per call"));
+    assert!(fig.svg().unwrap().contains("change per call"));
 }
 
 #[test]
@@ -147,4 +147,73 @@ fn several_runs_per_side_are_tested_on_their_means() {
     // The same shift tested on pooled replicates of one run each is flagged.
     let c = compare(&[scaled(1.0)], &[scaled(1.03)], 0.02);
     assert!(c.has_regressions());
+}
+
+/// The base rows as a counted run: instructions per call, no times; cell
+/// `id` (if any) counting `factor` times as many.
+fn counted(id: &str, factor: f64) -> Vec<Record> {
+    base()
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            let n = 1000.0 + 37.0 * i as f64;
+            let n = if r.cell == id { n * factor } else { n };
+            r.counts = Some(crate::data::CountsPerCall {
+                instructions: n,
+                data_reads: 1.0,
+                data_writes: 1.0,
+                l1_misses: 0.0,
+                ll_misses: 0.0,
+                branch_misses: 0.0,
+            });
+            r.replicate_instructions = vec![(n * 1000.0) as u64; 3];
+            r.mean_s = None;
+            r.replicate_s.clear();
+            r
+        })
+        .collect()
+}
+
+#[test]
+fn counted_runs_are_compared_by_instructions_per_call() {
+    let target = base()
+        .into_iter()
+        .find(|r| r.abi == "pair" && r.factors["caching"] == "cached")
+        .unwrap()
+        .cell;
+    // Identical counts: nothing flagged.
+    let same = compare_with(
+        &[run(counted("", 1.0))],
+        &[run(counted("", 1.0))],
+        CompareOptions::default(),
+    );
+    assert_eq!(same.cells.len(), base().len());
+    assert!(same.cells.iter().all(|c| c.verdict == Verdict::Unchanged));
+    assert!(
+        same.cells
+            .iter()
+            .all(|c| matches!(c.basis, Basis::Counts { base: 3, new: 3 }))
+    );
+    // A planted 2% growth in one cell: that cell, and no other.
+    let planted = compare_with(
+        &[run(counted("", 1.0))],
+        &[run(counted(&target, 1.02))],
+        CompareOptions::default(),
+    );
+    let flagged: Vec<&str> = planted.regressions().map(|c| c.id.as_str()).collect();
+    assert_eq!(flagged, [target.as_str()]);
+    assert!((planted.cells[0].change - 0.02).abs() < 1e-9);
+    // Under the count threshold (0.5%): unchanged.
+    let small = compare_with(
+        &[run(counted("", 1.0))],
+        &[run(counted(&target, 1.004))],
+        CompareOptions::default(),
+    );
+    assert!(!small.has_regressions());
+    let table = planted.table();
+    assert!(
+        table.contains("counted: instructions per call, threshold 0.5%"),
+        "{table}"
+    );
+    assert!(table.contains("counts 3/3"), "{table}");
 }

@@ -13,7 +13,7 @@
 //! with nothing written; each file is written aside and renamed, so none is
 //! ever half-written.
 
-mod doc;
+pub(crate) mod doc;
 mod tables;
 
 use std::collections::HashMap;
@@ -140,11 +140,13 @@ pub fn sections(
     b.push(Block::Para(
         "Each claim of \"Benchmarking Runtime Scripting Performance in WebAssembly\" \
          (docs/paper-comparison.md), what these runs measured and the verdict within the \
-         tolerance listed below the table. Times compare cells equal in every other factor."
+         tolerance listed below the table, and the interval it was judged on: a verdict on a \
+         figure with an interval over runs (`--runs`) is `inconclusive` when that interval \
+         straddles the claim's threshold. Times compare cells equal in every other factor."
             .into(),
     ));
     let mut t = Table::new(
-        ["claim", "the paper", "measured here", "verdict"]
+        ["claim", "the paper", "measured here", "verdict", "interval"]
             .map(String::from)
             .to_vec(),
         0,
@@ -155,6 +157,7 @@ pub fn sections(
             c.paper.into(),
             c.measured.clone(),
             format!("**{}**", c.verdict),
+            c.interval.clone(),
         ]);
     }
     b.push(Block::Table(t));
@@ -212,6 +215,7 @@ pub fn sections(
         b.push(Block::Heading(3, "Every cell".into()));
         b.extend(tables::every_cell(cells, s, several));
     }
+    b.extend(crate::counted::section(runs));
     b
 }
 

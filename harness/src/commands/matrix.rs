@@ -159,12 +159,15 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     if crate::run::interrupted() {
         info.status = Some("interrupted".into());
         write_run(&sink, &info)?;
-        eprintln!(
-            "interrupted: {} cells in {}; finish with the same command and --resume {}",
-            records.len(),
-            sink.dir().display(),
-            sink.dir().display()
-        );
+        // An isolated cell's child leaves the resume to its parent.
+        if opts.only_cell.is_none() {
+            eprintln!(
+                "interrupted: {} cells in {}; finish with the same command and --resume {}",
+                records.len(),
+                sink.dir().display(),
+                sink.dir().display()
+            );
+        }
         return Ok(ExitCode::from(130));
     }
     let user_args: Vec<std::ffi::OsString> = std::env::args_os().collect();
@@ -267,15 +270,8 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
     if opts.only_cell.is_none() {
         warn(&refs);
     }
-    match opts.measure {
-        Measure::Time if opts.report => report(&sink, opts.quiet),
-        Measure::Time => {}
-        // The report's figures and claims are times; a counted run's rows
-        // hold counts.
-        Measure::Callgrind if opts.report && !opts.quiet && opts.only_cell.is_none() => eprintln!(
-            "no report for a counted run: its counts are in the table above and in results.jsonl"
-        ),
-        Measure::Callgrind => {}
+    if opts.report {
+        report(&sink, opts.quiet);
     }
     if !opts.quiet {
         eprintln!(

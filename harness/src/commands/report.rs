@@ -48,14 +48,20 @@ pub fn write(runs: &[analysis::Run], out: &Path, font: &Path) -> Result<String, 
         .iter()
         .filter(|c| c.verdict == analysis::claims::Verdict::Refuted)
         .count();
+    let inconclusive = r
+        .claims
+        .iter()
+        .filter(|c| c.verdict == analysis::claims::Verdict::Inconclusive)
+        .count();
     Ok(format!(
-        "report: {} figures ({} skipped), {} of the paper's claims confirmed, {} refuted, {} not \
-         measured; {}",
+        "report: {} figures ({} skipped), {} of the paper's claims confirmed, {} refuted, {} \
+         inconclusive, {} not measured; {}",
         r.figures.len(),
         r.skipped.len(),
         confirmed,
         refuted,
-        r.claims.len() - confirmed - refuted,
+        inconclusive,
+        r.claims.len() - confirmed - refuted - inconclusive,
         out.join("report.html").display()
     ))
 }

@@ -73,6 +73,7 @@ pub fn record(
         guest_sha256: None,
         counts: None,
         replicate_instructions: Vec::new(),
+        anatomy: Default::default(),
     };
     match outcome {
         Outcome::Ok {

@@ -70,6 +70,10 @@ pub fn begin(
                     bytes: g.bytes.len() as u64,
                 })
                 .collect(),
+            measure: match opts.measure {
+                crate::measure::Measure::Time => None,
+                crate::measure::Measure::Callgrind => Some("callgrind".into()),
+            },
             protocol: Some(
                 match protocol.stop {
                     Stop::Fixed => "fixed",
@@ -131,6 +135,7 @@ mod tests {
                 precision: None,
                 cell_budget_s: None,
                 held: vec![],
+                measure: None,
             },
             host_profiles: vec!["dev".into()],
             children: vec![],

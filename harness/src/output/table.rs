@@ -2,6 +2,8 @@
 
 use std::fmt::Write;
 
+use analysis::counted::PARTS;
+
 use super::{Record, Status};
 
 /// Renders records (in the order given) as an aligned text table.
@@ -71,6 +73,8 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
             ]
             .map(String::from),
         );
+        // The anatomy of a call: its instructions by where they went.
+        header.extend(PARTS.iter().map(|p| p.to_string()));
     } else {
         header.extend(["ns/call", "95% CI (ns)", "× native"].map(String::from));
     }
@@ -105,6 +109,11 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(format!("{:.1}", c.data_reads + c.data_writes));
                 row.push(format!("{:.3}", c.l1_misses + c.ll_misses));
                 row.push(format!("{:.3}", c.branch_misses));
+                row.extend(
+                    PARTS
+                        .iter()
+                        .map(|p| r.anatomy.get(*p).map_or("-".into(), |x| format!("{x:.1}"))),
+                );
                 if sim {
                     row.push(r.object_hit_ratio.map_or("-".into(), |x| format!("{x:.4}")));
                 }
@@ -148,6 +157,7 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
                 row.push(String::new());
                 if counted {
                     row.push(String::new());
+                    row.extend(PARTS.iter().map(|_| String::new()));
                 }
                 if sim {
                     row.push(String::new());
@@ -184,6 +194,14 @@ pub fn render(records: &[&Record], factor_columns: &[&str]) -> String {
             }
         }
         let _ = writeln!(out, "{}", line.trim_end());
+    }
+    if counted {
+        let _ = writeln!(
+            out,
+            "instructions per call by where they went: guest-code (the runtime's compiled \
+             code), runtime, host-abi, harness (the loop), rust-std, libc, other \
+             (docs/methodology.md § Two measures)"
+        );
     }
     if budget_stops > 0 {
         let _ = writeln!(
