@@ -69,6 +69,7 @@ impl Part {
             "corosensei",
             "extism",
             "wasmparser",
+            "pulley_interpreter",
             "region::",
             "rustix::",
         ];
@@ -247,6 +248,10 @@ mod tests {
                 "__memcpy_avx_unaligned_erms"
             ),
             Part::Libc
+        );
+        assert_eq!(
+            Part::of("/x/harness", "pulley_interpreter::interp::Interpreter::run"),
+            Part::Runtime
         );
         assert_eq!(Part::of("/x/harness", "main"), Part::Other);
     }
