@@ -130,6 +130,50 @@ pub struct Record {
     /// `other`; docs/methodology.md).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub anatomy: BTreeMap<String, f64>,
+    /// What kept instances cost in memory (the footprint scenario).
+    /// Absent in every other row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub footprint: Option<Footprint>,
+    /// Resident bytes the process kept after the cell's one large call,
+    /// once its small calls were done (the aftermath scenario; negative if
+    /// it shrank). Absent in every other row.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retained_b: Option<f64>,
+}
+
+/// Memory per kept instance, measured from the process before and after
+/// making the instances, never estimated from a module's declared sizes:
+/// the allocator's bytes in use (`mallinfo2`) and the kernel's resident
+/// pages per mapping (`/proc/self/smaps`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Footprint {
+    /// Instances alive at the reading, each having served one request.
+    pub instances: u64,
+    /// What each instance holds: `heap_b` plus `linear_b` (the median
+    /// replicate's). The figure "instances per GiB" divides.
+    pub held_b: f64,
+    /// Bytes the allocator handed out for it and had not had back: the
+    /// engine's store, instance and compiled-code bookkeeping, the ABI
+    /// host's state, and (wasmi) its linear memory, at full size.
+    pub heap_b: f64,
+    /// Resident bytes in its linear-memory reservation (the accessible
+    /// pages a guest touched; Wasmtime's and Wasmer's per-memory
+    /// reservations or the pool's slots). Absent where the engine makes
+    /// none (wasmi keeps linear memory on its heap, counted in `heap_b`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub linear_b: Option<f64>,
+    /// The kernel's count of resident bytes the process gained: below
+    /// `held_b` when the allocator reuses memory it kept from earlier
+    /// frees, above it when it maps more than it hands out.
+    pub resident_b: f64,
+    /// Address space added per instance (reserved, mostly never resident):
+    /// what bounds instances per process before memory does.
+    pub address_space_b: f64,
+    /// Share of the bytes held that the instances gave back once all were
+    /// dropped (0 to 1).
+    pub returned: f64,
+    /// Bytes held per instance of every timed replicate, in order.
+    pub replicate_held_b: Vec<f64>,
 }
 
 /// Callgrind's counts of a cell, per call (the median replicate's count

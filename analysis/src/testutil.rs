@@ -71,6 +71,8 @@ pub fn row_with(
         counts: None,
         replicate_instructions: Vec::new(),
         anatomy: Default::default(),
+        footprint: None,
+        retained_b: None,
     };
     r.cell = crate::identity::derive(&r);
     r
@@ -95,6 +97,35 @@ pub fn unsupported(scenario: &str, runtime: &str, abi: &str, factors: &[(&str, &
         *f = None;
     }
     r.replicate_s.clear();
+    r
+}
+
+/// `r` as a counted row (`--measure callgrind`): no time, `anatomy` as its
+/// parts and their sum as its instructions per call.
+pub fn counted(mut r: Record, anatomy: &[(&str, f64)]) -> Record {
+    for f in [
+        &mut r.mean_s,
+        &mut r.sd_s,
+        &mut r.ci95_low_s,
+        &mut r.ci95_high_s,
+        &mut r.median_s,
+        &mut r.min_s,
+        &mut r.max_s,
+        &mut r.p99_s,
+        &mut r.ns_per_call,
+    ] {
+        *f = None;
+    }
+    r.replicate_s.clear();
+    r.anatomy = anatomy.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    r.counts = Some(crate::data::CountsPerCall {
+        instructions: anatomy.iter().map(|(_, v)| v).sum(),
+        data_reads: 0.0,
+        data_writes: 0.0,
+        l1_misses: 0.0,
+        ll_misses: 0.0,
+        branch_misses: 0.0,
+    });
     r
 }
 

@@ -10,8 +10,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// `-malloc_limit_mb` needs a sanitizer's malloc hooks, which a
 /// `--sanitizer none` build does not have, so the cap is enforced here.
 /// 128 MiB lies above the largest allocation a decoder may make by design
-/// (bincode's 64 MiB decode limit) and far above anything a valid message
-/// of the benchmark (at most 1 MiB of payload) needs.
+/// (bincode's 32 MiB decode limit) and far above anything a valid message
+/// of the benchmark (at most 16 MiB of payload, the aftermath scenario's) needs.
 pub const DEFAULT_ALLOC_CAP_MB: usize = 128;
 
 static ALLOC_CAP: AtomicUsize = AtomicUsize::new(DEFAULT_ALLOC_CAP_MB << 20);

@@ -37,6 +37,11 @@ factor::factor_enum! {
         Timeout = "timeout",
         /// The guest's memory would pass its cap.
         MemoryLimit = "memory-limit",
+        /// The pooling allocator had no free slot for another instance.
+        PoolFull = "pool-full",
+        /// The cell stopped at a cap its scenario states (footprint:
+        /// resident memory added, the kernel's mapping limit).
+        Cap = "cap",
         /// The host code of the cell panicked (caught; the run goes on).
         Panic = "panic",
         /// The cell's child process died (`--isolate`).
@@ -99,6 +104,7 @@ impl From<runtimes::Error> for CellError {
             ErrorKind::Decode(_) => ErrorClass::Decode,
             ErrorKind::Timeout(_) => ErrorClass::Timeout,
             ErrorKind::MemoryLimit(_) => ErrorClass::MemoryLimit,
+            ErrorKind::PoolFull(_) => ErrorClass::PoolFull,
         };
         CellError::new(class, e.to_string())
     }

@@ -31,3 +31,6 @@ pub mod scenario;
 pub mod shard;
 pub use analysis::stats;
 pub mod workload;
+
+#[cfg(test)]
+mod alone;

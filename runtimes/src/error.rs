@@ -125,6 +125,11 @@ pub enum ErrorKind {
     /// The guest's memory would pass its cap.
     #[error("memory limit: {0}")]
     MemoryLimit(String),
+    /// Every slot of the pooling allocator is taken: the instance was
+    /// refused, not allocated (a server's admission limit, not a fault of
+    /// the guest).
+    #[error("pool full: {0}")]
+    PoolFull(String),
 }
 
 /// A `Result` with this crate's [`Error`].

@@ -87,6 +87,14 @@ pub struct EngineConfig {
     /// pages a 64-bit host reserves (the simulator's `bounds-checked`
     /// ablation). Wasmtime only: the other engines refuse it.
     pub bounds_checks: bool,
+    /// Wasmtime's pooling instance allocator with room for this many
+    /// instances (memories, tables, component instances alike), in place
+    /// of its default on-demand allocator: what a server that instantiates
+    /// per request configures. Slots are reserved when the engine is made
+    /// and reused, so an instance past the pool is refused, never
+    /// allocated. Wasmtime only: the other engines have no such allocator
+    /// and refuse it.
+    pub pool: Option<u32>,
 }
 
 impl EngineConfig {
@@ -98,6 +106,7 @@ impl EngineConfig {
                 Limits::Off => None,
             },
             bounds_checks: false,
+            pool: None,
         }
     }
 }
@@ -128,7 +137,8 @@ mod tests {
             EngineConfig::new(Limits::Off, b),
             EngineConfig {
                 limits: None,
-                bounds_checks: false
+                bounds_checks: false,
+                pool: None
             }
         );
     }

@@ -237,6 +237,7 @@ fn limits_stop_a_spinning_guest_and_cap_its_memory() {
             memory_bytes: 1 << 20,
         }),
         bounds_checks: false,
+        pool: None,
     };
     for r in backends() {
         visit(r, cfg, Hostile).unwrap();
@@ -271,6 +272,7 @@ fn a_limited_engine_compiles_many_modules() {
             memory_bytes: 1 << 20,
         }),
         bounds_checks: false,
+        pool: None,
     };
     for r in backends() {
         visit(r, cfg, Recompile).unwrap();
@@ -329,6 +331,7 @@ fn tables_are_capped_with_memory() {
             memory_bytes: 1 << 20,
         }),
         bounds_checks: false,
+        pool: None,
     };
     for r in backends() {
         visit(r, limited, Tables(true)).unwrap();
@@ -360,6 +363,7 @@ fn free_operators_do_not_spend_the_deadline() {
             memory_bytes: 1 << 20,
         }),
         bounds_checks: false,
+        pool: None,
     };
     for r in backends() {
         visit(r, cfg, Busy).unwrap();
@@ -390,6 +394,7 @@ fn wasmer_compiles_within_the_deadline() {
             memory_bytes: 1 << 20,
         }),
         bounds_checks: false,
+        pool: None,
     };
     for r in backends().filter(|r| r.id().starts_with("wasmer")) {
         visit(r, cfg, Compile).unwrap();
@@ -449,5 +454,52 @@ fn host_functions_are_called_counted_and_bounds_checked() {
     }
     for r in backends() {
         visit(r, EngineConfig::default(), Calls).unwrap();
+    }
+}
+
+/// A pooled engine (Wasmtime's three runtimes) hands out as many live
+/// instances as its pool has slots, refuses the next one as `PoolFull`,
+/// and takes a slot back when an instance is dropped; the engines with no
+/// pooling allocator refuse the configuration at creation, not later.
+#[test]
+fn a_pool_refuses_instances_past_its_slots_and_reuses_freed_ones() {
+    struct Pooled;
+    impl EngineVisitor for Pooled {
+        type Output = ();
+        fn visit<E: Engine>(self, engine: E) {
+            let id = engine.id();
+            assert_eq!(engine.config().pool, Some(2), "{id}");
+            let module = engine.compile(&wat::parse_str(MODULE).unwrap()).unwrap();
+            let a = engine.instantiate(&module).unwrap();
+            let mut b = engine.instantiate(&module).unwrap();
+            match engine.instantiate(&module) {
+                Ok(_) => panic!("{id}: a third instance in a pool of two"),
+                Err(e) => assert!(matches!(e.kind(), ErrorKind::PoolFull(_)), "{id}: {e}"),
+            }
+            drop(a);
+            let mut c = engine.instantiate(&module).unwrap();
+            for inst in [&mut b, &mut c] {
+                let mul = inst.resolve_func::<(i32, i32), i32>("mul").unwrap();
+                assert_eq!(inst.call(&mul, (6, 7)).unwrap(), 42, "{id}");
+            }
+        }
+    }
+    let cfg = EngineConfig {
+        pool: Some(2),
+        ..EngineConfig::default()
+    };
+    for r in backends() {
+        let pooled = matches!(
+            r,
+            RuntimeId::Wasmtime | RuntimeId::WasmtimeWinch | RuntimeId::WasmtimePulley
+        );
+        match visit(r, cfg, Pooled) {
+            Ok(()) => assert!(pooled, "{r} accepted a pool it does not have"),
+            Err(e) => {
+                assert!(!pooled, "{r}: {e}");
+                assert!(matches!(e.kind(), ErrorKind::Unsupported(_)), "{r}: {e}");
+                assert!(e.to_string().contains("pooling"), "{r}: {e}");
+            }
+        }
     }
 }

@@ -37,9 +37,16 @@ fn loader<E: Engine, L: Linkage>(engine: &E) -> Result<ExtismLoader> {
         )
         .into());
     }
-    Ok(ExtismLoader {
-        config: engine.config(),
-    })
+    let config = engine.config();
+    if config.pool.is_some() {
+        return Err(ErrorKind::Unsupported(
+            "Extism builds its own Wasmtime engine for each compiled plug-in and offers no \
+             pooling allocator option"
+                .into(),
+        )
+        .into());
+    }
+    Ok(ExtismLoader { config })
 }
 
 /// Compiles with Extism's own engine (one per compiled plug-in, as

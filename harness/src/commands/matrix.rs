@@ -252,9 +252,11 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         Format::Table => match opts.scenario.table(&typed) {
             Some(own) => own,
             None => format!(
-                "{}{}{summaries}",
+                "{}{}{}{}{summaries}",
                 output::table(&refs, &columns),
-                output::hit_ratios(&refs)
+                output::hit_ratios(&refs),
+                output::footprints(&refs),
+                output::aftermath(&refs)
             ),
         },
         Format::Json => refs

@@ -6,6 +6,7 @@
 mod csv_file;
 mod dry_run;
 mod folder;
+mod memory;
 mod record;
 pub mod resume;
 pub mod run_info;
@@ -15,6 +16,7 @@ mod table;
 pub use csv_file::CsvFile;
 pub use dry_run::dry_run;
 pub use folder::{LOCK, Owned, settled};
+pub use memory::{aftermath, footprints};
 pub use record::{Record, Status, cell_error, record};
 pub use run_info::{ChildInfo, GuestInfo, OnlyInfo, RunInfo, RunOptions, StatusCounts};
 pub use summaries::summaries;

@@ -74,13 +74,19 @@ pub fn record(
         counts: None,
         replicate_instructions: Vec::new(),
         anatomy: Default::default(),
+        footprint: None,
+        retained_b: None,
     };
     match outcome {
         Outcome::Ok {
             samples,
             phases,
             stats,
+            footprint,
+            retained_b,
         } => {
+            r.footprint = footprint.clone();
+            r.retained_b = *retained_b;
             if let Some(st) = stats {
                 r.hits = Some(st.hits);
                 r.byte_hits = Some(st.byte_hits);
@@ -169,6 +175,8 @@ mod tests {
             },
             phases: SetupTimes::default(),
             stats: None,
+            footprint: None,
+            retained_b: None,
         };
         let r = record(&spec(), &outcome, &P, Some(1e-9), 4);
         assert_eq!(r.status, Status::Ok);

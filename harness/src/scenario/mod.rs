@@ -43,4 +43,16 @@ scenarios! {
     /// The guest calls the host: an imported host function once per
     /// request, with scalars or with a byte slice.
     HostCall = "hostcall" => hostcall::HostCall,
+    /// A plugin server's request: a fresh instance for it (instantiate,
+    /// call, drop) or a call on a kept one, with instances on demand or
+    /// from Wasmtime's pool.
+    Serve = "serve" => serve::Serve,
+    /// Resident memory per kept instance, 1 to 10,000 alive.
+    Footprint = "footprint" => footprint::FootprintScenario,
+    /// Wasmtime's `call_async` beside `call`, core and component guests,
+    /// component-model concurrency on and off.
+    Async = "async" => async_call::AsyncCall,
+    /// A small call on an instance that first carried one large text:
+    /// does it get slower, and what memory stays.
+    Aftermath = "aftermath" => aftermath::Aftermath,
 }

@@ -14,6 +14,10 @@ pub enum Outcome {
         phases: SetupTimes,
         /// The simulator's counters (sim cells), checked equal to native's.
         stats: Option<cachesim::Stats>,
+        /// Memory per kept instance (footprint cells).
+        footprint: Option<analysis::data::Footprint>,
+        /// Resident bytes a large call left behind (aftermath cells).
+        retained_b: Option<f64>,
     },
     /// It ran and failed (trap, ABI violation, wrong result...).
     Error(CellError),
@@ -33,6 +37,8 @@ impl Outcome {
                 samples,
                 phases,
                 stats,
+                footprint: None,
+                retained_b: None,
             },
             Err(e) => Outcome::Error(e),
         }

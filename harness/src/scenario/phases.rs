@@ -251,14 +251,15 @@ impl MicroVisitor for Load<'_> {
     }
 }
 
-/// The operands of the first call, and its check against native.
-fn check<M: Multiply<Error = runtimes::Error>>(host: &mut M) -> Result<(), CellError> {
+/// The operands of the first call, and its check against native (also a
+/// served request's, in `serve` and `footprint`).
+pub(super) fn check<M: Multiply<Error = runtimes::Error>>(host: &mut M) -> Result<(), CellError> {
     let (a, b) = micro::operands_i32(0);
     let got = host.mul_i32(a, b)?;
     verify(got, a, b)
 }
 
-fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
+pub(super) fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
     let want = micro::mul_i32(a, b);
     if got == want {
         Ok(())

@@ -98,6 +98,12 @@ impl WasmerEngine {
                 "{id}: explicit bounds checks are configured on Wasmtime only here"
             ))));
         }
+        if cfg.pool.is_some() {
+            return Err(Error::from(ErrorKind::Unsupported(format!(
+                "{id}: Wasmer has no pooling instance allocator (each instance maps its own \
+                 memories on demand; its tunables bound them, they do not pool them)"
+            ))));
+        }
         let budget = cfg.limits;
         // Built now even when limits are on, so that a runtime that is
         // not compiled in fails here rather than at the first compile.
@@ -252,6 +258,7 @@ impl Engine for WasmerEngine {
         EngineConfig {
             limits: self.budget,
             bounds_checks: false,
+            pool: None,
         }
     }
 

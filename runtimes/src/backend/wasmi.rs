@@ -54,6 +54,13 @@ impl WasmiEngine {
                 "wasmi checks every access explicitly already (no guard pages to turn off)".into(),
             )));
         }
+        if cfg.pool.is_some() {
+            return Err(Error::from(ErrorKind::Unsupported(
+                "wasmi has no pooling instance allocator: its instances are heap objects \
+                 and its linear memories heap buffers, allocated on demand"
+                    .into(),
+            )));
+        }
         let mut config = wasmi::Config::default();
         config.consume_fuel(cfg.limits.is_some());
         Ok(WasmiEngine {
@@ -81,6 +88,7 @@ impl Engine for WasmiEngine {
         EngineConfig {
             limits: self.budget,
             bounds_checks: false,
+            pool: None,
         }
     }
 

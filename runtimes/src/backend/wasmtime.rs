@@ -42,7 +42,23 @@ fn config(id: RuntimeId, cfg: &EngineConfig) -> Result<wasmtime::Config> {
             .memory_guard_size(0)
             .memory_reservation_for_growth(0);
     }
+    if let Some(n) = cfg.pool {
+        c.allocation_strategy(pooling(n));
+    }
     Ok(c)
+}
+
+/// Wasmtime's pooling allocator with `n` slots of each kind an instance
+/// takes (a core instance, a memory, a table, a component instance), the
+/// rest at Wasmtime's defaults (each memory slot reserves as much address
+/// space as an on-demand memory would).
+fn pooling(n: u32) -> wasmtime::InstanceAllocationStrategy {
+    let mut p = wasmtime::PoolingAllocationConfig::default();
+    p.total_core_instances(n)
+        .total_memories(n)
+        .total_tables(n)
+        .total_component_instances(n);
+    wasmtime::InstanceAllocationStrategy::Pooling(p)
 }
 
 /// Advances an engine's epoch every [`TICK`] until dropped: the clock
@@ -114,20 +130,36 @@ pub struct WasmtimeEngine {
     engine: wasmtime::Engine,
     budget: Option<Budget>,
     bounds_checks: bool,
+    pool: Option<u32>,
     _ticker: Option<Ticker>,
 }
 
 impl WasmtimeEngine {
     /// Creates the engine `id` stands for, with `cfg`'s limits.
     pub fn new(id: RuntimeId, cfg: EngineConfig) -> Result<Self> {
-        let engine = wasmtime::Engine::new(&config(id, &cfg)?)
-            .map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
+        Self::build(config(id, &cfg)?, id, cfg)
+    }
+
+    /// The same, with Wasmtime's component-model async support
+    /// (`Config::concurrency_support`, on by default in a build with the
+    /// `component-model-async` feature, as this one is) set as asked: it
+    /// changes what every call does, core modules' included.
+    pub fn with_concurrency(id: RuntimeId, cfg: EngineConfig, concurrency: bool) -> Result<Self> {
+        let mut c = config(id, &cfg)?;
+        c.concurrency_support(concurrency);
+        Self::build(c, id, cfg)
+    }
+
+    fn build(c: wasmtime::Config, id: RuntimeId, cfg: EngineConfig) -> Result<Self> {
+        let engine =
+            wasmtime::Engine::new(&c).map_err(|e| Error::from(ErrorKind::Engine(e.to_string())))?;
         let ticker = cfg.limits.map(|_| Ticker::start(&engine));
         Ok(WasmtimeEngine {
             id,
             engine,
             budget: cfg.limits,
             bounds_checks: cfg.bounds_checks,
+            pool: cfg.pool,
             _ticker: ticker,
         })
     }
@@ -145,6 +177,7 @@ impl Engine for WasmtimeEngine {
         EngineConfig {
             limits: self.budget,
             bounds_checks: self.bounds_checks,
+            pool: self.pool,
         }
     }
 
@@ -239,6 +272,11 @@ fn limit_error(e: &wasmtime::Error) -> Option<Error> {
         return Some(Error::from(ErrorKind::Timeout(
             "the guest ran past its deadline (epoch interruption)".into(),
         )));
+    }
+    if let Some(full) = e.downcast_ref::<wasmtime::PoolConcurrencyLimitError>() {
+        return Some(Error::from(ErrorKind::PoolFull(format!(
+            "the pooling allocator refused another instance: {full}"
+        ))));
     }
     // StoreLimits reports a refused growth as a plain error with this text
     // (trap_on_grow_failure); and instantiation past the cap likewise.

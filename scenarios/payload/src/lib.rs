@@ -75,6 +75,9 @@ factor::factor_enum! {
         K64 = "64KiB",
         /// 1 MiB.
         M1 = "1MiB",
+        /// 16 MiB: in no sweep; the one large call of the `aftermath`
+        /// scenario.
+        M16 = "16MiB",
     }
 }
 
@@ -98,6 +101,7 @@ impl Size {
             Size::K4 => 4 << 10,
             Size::K64 => 64 << 10,
             Size::M1 => 1 << 20,
+            Size::M16 => 16 << 20,
         }
     }
 }

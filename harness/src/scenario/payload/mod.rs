@@ -243,11 +243,23 @@ fn each<E>(calls: u64, mut call: impl FnMut(usize) -> Result<u64, E>) -> Result<
 
 /// One replicate: `calls` calls, timed; the checksum compared with
 /// native's (computed once per replicate size, untimed).
-struct Calls<'a, X> {
+pub(super) struct Calls<'a, X> {
     host: X,
     work: PayloadWork,
     inputs: &'a Inputs,
     expected: Option<(u64, u64)>,
+}
+
+impl<'a, X: Exchange> Calls<'a, X> {
+    /// The calls of `work` on `host`, sending `inputs`.
+    pub(super) fn new(host: X, work: PayloadWork, inputs: &'a Inputs) -> Self {
+        Calls {
+            host,
+            work,
+            inputs,
+            expected: None,
+        }
+    }
 }
 
 impl<X: Exchange> Subject for Calls<'_, X>

@@ -159,7 +159,10 @@ impl ComponentEngine {
         let instance = c
             .linker
             .instantiate(&mut store, &c.component)
-            .map_err(|e| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))?;
+            .map_err(|e| {
+                super::limit_error(&e)
+                    .unwrap_or_else(|| Error::from(ErrorKind::Instantiate(format!("{e:#}"))))
+            })?;
         Ok(ComponentInstance { store, instance })
     }
 }

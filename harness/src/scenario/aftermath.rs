@@ -1,0 +1,306 @@
+//! The aftermath scenario: what one large message leaves behind.
+//!
+//! A plugin that once received a large input may serve every later small
+//! request slower, or hold the memory for good (Extism cpp-sdk#15 asks
+//! exactly this). Each cell loads a fresh instance, sends it one large
+//! text both ways (`large`: none, 1 MiB or 16 MiB, its digest checked
+//! against native), then times small calls on the same instance: a 16 B
+//! text both ways, the payload scenario's loop and check. Set beside the
+//! `large=none` cell of the same runtime and ABI, the small call's time
+//! says whether the instance got slower; the row's `retained_b` says how
+//! much resident memory the process kept from the large call once the
+//! small calls were done: the guest's linear memory never shrinks, and an
+//! ABI's buffers (guest or host side) may keep the large block. Limits on,
+//! as in the payload scenario.
+
+use abi_api::{Abi, Loader, PayloadVisitor};
+use factor::{FactorInfo, FactorValue, Workload, factor_enum};
+use payload::{Direction, Exchange, Inputs, Shape, Size};
+use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
+
+use super::chain::{self, ScenarioStep};
+use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
+use super::outcome::{Inputs as RunInputs, Outcome};
+use super::payload::{Calls, PayloadWork, calls, calls_loop};
+use crate::abis::{AbiChoice, AbiId};
+use crate::error::CellError;
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, measure};
+
+/// The aftermath scenario.
+pub struct Aftermath;
+
+/// The small call timed after the large one.
+const SMALL: PayloadWork = PayloadWork {
+    shape: Shape::String,
+    direction: Direction::Roundtrip,
+    size: Size::B16,
+};
+
+impl Scenario for Aftermath {
+    type Cell = AftermathCell;
+    const ABOUT: &'static str = "a 16 B call on an instance that first carried one large \
+        text (none, 1 MiB, 16 MiB): its time and the memory kept";
+    const DRIVES: &'static [Workload] = &[Workload::Payload];
+
+    fn factors() -> Vec<FactorInfo> {
+        vec![FactorInfo::of::<Large>()]
+    }
+
+    const DEFAULTS: Defaults = Defaults {
+        calls: 100_000,
+        reps: 20,
+        warmup_s: 0.05,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 200,
+        reps: 3,
+        warmup_s: 0.0,
+    };
+
+    fn cells(input: &PlanInput<'_>) -> Vec<AftermathCell> {
+        let mut out = Vec::new();
+        for &runtime in input.runtimes {
+            for &abi in input.abis {
+                if !abi.info().workloads.contains(&Workload::Payload) {
+                    continue;
+                }
+                for choice in abi.choices(Workload::Payload, Caching::Cached) {
+                    for &large in Large::ALL {
+                        out.push(AftermathCell {
+                            host: input.host,
+                            runtime,
+                            abi: choice,
+                            large,
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn run(cell: &AftermathCell, protocol: &Protocol, inputs: &RunInputs, tick: &mut dyn FnMut()) -> Outcome {
+        let of = cell.guest();
+        let guest = match chain::guest(&inputs.guests, &of) {
+            Ok(g) => g,
+            Err(unsupported) => return unsupported,
+        };
+        let protocol = Protocol {
+            calls: calls(SMALL.size, protocol.calls),
+            ..*protocol
+        };
+        chain::sandboxed(
+            cell.runtime,
+            EngineConfig::new(Limits::On, protocol.budget),
+            cell.abi,
+            Caching::Cached,
+            CallStyle::Typed,
+            Step {
+                guest,
+                large: cell.large.size(),
+                protocol: &protocol,
+                tick,
+            },
+        )
+    }
+}
+
+factor_enum! {
+    /// The large text an aftermath instance carries before its small calls.
+    pub enum Large ("large", "one text sent both ways before the timed 16 B calls: none (the \
+        baseline), 1 MiB or 16 MiB") {
+        /// No large call: the baseline.
+        None = "none",
+        /// 1 MiB.
+        M1 = "1MiB",
+        /// 16 MiB.
+        M16 = "16MiB",
+    }
+}
+
+impl Large {
+    /// The payload size, if any.
+    pub fn size(self) -> Option<Size> {
+        match self {
+            Large::None => None,
+            Large::M1 => Some(Size::M1),
+            Large::M16 => Some(Size::M16),
+        }
+    }
+}
+
+/// An aftermath cell: one runtime and ABI choice, one large size (no
+/// native baseline: its comparison is with `large=none`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct AftermathCell {
+    /// The harness build.
+    pub host: HostProfile,
+    /// The runtime.
+    pub runtime: RuntimeId,
+    /// The ABI, its own factors chosen.
+    pub abi: AbiChoice,
+    /// The large call before the small ones.
+    pub large: Large,
+}
+
+impl ScenarioCell for AftermathCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Some((self.runtime, self.abi.id()))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host profile, large, then the ABI's own factors.
+    fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![FactorValue::of(self.host), FactorValue::of(self.large)];
+        v.extend(self.abi.values(Workload::Payload));
+        v
+    }
+    /// Its own: the comparison is with `large=none`, not native.
+    fn baseline(&self) -> AftermathCell {
+        *self
+    }
+}
+
+struct Step<'a> {
+    guest: &'a [u8],
+    large: Option<Size>,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl ScenarioStep for Step<'_> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        A::payload::<E, L, _>(engine, own, self).unwrap_or_else(Outcome::failed)
+    }
+}
+
+impl PayloadVisitor for Step<'_> {
+    type Output = Outcome;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
+    where
+        Ld::Host: Exchange<Error = runtimes::Error> + 'static,
+    {
+        if let Err(why) = Ld::Host::carries(SMALL.shape, SMALL.direction) {
+            return Outcome::Unsupported(why.to_string());
+        }
+        let small = Inputs::build(SMALL.shape, SMALL.size);
+        // The large value and native's digest of it, made before the
+        // first reading so that neither counts as retained.
+        let large = self.large.map(|size| {
+            let work = PayloadWork { size, ..SMALL };
+            let inputs = Inputs::build(work.shape, size);
+            let Ok(want) = calls_loop(&mut payload::Native, work, &inputs, 1);
+            (work, inputs, want)
+        });
+        let (mut host, phases) = match chain::load(&loader, self.guest) {
+            Ok(h) => h,
+            Err(e) => return Outcome::Error(e),
+        };
+        let before = match resident() {
+            Ok(b) => b,
+            Err(e) => return Outcome::Error(e),
+        };
+        if let Some((work, inputs, want)) = &large {
+            match calls_loop(&mut host, *work, inputs, 1) {
+                Ok(got) if got == *want => {}
+                Ok(got) => {
+                    return Outcome::Error(CellError::wrong_result(format!(
+                        "wrong result: the {} text's digest is {got:#018x}, native gives {want:#018x}",
+                        work.size
+                    )));
+                }
+                Err(e) => return Outcome::Error(e.into()),
+            }
+        }
+        let mut subject = Calls::new(host, SMALL, &small);
+        let result = measure(&mut subject, self.protocol, self.tick);
+        let after = match resident() {
+            Ok(a) => a,
+            Err(e) => return Outcome::Error(e),
+        };
+        // Freed only now: its pages leaving between the readings would
+        // count against what the large call kept.
+        drop(large);
+        let mut outcome = Outcome::measured(result, phases, None);
+        if let Outcome::Ok { retained_b, .. } = &mut outcome {
+            *retained_b = Some(after as f64 - before as f64);
+        }
+        outcome
+    }
+}
+
+/// The process's resident bytes (`/proc/self/statm`).
+fn resident() -> Result<u64, CellError> {
+    super::footprint::resident()
+        .map_err(|e| CellError::new(crate::error::ErrorClass::Host, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::guests::Guests;
+    use crate::workload::SimOptions;
+
+    /// After a large text the small call still returns native's answer,
+    /// and a 16 MiB text leaves more resident memory behind than none.
+    #[test]
+    fn a_small_call_after_a_large_one_still_answers_as_native() {
+        if !crate::alone::alone(
+            "scenario::aftermath::tests::a_small_call_after_a_large_one_still_answers_as_native",
+        ) {
+            return;
+        }
+        let Some(runtime) = [RuntimeId::Wasmtime, RuntimeId::WasmerCranelift, RuntimeId::Wasmi]
+            .into_iter()
+            .find(|r| r.compiled_in())
+        else {
+            return;
+        };
+        let sim = SimOptions::quick();
+        let inputs = RunInputs::default();
+        let cells = Aftermath::cells(&PlanInput {
+            host: HostProfile::Dev,
+            runtimes: &[runtime],
+            abis: &[AbiId::Bincode],
+            sim: &sim,
+            guests: &Guests::default(),
+        });
+        // Bincode's two memory choices × the three large sizes.
+        assert_eq!(cells.len(), 2 * Large::ALL.len());
+        let protocol = Protocol {
+            calls: 50,
+            reps: 3,
+            warmup: std::time::Duration::ZERO,
+            budget: runtimes::Budget::DEFAULT,
+            stop: crate::measure::Stop::Fixed,
+        };
+        let mut kept = Vec::new();
+        for cell in cells {
+            match Aftermath::run(&cell, &protocol, &inputs, &mut || {}) {
+                Outcome::Ok {
+                    samples,
+                    retained_b,
+                    ..
+                } => {
+                    assert_eq!(samples.replicate_s.len(), 3);
+                    kept.push((cell.large, retained_b.expect("measured")));
+                }
+                other => panic!("{cell:?}: {other:?}"),
+            }
+        }
+        let of = |l: Large| {
+            kept.iter()
+                .filter(|(x, _)| *x == l)
+                .map(|(_, b)| *b)
+                .fold(f64::MAX, f64::min)
+        };
+        assert!(
+            of(Large::M16) > of(Large::None) + (8 << 20) as f64,
+            "16 MiB kept {} bytes, none kept {}",
+            of(Large::M16),
+            of(Large::None)
+        );
+    }
+}

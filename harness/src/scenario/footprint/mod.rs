@@ -1,0 +1,381 @@
+//! The footprint scenario: what each kept instance costs in memory.
+//!
+//! A server that keeps an instance per tenant pays for it in memory, and
+//! "how many fit in a gigabyte" decides its design. Each replicate makes
+//! N instances of the ABI's guest, has each serve one request (checked
+//! against native), reads the process's mappings (`/proc/self/smaps`)
+//! before and after, then drops them all and reads again. The row's
+//! [`Footprint`] is what the kernel says they added: resident bytes per
+//! instance, the part in linear-memory reservations where the engine
+//! makes them, the address space, and how much came back on drop. The
+//! replicate's time is making and serving the N instances (per instance
+//! in the row's `ns_per_call`).
+//!
+//! Two caps stop a sweep before the machine does, each a `cap` error that
+//! does not fail the run: [`RESIDENT_CAP`] of resident memory added, and
+//! the kernel's limit on mappings (`vm.max_map_count`) within
+//! [`MAPPING_MARGIN`]. With `allocator=pooling` the pool's [`POOL`](super::serve::POOL) slots
+//! are a third: the 10,000-instance cells end `pool-full`.
+
+mod smaps;
+
+pub(super) use smaps::resident;
+
+use std::time::Duration;
+
+use abi_api::{Abi, Loader, MicroVisitor, Multiply};
+use analysis::data::Footprint;
+use factor::{FactorInfo, FactorValue, Workload, factor_enum};
+use runtimes::{Caching, CallStyle, Engine, Linkage, RuntimeId};
+
+use super::chain::{self, ScenarioStep};
+use super::define::{Defaults, Ended, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
+use super::outcome::{Inputs, Outcome, SetupTimes};
+use super::phases::check;
+use super::serve::{Allocator, targets};
+use crate::abis::{AbiChoice, AbiId};
+use crate::error::{CellError, ErrorClass};
+use crate::factors::HostProfile;
+use crate::measure::{Protocol, Subject, Timer, measure};
+
+/// The most resident memory a sweep may add: past it the cell stops with
+/// a `cap` error (a quarter of this machine kind's 24 GiB, leaving room
+/// for the rest of the run).
+pub const RESIDENT_CAP: u64 = 6 << 30;
+
+/// A sweep stops this many mappings short of `vm.max_map_count`: past
+/// the limit every `mmap` of the process fails, the harness's included.
+pub const MAPPING_MARGIN: usize = 2000;
+
+/// Instances made between two checks of the caps.
+const BATCH: u64 = 250;
+
+/// The footprint scenario.
+pub struct FootprintScenario;
+
+impl Scenario for FootprintScenario {
+    type Cell = FootprintCell;
+    const ABOUT: &'static str = "resident memory per kept instance: N instances alive \
+        (1 to 10,000), each having served a request, read from /proc/self/smaps";
+    const DRIVES: &'static [Workload] = &[Workload::Micro];
+    const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[(
+        ProtocolFlag::Calls,
+        "a replicate makes the cell's `instances` instances",
+    )];
+    const UNCOUNTED: Option<&'static str> = Some(
+        "its measure is the process's resident memory, and under Valgrind that is Valgrind's",
+    );
+
+    fn factors() -> Vec<FactorInfo> {
+        vec![FactorInfo::of::<Instances>(), FactorInfo::of::<Allocator>()]
+    }
+
+    // A replicate is a whole sweep; three say whether the memory figures
+    // repeat.
+    const DEFAULTS: Defaults = Defaults {
+        calls: 1,
+        reps: 3,
+        warmup_s: 1e-9,
+    };
+    const QUICK: Defaults = Defaults {
+        calls: 1,
+        reps: 2,
+        warmup_s: 0.0,
+    };
+
+    fn cells(input: &PlanInput<'_>) -> Vec<FootprintCell> {
+        let mut out = Vec::new();
+        for (runtime, abi) in targets(input) {
+            for &allocator in Allocator::ALL {
+                for &instances in Instances::ALL {
+                    out.push(FootprintCell {
+                        host: input.host,
+                        runtime,
+                        abi,
+                        instances,
+                        allocator,
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    fn run(
+        cell: &FootprintCell,
+        protocol: &Protocol,
+        inputs: &Inputs,
+        tick: &mut dyn FnMut(),
+    ) -> Outcome {
+        let of = cell.guest();
+        let guest = match chain::guest(&inputs.guests, &of) {
+            Ok(g) => g,
+            Err(unsupported) => return unsupported,
+        };
+        chain::sandboxed(
+            cell.runtime,
+            cell.allocator.config(),
+            cell.abi,
+            Caching::Cached,
+            CallStyle::Typed,
+            Step {
+                guest,
+                n: cell.instances.count(),
+                protocol,
+                tick,
+            },
+        )
+    }
+
+    /// A sweep stopped by a stated cap, or refused by the pool, measured
+    /// what it is for: where the instances stop fitting.
+    fn failed(_cell: &FootprintCell, ended: Ended<'_>) -> bool {
+        match ended {
+            Ended::Error(e) => !matches!(e.class, ErrorClass::Cap | ErrorClass::PoolFull),
+            Ended::Ok | Ended::Unsupported => false,
+        }
+    }
+}
+
+factor_enum! {
+    /// How many instances a footprint replicate keeps alive.
+    pub enum Instances ("instances", "instances kept alive at once, each having served one \
+        request") {
+        /// One.
+        N1 = "1",
+        /// Ten.
+        N10 = "10",
+        /// A hundred.
+        N100 = "100",
+        /// A thousand (the pool's size).
+        N1000 = "1000",
+        /// Ten thousand (past the pool).
+        N10000 = "10000",
+    }
+}
+
+impl Instances {
+    /// As a number.
+    pub fn count(self) -> u64 {
+        match self {
+            Instances::N1 => 1,
+            Instances::N10 => 10,
+            Instances::N100 => 100,
+            Instances::N1000 => 1000,
+            Instances::N10000 => 10_000,
+        }
+    }
+}
+
+/// A footprint cell: one runtime and ABI guest, N instances, an
+/// allocator (no native baseline: native code has no instances).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct FootprintCell {
+    /// The harness build.
+    pub host: HostProfile,
+    /// The runtime.
+    pub runtime: RuntimeId,
+    /// The ABI whose guest and micro host each instance is.
+    pub abi: AbiChoice,
+    /// How many are kept alive.
+    pub instances: Instances,
+    /// On-demand or pooled instances.
+    pub allocator: Allocator,
+}
+
+impl ScenarioCell for FootprintCell {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Some((self.runtime, self.abi.id()))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host profile, instances, allocator, then the ABI's own factors.
+    fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![
+            FactorValue::of(self.host),
+            FactorValue::of(self.instances),
+            FactorValue::of(self.allocator),
+        ];
+        v.extend(self.abi.values(Workload::Micro));
+        v
+    }
+    /// No baseline.
+    fn baseline(&self) -> FootprintCell {
+        *self
+    }
+}
+
+struct Step<'a> {
+    guest: &'a [u8],
+    n: u64,
+    protocol: &'a Protocol,
+    tick: &'a mut dyn FnMut(),
+}
+
+impl ScenarioStep for Step<'_> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        A::micro::<E, L, _>(engine, own, self).unwrap_or_else(Outcome::failed)
+    }
+}
+
+impl MicroVisitor for Step<'_> {
+    type Output = Outcome;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Outcome
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        let module = match loader.compile(self.guest) {
+            Ok(m) => m,
+            Err(e) => return Outcome::failed(e),
+        };
+        let mut sweep = Sweep {
+            make: || loader.instantiate(&module),
+            n: self.n,
+            cap: RESIDENT_CAP,
+            readings: Vec::new(),
+        };
+        match measure(&mut sweep, self.protocol, self.tick) {
+            Ok(mut samples) => {
+                // The warm-up's readings are dropped with its times.
+                let timed = &sweep.readings[sweep.readings.len() - samples.replicate_s.len()..];
+                let footprint = (!timed.is_empty()).then(|| summarise(self.n, timed));
+                // Time per instance made and served.
+                samples.calls = self.n;
+                Outcome::Ok {
+                    samples,
+                    phases: SetupTimes::default(),
+                    stats: None,
+                    footprint,
+                    retained_b: None,
+                }
+            }
+            Err(e) => Outcome::Error(e),
+        }
+    }
+}
+
+/// What one sweep of N instances read.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Reading {
+    /// The kernel's change while the N instances were alive.
+    alive: smaps::Change,
+    /// The allocator's bytes in use they added.
+    heap: i64,
+    /// The kernel's change once they were dropped (from before them).
+    left: smaps::Change,
+    /// The allocator's bytes in use left once they were dropped.
+    heap_left: i64,
+}
+
+impl Reading {
+    /// What the instances held: the allocator's bytes for them, and the
+    /// resident pages of their linear-memory reservations.
+    fn held(&self) -> i64 {
+        self.heap + self.alive.reserved_resident
+    }
+}
+
+/// One sweep per replicate: N instances made and each asked one request
+/// (timed, in batches, the cap checks between batches untimed), the
+/// process read before and after, then all dropped and read again.
+struct Sweep<F> {
+    make: F,
+    n: u64,
+    /// Resident bytes the sweep may add ([`RESIDENT_CAP`]).
+    cap: u64,
+    readings: Vec<Reading>,
+}
+
+impl<H, F> Subject for Sweep<F>
+where
+    H: Multiply<Error = runtimes::Error>,
+    F: FnMut() -> runtimes::Result<H>,
+{
+    fn replicate(&mut self, _calls: u64) -> Result<Duration, CellError> {
+        let host_err = |e: String| CellError::new(ErrorClass::Host, e);
+        let max_maps = smaps::max_count().map_err(host_err)?;
+        let resident_before = smaps::resident().map_err(host_err)?;
+        let mut kept: Vec<H> = Vec::new();
+        kept.try_reserve_exact(self.n as usize)
+            .map_err(|e| host_err(format!("room for {} instances: {e}", self.n)))?;
+        // Read last before the instances, so nothing of the reading's own
+        // is counted as theirs.
+        let before = smaps::read().map_err(host_err)?;
+        let heap_before = smaps::heap_in_use();
+        let mut elapsed = Duration::ZERO;
+        while (kept.len() as u64) < self.n {
+            let batch = BATCH.min(self.n - kept.len() as u64);
+            let start = Timer::start();
+            for _ in 0..batch {
+                let mut host = (self.make)()?;
+                check(&mut host)?;
+                kept.push(host);
+            }
+            elapsed += start.stop();
+            let added = smaps::resident().map_err(host_err)?.saturating_sub(resident_before);
+            if added > self.cap {
+                return Err(cap(format!(
+                    "stopped at {} instances: they added {} MiB resident, past the cap of {} MiB",
+                    kept.len(),
+                    added >> 20,
+                    self.cap >> 20
+                )));
+            }
+            let maps = smaps::count().map_err(host_err)?;
+            if maps + MAPPING_MARGIN > max_maps {
+                return Err(cap(format!(
+                    "stopped at {} instances: the process has {maps} memory mappings, within \
+                     {MAPPING_MARGIN} of vm.max_map_count ({max_maps})",
+                    kept.len()
+                )));
+            }
+        }
+        let heap_alive = smaps::heap_in_use();
+        let after = smaps::read().map_err(host_err)?;
+        drop(kept);
+        let heap_dropped = smaps::heap_in_use();
+        let dropped = smaps::read().map_err(host_err)?;
+        self.readings.push(Reading {
+            alive: smaps::change(&before, &after),
+            heap: heap_alive as i64 - heap_before as i64,
+            left: smaps::change(&before, &dropped),
+            heap_left: heap_dropped as i64 - heap_before as i64,
+        });
+        Ok(elapsed)
+    }
+}
+
+/// A cap the scenario states, reached.
+#[cold]
+fn cap(message: String) -> CellError {
+    CellError::new(ErrorClass::Cap, message)
+}
+
+/// The row's figures from the timed replicates' readings: the median
+/// replicate's (by bytes held) per-instance bytes, every replicate's
+/// bytes held kept.
+fn summarise(n: u64, readings: &[Reading]) -> Footprint {
+    let per = |b: i64| b as f64 / n as f64;
+    let mut order: Vec<&Reading> = readings.iter().collect();
+    order.sort_by_key(|r| r.held());
+    let m = order[order.len() / 2];
+    let left = m.heap_left + m.left.reserved_resident;
+    Footprint {
+        instances: n,
+        held_b: per(m.held()),
+        heap_b: per(m.heap),
+        linear_b: m.alive.saw_reservations.then(|| per(m.alive.reserved_resident)),
+        resident_b: per(m.alive.resident),
+        address_space_b: per(m.alive.address_space),
+        returned: if m.held() > 0 {
+            (1.0 - left as f64 / m.held() as f64).clamp(0.0, 1.0)
+        } else {
+            0.0
+        },
+        replicate_held_b: readings.iter().map(|r| per(r.held())).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
