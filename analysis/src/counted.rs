@@ -1,6 +1,7 @@
 //! The report's view of counted cells (`--measure callgrind`): the
-//! anatomy of a call per cell, and how well counts rank cells the way
-//! time ranks them, where the same cells were also timed.
+//! anatomy of a call per cell, as a table and as stacked bars
+//! ([`crate::charts::plan_counted`]), and how well counts rank cells the
+//! way time ranks them, where the same cells were also timed.
 
 use std::collections::BTreeMap;
 
@@ -20,8 +21,10 @@ pub const PARTS: [&str; 7] = [
     "other",
 ];
 
-/// The counted ok rows of `runs`, by cell id (the last row of a cell).
-fn counted(runs: &[Run]) -> BTreeMap<String, &Record> {
+/// The counted ok rows of `runs`, by cell id (the last row of a cell):
+/// what the table and the anatomy figures ([`crate::charts::plan_counted`])
+/// both show, so they show the same cells.
+pub(crate) fn rows(runs: &[Run]) -> BTreeMap<String, &Record> {
     runs.iter()
         .flat_map(|r| &r.records)
         .filter(|r| r.status == Status::Ok && r.counts.is_some())
@@ -56,9 +59,10 @@ fn label(r: &Record) -> String {
     format!("{} {}/{} {}", r.scenario, r.runtime, r.abi, own.join(" "))
 }
 
-/// The report's section on counted cells; empty when there are none.
-pub fn section(runs: &[Run]) -> Vec<Block> {
-    let rows = counted(runs);
+/// The report's section on counted cells, with the figures `plan` has
+/// for them ([`crate::charts::plan_counted`]); empty when there are none.
+pub fn section(runs: &[Run], plan: &crate::charts::Plan) -> Vec<Block> {
+    let rows = rows(runs);
     if rows.is_empty() {
         return Vec::new();
     }
@@ -90,6 +94,7 @@ pub fn section(runs: &[Run]) -> Vec<Block> {
         t.rows.push(row);
     }
     b.push(Block::Table(t));
+    b.extend(crate::report::figures(plan, crate::charts::COUNTED));
     b.extend(agreement(&rows, &timed(runs)));
     b
 }
@@ -241,9 +246,19 @@ mod tests {
             info: info("micro"),
             records,
         };
-        assert!(section(&[run(timed.clone())]).is_empty());
-        let blocks = section(&[run(timed), run(counted)]);
+        let timed_only = [run(timed.clone())];
+        let plan = crate::charts::plan_counted(&timed_only);
+        assert!(section(&timed_only, &plan).is_empty());
+        let both = [run(timed), run(counted)];
+        let plan = crate::charts::plan_counted(&both);
+        let blocks = section(&both, &plan);
         let md = crate::report::doc::markdown(&blocks);
+        // The anatomy figure sits in this section, after the table.
+        let table = md.find("| cell | instr/call |").unwrap();
+        let figure = md.find("![The anatomy of a call (micro)").unwrap();
+        assert!(table < figure, "{md}");
+        assert!(md.contains("(figures/anatomy.svg)"), "{md}");
+        assert!(md.contains("Callgrind's counts, median replicate."), "{md}");
         assert!(md.contains("the anatomy of a call"), "{md}");
         assert!(md.contains("guest-code"), "{md}");
         assert!(md.contains("Spearman"), "{md}");

@@ -15,7 +15,14 @@
 //! | `sim-batch` | ns per request against requests per call, per policy |
 //! | `payload-<runtime>` | ns per call against payload size per ABI, with a fitted line |
 //! | `threads-scaling` | ns per call across the process against threads, per runtime and workload |
+//! | `anatomy` (`-<scenario>`, `-<runtime>`, `-large` when split) | instructions per call of every counted cell, stacked by where they went (Callgrind, median replicate), with native |
+//!
+//! Every figure but `anatomy` is planned from the cells ([`plan`]); the
+//! anatomy is planned from the counted rows ([`plan_counted`]), which
+//! have no time and so no cell, and goes in the report's section on
+//! counted cells ([`COUNTED`]) rather than a scenario's.
 
+mod anatomy;
 mod micro;
 mod payload;
 mod sim;
@@ -23,13 +30,19 @@ mod threads;
 
 use crate::cells::{Cell, Cells};
 use crate::figures::{Bar, Figure, Point};
+use crate::load::Run;
 
+pub use anatomy::{APART, MAX_BARS};
 pub use payload::payload_fits;
+
+/// The section of the figures of counted rows, in place of a scenario:
+/// the report's "Counted cells" section.
+pub const COUNTED: &str = "counted";
 
 /// A figure to draw, and what the report says about it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Planned {
-    /// The scenario section it belongs to.
+    /// The scenario section it belongs to ([`COUNTED`] for counted rows').
     pub scenario: String,
     /// A sentence saying what it shows and how to read it.
     pub caption: String,
@@ -40,7 +53,7 @@ pub struct Planned {
 /// A figure the data do not allow.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
-    /// The scenario section it belongs to.
+    /// The scenario section it belongs to ([`COUNTED`] for counted rows').
     pub scenario: String,
     /// Which figure (its name or pattern).
     pub figure: String,
@@ -88,6 +101,17 @@ pub fn plan(cells: &Cells) -> Plan {
     sim::batch(cells, &mut p);
     payload::cost(cells, &mut p);
     threads::scaling(cells, &mut p);
+    p
+}
+
+/// Plans the figures of the counted rows of `runs` (`--measure
+/// callgrind`): the anatomy of a call, on a linear axis, so split per
+/// runtime beyond [`MAX_BARS`] bars and with bars over [`APART`]× the
+/// median drawn apart. Empty for runs that counted nothing.
+pub fn plan_counted(runs: &[Run]) -> Plan {
+    let mut p = Plan::default();
+    let rows = crate::counted::rows(runs);
+    anatomy::plan(&rows.into_values().collect::<Vec<_>>(), &mut p);
     p
 }
 

@@ -198,3 +198,221 @@ fn threads_get_one_panel_per_workload_and_a_line_per_runtime() {
     ))]));
     assert!(p.skipped.iter().all(|s| s.figure != "threads-scaling"));
 }
+
+/// Counted rows as in `results/reference/callgrind-anatomy`: native, pair
+/// on two runtimes, bytemuck static and dynamic on one (one with a part
+/// the list does not know), each with its anatomy; an unsupported cell
+/// and a timed row beside them.
+fn counted_rows() -> Vec<crate::data::Record> {
+    let link = [("caching", "cached"), ("call", "typed")];
+    let f = |extra: &[(&'static str, &'static str)]| {
+        let mut f = micro_factors(&link);
+        f.extend_from_slice(extra);
+        f
+    };
+    let c = |runtime, abi, factors: &[(&str, &str)], parts: &[(&str, f64)]| {
+        counted(row("micro", runtime, abi, factors, 1.0), parts)
+    };
+    vec![
+        c(
+            "native",
+            "native",
+            &micro_factors(&[]),
+            &[("harness", 12.0)],
+        ),
+        c(
+            "wasmtime",
+            "bytemuck",
+            &f(&[("memory", "dynamic")]),
+            &[("guest-code", 269.0), ("runtime", 330.0), ("harness", 72.0)],
+        ),
+        c(
+            "wasmtime",
+            "pair",
+            &f(&[]),
+            &[("guest-code", 40.0), ("runtime", 165.0), ("harness", 28.0)],
+        ),
+        c(
+            "wasmtime",
+            "bytemuck",
+            &f(&[("memory", "static")]),
+            &[("guest-code", 59.0), ("runtime", 165.0), ("jit-stubs", 3.0)],
+        ),
+        c(
+            "wasmer-cranelift",
+            "pair",
+            &f(&[]),
+            &[
+                ("guest-code", 24.0),
+                ("runtime", 425.0),
+                ("rust-std", 145.0),
+            ],
+        ),
+        unsupported("micro", "wasmer-cranelift", "wit", &f(&[])),
+        row("micro", "wasmtime", "pair", &f(&[]), 20.0),
+    ]
+}
+
+fn stacked(p: &Planned) -> &crate::figures::Stacked {
+    let Chart::Stacked(s) = &p.figure.chart else {
+        panic!("{} is not stacked", p.figure.name)
+    };
+    s
+}
+
+#[test]
+fn the_anatomy_gets_one_bar_per_counted_cell_summing_to_its_anatomy() {
+    let rows = counted_rows();
+    let p = plan_counted(&[run(rows.clone())]);
+    assert_eq!(names(&p), ["anatomy"]);
+    assert!(p.skipped.is_empty(), "{:?}", p.skipped);
+    let f = &p.figures[0];
+    assert_eq!(f.scenario, COUNTED);
+    let s = stacked(f);
+    let mut series: Vec<&str> = crate::counted::PARTS.to_vec();
+    series.extend(["jit-stubs", crate::figures::NATIVE_WORK]);
+    assert_eq!(s.series, series);
+    // Grouped by runtime, natives first, then the usual runtime order.
+    let labels: Vec<Vec<&str>> = s
+        .groups
+        .iter()
+        .map(|g| g.iter().map(|b| b.label.as_str()).collect())
+        .collect();
+    assert_eq!(
+        labels,
+        [
+            vec!["native"],
+            vec!["wasmer-cranelift / pair"],
+            vec![
+                "wasmtime / pair",
+                "wasmtime / bytemuck memory=static",
+                "wasmtime / bytemuck memory=dynamic"
+            ],
+        ]
+    );
+    // Every counted ok cell is one bar, whose parts are its anatomy.
+    let bars: Vec<_> = s.groups.iter().flatten().collect();
+    let counted: Vec<_> = rows.iter().filter(|r| r.counts.is_some()).collect();
+    assert_eq!(
+        bars.len(),
+        counted.len(),
+        "neither timed nor unsupported rows"
+    );
+    for r in &counted {
+        let bar = bars
+            .iter()
+            .find(|b| {
+                b.label.starts_with(&format!("{} / {}", r.runtime, r.abi))
+                    && r.factors.get("memory").is_none_or(|m| b.label.ends_with(m))
+                    || (r.runtime == "native" && b.label == "native")
+            })
+            .unwrap_or_else(|| panic!("no bar for {}", r.cell));
+        let sum: f64 = r.anatomy.values().sum();
+        assert!((bar.total() - sum).abs() < 1e-9, "{}: {sum}", bar.label);
+        for seg in &bar.segments {
+            let part = &s.series[seg.series];
+            if r.runtime == "native" {
+                assert_eq!(part, crate::figures::NATIVE_WORK);
+            } else {
+                assert_eq!(r.anatomy.get(part), Some(&seg.value), "{part}");
+            }
+        }
+    }
+    assert!(
+        f.figure.subtitle.contains("caching=cached, call=typed")
+            && f.figure.subtitle.contains("median replicate"),
+        "{}",
+        f.figure.subtitle
+    );
+    assert!(f.caption.contains("Callgrind") && f.caption.contains("deterministic"));
+    assert!(!f.caption.contains("Drawn apart"));
+    let svg = f.figure.svg().unwrap();
+    assert!(svg.contains("wasmtime / bytemuck memory=static"));
+}
+
+#[test]
+fn a_cell_that_dwarfs_the_rest_is_drawn_apart() {
+    let mut rows = counted_rows();
+    let f = micro_factors(&[("caching", "cached"), ("call", "typed")]);
+    let parts = [("runtime", 12767.0), ("rust-std", 8892.0), ("libc", 1086.0)];
+    rows.push(counted(row("micro", "wasmtime", "extism", &f, 1.0), &parts));
+    let p = plan_counted(&[run(rows)]);
+    assert_eq!(names(&p), ["anatomy", "anatomy-large"]);
+    let main = stacked(&p.figures[0]);
+    assert_eq!(main.groups.iter().flatten().count(), 5);
+    assert!(
+        p.figures[0]
+            .caption
+            .contains("`anatomy-large`, being over 8× the median bar")
+            && p.figures[0].caption.contains("`wasmtime / extism` (22745)"),
+        "{}",
+        p.figures[0].caption
+    );
+    let large = stacked(&p.figures[1]);
+    let labels: Vec<&str> = large
+        .groups
+        .iter()
+        .flatten()
+        .map(|b| b.label.as_str())
+        .collect();
+    assert_eq!(labels, ["wasmtime / extism"]);
+    assert!(
+        !large
+            .series
+            .iter()
+            .any(|s| s == crate::figures::NATIVE_WORK),
+        "no native bar, no native legend"
+    );
+    assert_eq!(large.series[..7], main.series[..7], "same colours");
+}
+
+#[test]
+fn many_counted_cells_get_one_anatomy_figure_per_runtime() {
+    let mut rows = vec![counted(
+        row("micro", "native", "native", &micro_factors(&[]), 1.0),
+        &[("harness", 12.0)],
+    )];
+    let sizes: Vec<String> = (0..21).map(|i| (1u64 << i).to_string()).collect();
+    for runtime in ["wasmtime", "wasmer-cranelift"] {
+        for size in &sizes {
+            let f = micro_factors(&[("size", size.as_str())]);
+            let parts = [("guest-code", 100.0), ("runtime", 300.0)];
+            rows.push(counted(row("micro", runtime, "pair", &f, 1.0), &parts));
+        }
+    }
+    let p = plan_counted(&[run(rows)]);
+    assert_eq!(names(&p), ["anatomy-wasmer-cranelift", "anatomy-wasmtime"]);
+    for f in &p.figures {
+        let s = stacked(f);
+        assert_eq!(s.groups.len(), 2, "native, then the runtime");
+        assert_eq!(s.groups[0][0].label, "native");
+        assert_eq!(s.groups[1].len(), 21);
+        assert!(s.groups[1][0].label.ends_with("size=1"));
+    }
+}
+
+#[test]
+fn the_anatomy_is_skipped_with_a_reason_when_no_row_has_one() {
+    let rows: Vec<_> = counted_rows()
+        .into_iter()
+        .map(|mut r| {
+            r.anatomy.clear();
+            r
+        })
+        .collect();
+    let p = plan_counted(&[run(rows)]);
+    assert!(p.figures.is_empty());
+    assert_eq!(p.skipped.len(), 1);
+    assert_eq!(
+        (p.skipped[0].scenario.as_str(), p.skipped[0].figure.as_str()),
+        (COUNTED, "anatomy")
+    );
+    assert!(
+        p.skipped[0]
+            .reason
+            .contains("no counted sandboxed row has an anatomy")
+    );
+    // A timed run has no anatomy to miss.
+    let timed = plan_counted(&[run(micro_rows("wasmtime", paper_like_micro))]);
+    assert_eq!(timed, Plan::default());
+}

@@ -85,12 +85,12 @@ const PALETTE: [(u8, u8, u8); 10] = [
     (186, 176, 172),
 ];
 
-/// The colour of series `i` named `name` (`native` is dark grey; a
-/// comparison's `regression`, `improvement`, `unchanged` are red, green,
-/// grey).
+/// The colour of series `i` named `name` (`native` and
+/// [`super::NATIVE_WORK`] are dark grey; a comparison's `regression`,
+/// `improvement`, `unchanged` are red, green, grey).
 pub fn color(name: &str, i: usize) -> RGBColor {
     match name {
-        "native" => return RGBColor(90, 90, 90),
+        "native" | super::NATIVE_WORK => return RGBColor(90, 90, 90),
         "regression" => return RGBColor(214, 39, 40),
         "improvement" => return RGBColor(44, 160, 44),
         "unchanged" => return RGBColor(170, 170, 170),
@@ -104,6 +104,7 @@ fn series(fig: &Figure) -> &[String] {
     match &fig.chart {
         Chart::Bars(b) => &b.series,
         Chart::Lines(l) => &l.series,
+        Chart::Stacked(s) => &s.series,
     }
 }
 
@@ -112,6 +113,7 @@ fn width(fig: &Figure) -> u32 {
     let chart = match &fig.chart {
         Chart::Bars(b) => (category_area(b) as u32 + 760).max(900),
         Chart::Lines(l) => (PANEL * grid(l.panels.len()).1 as u32 + 20).max(700),
+        Chart::Stacked(s) => (stacked_label_area(s) as u32 + 760).max(900),
     };
     let text = text_w(&fig.title, TITLE).max(text_w(&fig.subtitle, TEXT)) as u32 + 40;
     chart.max(text)
@@ -119,11 +121,16 @@ fn width(fig: &Figure) -> u32 {
 
 /// Width of the category labels' area of a bar chart.
 pub fn category_area(b: &super::Bars) -> f64 {
-    b.categories
-        .iter()
-        .map(|c| text_w(&c.label, LABEL))
-        .fold(60.0, f64::max)
-        + 20.0
+    label_area(b.categories.iter().map(|c| c.label.as_str()))
+}
+
+/// Width of the bar labels' area of a stacked bar chart.
+pub fn stacked_label_area(s: &super::Stacked) -> f64 {
+    label_area(s.groups.iter().flatten().map(|b| b.label.as_str()))
+}
+
+fn label_area<'a>(labels: impl Iterator<Item = &'a str>) -> f64 {
+    labels.map(|l| text_w(l, LABEL)).fold(60.0, f64::max) + 20.0
 }
 
 /// Slots (bar heights) a bar chart needs, gaps included.
@@ -131,6 +138,15 @@ pub fn slots(b: &super::Bars) -> f64 {
     b.categories
         .iter()
         .map(|c| c.bars.len().max(1) as f64 + GAP)
+        .sum::<f64>()
+        .max(1.0)
+}
+
+/// Slots a stacked bar chart needs: one per bar, a gap after each group.
+pub fn stacked_slots(s: &super::Stacked) -> f64 {
+    s.groups
+        .iter()
+        .map(|g| g.len() as f64 + GAP)
         .sum::<f64>()
         .max(1.0)
 }
@@ -166,6 +182,7 @@ pub fn size(fig: &Figure) -> (u32, u32) {
     let body = match &fig.chart {
         Chart::Bars(b) => (slots(b) * SLOT) as u32 + 80,
         Chart::Lines(l) => PANEL_H * grid(l.panels.len()).0 as u32,
+        Chart::Stacked(s) => (stacked_slots(s) * SLOT) as u32 + 80,
     };
     (width(fig), header_height(fig) + body)
 }

@@ -1,5 +1,6 @@
 //! Figures: a small description of a chart ([`Figure`]: grouped
-//! horizontal bars or lines in panels, always with 95% CI whiskers), and
+//! horizontal bars or lines in panels, always with 95% CI whiskers, or
+//! stacked bars of exact counts, which have none), and
 //! one renderer that draws it with plotters as SVG text or a PNG file
 //! (criterion's split: what to plot is decided elsewhere, in
 //! [`crate::charts`], and never touches plotters).
@@ -14,6 +15,7 @@ mod bars;
 mod font;
 mod layout;
 mod lines;
+mod stacked;
 
 use std::path::{Path, PathBuf};
 
@@ -40,7 +42,66 @@ pub enum Chart {
     Bars(Bars),
     /// Lines over a logarithmic x axis, in side-by-side panels.
     Lines(Lines),
+    /// Horizontal bars split into parts.
+    Stacked(Stacked),
 }
+
+/// Horizontal bars, each split into parts laid end to end, on a linear
+/// axis from 0 (on a log axis a part's length would depend on what lies
+/// left of it). No whiskers: it shows exact counts, which have no
+/// sampling error.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stacked {
+    /// Value axis label, with its unit.
+    pub value_label: String,
+    /// Part names, in legend order; the same list in every figure of a
+    /// kind keeps a part's colour the same across them. A part named
+    /// [`NATIVE_WORK`] is grey.
+    pub series: Vec<String>,
+    /// Bars top to bottom, in groups (one per runtime) set apart by a gap.
+    pub groups: Vec<Vec<StackedBar>>,
+}
+
+/// One bar of a [`Stacked`] chart; its total is written at its end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StackedBar {
+    /// Label left of the bar.
+    pub label: String,
+    /// Its parts, left to right; parts of 0 draw nothing.
+    pub segments: Vec<Segment>,
+}
+
+/// One part of a [`StackedBar`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Segment {
+    /// Index into [`Stacked::series`].
+    pub series: usize,
+    /// Its length.
+    pub value: f64,
+}
+
+impl StackedBar {
+    /// The bar's length: its parts end to end.
+    pub fn total(&self) -> f64 {
+        self.segments
+            .iter()
+            .filter(|s| s.drawn())
+            .map(|s| s.value)
+            .sum()
+    }
+}
+
+impl Segment {
+    /// Whether it has a length to draw (not 0, negative or NaN).
+    pub fn drawn(&self) -> bool {
+        self.value.is_finite() && self.value > 0.0
+    }
+}
+
+/// The part a native baseline's bar is made of: the native call has no
+/// sandbox to take apart, so its whole count is the work itself, grey
+/// like the `native` series of other figures.
+pub const NATIVE_WORK: &str = "native (the work)";
 
 /// Grouped horizontal bars: one group per category, one bar per series
 /// present in it.
@@ -225,6 +286,7 @@ impl Figure {
         match &self.chart {
             Chart::Bars(b) => bars::draw(&root, self, b).map_err(err)?,
             Chart::Lines(l) => lines::draw(&root, self, l).map_err(err)?,
+            Chart::Stacked(s) => stacked::draw(&root, self, s).map_err(err)?,
         }
         root.present().map_err(|e| err(e.to_string()))
     }
@@ -301,6 +363,77 @@ pub(crate) mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         assert_eq!(names.len(), 2, "no temporary files left: {names:?}");
+    }
+
+    /// Two runtimes' bars of three parts, a part of 0 among them, and a
+    /// native bar.
+    pub fn stacked() -> Figure {
+        let bar = |label: &str, parts: &[(usize, f64)]| StackedBar {
+            label: label.into(),
+            segments: parts
+                .iter()
+                .map(|&(series, value)| Segment { series, value })
+                .collect(),
+        };
+        Figure {
+            name: "s".into(),
+            title: "Stacked".into(),
+            subtitle: "counted".into(),
+            chart: Chart::Stacked(Stacked {
+                value_label: "instructions per call".into(),
+                series: vec![
+                    "guest-code".into(),
+                    "runtime".into(),
+                    "harness".into(),
+                    NATIVE_WORK.into(),
+                ],
+                groups: vec![
+                    vec![bar("native", &[(3, 12.0)])],
+                    vec![
+                        bar("wasmtime / pair", &[(0, 40.0), (1, 165.0), (2, 28.0)]),
+                        bar("wasmtime / extism", &[(0, 1702.0), (1, 0.0), (2, 27.0)]),
+                    ],
+                    vec![bar("wasmi / pair <&>", &[(1, 557.0), (2, 25.0)])],
+                ],
+            }),
+        }
+    }
+
+    #[test]
+    fn stacked_bars_render_with_labels_totals_and_legend() {
+        let f = stacked();
+        let Chart::Stacked(s) = &f.chart else {
+            unreachable!()
+        };
+        assert_eq!(s.groups[1][0].total(), 233.0);
+        let svg = f.svg().unwrap();
+        assert!(is_svg(&svg));
+        for text in [
+            "instructions per call",
+            "wasmtime / pair",
+            "wasmi / pair &lt;&amp;&gt;",
+            "native (the work)",
+            "guest-code",
+        ] {
+            assert!(svg.contains(text), "{text} missing: {svg}");
+        }
+        // Each bar's total, as a text element of its own.
+        for total in ["233", "1729", "582", "12"] {
+            assert!(svg.contains(&format!(">\n{total}\n<")), "{total}: {svg}");
+        }
+        // Three drawn parts in the pair bar, two in extism's (its 0 draws
+        // nothing), two in wasmi's, one in native's: 8 coloured boxes in
+        // the bars, 4 in the legend.
+        let fills = ["4E79A7", "F28E2B", "E15759", "5A5A5A"];
+        let boxes: usize = fills
+            .iter()
+            .map(|c| svg.matches(&format!("fill=\"#{c}\"")).count())
+            .sum();
+        assert_eq!(boxes, 8 + 4, "{svg}");
+        let tmp = tempfile::tempdir().unwrap();
+        f.write(tmp.path()).unwrap();
+        let png = std::fs::read(tmp.path().join("s.png")).unwrap();
+        assert_eq!(png_size(&png), Some(layout::size(&f)));
     }
 
     #[test]

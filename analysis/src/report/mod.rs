@@ -6,8 +6,9 @@
 //! what these runs measured and a verdict ([`crate::claims`]); per
 //! scenario, the summary tables of docs/paper-comparison.md, the figures
 //! ([`crate::charts`]) and every cell; and the figures the data did not
-//! allow, with the reason. How several runs combine is
-//! [`crate::cells`]'s rule.
+//! allow, with the reason; then counted cells (`--measure callgrind`),
+//! their table and the anatomy figures ([`crate::counted`]). How several
+//! runs combine is [`crate::cells`]'s rule.
 //!
 //! The font is loaded before anything is written, so a missing font fails
 //! with nothing written; each file is written aside and renamed, so none is
@@ -89,7 +90,10 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
     }
     use_font(&opts.font)?;
     let cells = Cells::build(runs);
-    let plan = charts::plan(&cells);
+    let mut plan = charts::plan(&cells);
+    let counted = charts::plan_counted(runs);
+    plan.figures.extend(counted.figures);
+    plan.skipped.extend(counted.skipped);
     let claims = claims::check(&cells);
 
     let fig_dir = out.join("figures");
@@ -194,28 +198,37 @@ pub fn sections(
             "payload" => b.extend(tables::payload_table(cells)),
             _ => {}
         }
-        for p in plan.figures.iter().filter(|p| &p.scenario == s) {
-            b.push(Block::Heading(3, p.figure.title.clone()));
-            b.push(Block::Figure {
-                name: p.figure.name.clone(),
-                title: p.figure.title.clone(),
-                caption: format!("{} {}.", p.caption, p.figure.subtitle),
-            });
-        }
-        let skipped: Vec<String> = plan
-            .skipped
-            .iter()
-            .filter(|k| &k.scenario == s)
-            .map(|k| format!("`{}`: {}", k.figure, k.reason))
-            .collect();
-        if !skipped.is_empty() {
-            b.push(Block::Para("Figures not drawn:".into()));
-            b.push(Block::List(skipped));
-        }
+        b.extend(figures(plan, s));
         b.push(Block::Heading(3, "Every cell".into()));
         b.extend(tables::every_cell(cells, s, several));
     }
-    b.extend(crate::counted::section(runs));
+    b.extend(crate::counted::section(runs, plan));
+    b
+}
+
+/// The figures of `plan` for `section` (a scenario, or
+/// [`charts::COUNTED`]), each under its title with its caption, then those
+/// not drawn with the reason.
+pub(crate) fn figures(plan: &charts::Plan, section: &str) -> Vec<Block> {
+    let mut b = Vec::new();
+    for p in plan.figures.iter().filter(|p| p.scenario == section) {
+        b.push(Block::Heading(3, p.figure.title.clone()));
+        b.push(Block::Figure {
+            name: p.figure.name.clone(),
+            title: p.figure.title.clone(),
+            caption: format!("{} {}.", p.caption, p.figure.subtitle),
+        });
+    }
+    let skipped: Vec<String> = plan
+        .skipped
+        .iter()
+        .filter(|k| k.scenario == section)
+        .map(|k| format!("`{}`: {}", k.figure, k.reason))
+        .collect();
+    if !skipped.is_empty() {
+        b.push(Block::Para("Figures not drawn:".into()));
+        b.push(Block::List(skipped));
+    }
     b
 }
 

@@ -275,3 +275,37 @@ fn a_missing_font_fails_before_anything_is_written() {
         Err(ReportError::Empty)
     ));
 }
+
+#[test]
+fn a_counted_run_gets_its_anatomy_figure_in_the_counted_section() {
+    let tmp = tempfile::tempdir().unwrap();
+    let parts = |ns: f64| [("guest-code", ns), ("runtime", 4.0 * ns), ("harness", 30.0)];
+    let rows: Vec<Record> = micro_rows("wasmtime", paper_like_micro)
+        .into_iter()
+        .map(|r| {
+            let ns = r.ns_per_call.unwrap();
+            if r.runtime == "native" {
+                counted(r, &[("harness", 12.0)])
+            } else {
+                counted(r, &parts(ns))
+            }
+        })
+        .collect();
+    let dir = tmp.path().join("counted");
+    write_run(&dir, &info("micro"), &rows);
+    let runs = load_all(&[dir]).unwrap();
+    let out = tmp.path().join("report");
+    let rep = report(&runs, &out, &ReportOptions::default()).unwrap();
+    assert_eq!(rep.figures, ["anatomy"]);
+    let svg = std::fs::read_to_string(out.join("figures/anatomy.svg")).unwrap();
+    assert!(is_svg(&svg) && svg.contains("instructions per call (Callgrind)"));
+    let png = std::fs::read(out.join("figures/anatomy.png")).unwrap();
+    assert!(png_size(&png).is_some());
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    let section = md.find("## Counted cells").unwrap();
+    let figure = md.find("![The anatomy of a call (micro)").unwrap();
+    assert!(section < figure, "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 1);
+    assert!(html.contains("id=\"anatomy\""));
+}
