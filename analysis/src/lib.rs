@@ -33,7 +33,9 @@
 //! Data flows one way: rows ([`data`], read by [`mod@load`]) → cells summarised
 //! over runs, with ratios to native computed here ([`cells`], ids from
 //! [`identity`]) → what to show ([`select`], [`charts`], [`claims`]) →
-//! output ([`mod@report`] via [`figures`]). [`stats`], [`welch`] and [`fit`]
+//! output ([`mod@report`] via [`figures`]). The serving scenarios'
+//! tables ([`serving`]) read the rows beside the cells: their tails and
+//! memory figures are the rows' own. [`stats`], [`welch`] and [`fit`]
 //! are pure maths; [`units`] fixes how numbers and sizes are written.
 #![deny(missing_docs)]
 
@@ -55,6 +57,7 @@ pub mod load;
 pub mod merge;
 pub mod report;
 pub mod select;
+pub mod serving;
 pub mod stats;
 pub mod units;
 pub mod welch;

@@ -50,6 +50,12 @@ pub const PREFERRED: &[(&str, &[&str])] = &[
     ("module-cache", &["off", "on"]),
     ("workload", &["micro", "sim"]),
     ("policy", POLICIES),
+    // The serving scenarios (docs/serving.md): the default first.
+    ("lifecycle", &["per-request", "kept"]),
+    ("allocator", &["on-demand", "pooling"]),
+    ("module", &["core", "component"]),
+    ("invoke", &["sync", "async"]),
+    ("large", &["none", "1MiB", "16MiB"]),
 ];
 
 /// Position of `v` in `order` (unknown values last).

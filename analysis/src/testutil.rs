@@ -78,6 +78,243 @@ pub fn row_with(
     r
 }
 
+/// A row that ran and failed with `class` (`pool-full`, `cap`, `trap`)
+/// and `message`: no statistics.
+pub fn failed(
+    scenario: &str,
+    runtime: &str,
+    abi: &str,
+    factors: &[(&str, &str)],
+    class: &str,
+    message: &str,
+) -> Record {
+    let mut r = unsupported(scenario, runtime, abi, factors);
+    r.status = Status::Error;
+    r.error_class = Some(class.into());
+    r.error = Some(message.into());
+    r
+}
+
+/// An ok row of one call per replicate (the serve and async scenarios):
+/// 100 replicates, 98 within ±0.5% of `ns` and the two slowest at 3×
+/// (so the median is about `ns` and the p99 exactly `3 × ns`).
+pub fn one_call(
+    scenario: &str,
+    runtime: &str,
+    abi: &str,
+    factors: &[(&str, &str)],
+    ns: f64,
+) -> Record {
+    let s = ns * 1e-9;
+    let replicates: Vec<f64> = (0..100)
+        .map(|i| {
+            if i >= 98 {
+                3.0 * s
+            } else {
+                s * (1.0 + (i as f64 - 48.5) * 1e-4)
+            }
+        })
+        .collect();
+    let mut r = row_with(scenario, runtime, abi, factors, replicates);
+    r.calls = 1;
+    r.ns_per_call = r.mean_s.map(|m| m * 1e9);
+    r
+}
+
+/// An ok footprint row: `instances` kept, each made and served in
+/// `ns_per_instance` (three replicates, ±1%), holding `held_b` bytes of
+/// which `linear_b` in linear memory (replicates: 0.99×, 1×, 1.02×).
+pub fn footprint_row(
+    runtime: &str,
+    abi: &str,
+    allocator: &str,
+    instances: u64,
+    ns_per_instance: f64,
+    held_b: f64,
+    linear_b: Option<f64>,
+) -> Record {
+    let n = instances.to_string();
+    let f = [
+        ("host-profile", "release"),
+        ("allocator", allocator),
+        ("instances", n.as_str()),
+    ];
+    let s = ns_per_instance * 1e-9 * instances as f64;
+    let mut r = row_with("footprint", runtime, abi, &f, vec![s * 0.99, s, s * 1.01]);
+    r.calls = instances;
+    r.ns_per_call = r.mean_s.map(|m| m / instances as f64 * 1e9);
+    r.footprint = Some(crate::data::Footprint {
+        instances,
+        held_b,
+        heap_b: held_b - linear_b.unwrap_or(0.0),
+        linear_b,
+        resident_b: held_b * 1.5,
+        address_space_b: if linear_b.is_some() {
+            4.0 * (1u64 << 30) as f64
+        } else {
+            0.0
+        },
+        returned: 0.95,
+        replicate_held_b: vec![held_b * 0.99, held_b, held_b * 1.02],
+    });
+    r
+}
+
+/// A serve row of `runtime` and `abi`, one request of `ns` per replicate.
+pub fn serve(runtime: &str, abi: &str, lifecycle: &str, allocator: &str, ns: f64) -> Record {
+    one_call(
+        "serve",
+        runtime,
+        abi,
+        &[
+            ("host-profile", "release"),
+            ("lifecycle", lifecycle),
+            ("allocator", allocator),
+        ],
+        ns,
+    )
+}
+
+/// A serve run: Wasmtime with both allocators, wasmi on-demand only (its pooling
+/// cells unsupported), Pair and Bytemuck.
+pub fn serve_rows() -> Vec<Record> {
+    let mut rows = Vec::new();
+    for abi in ["pair", "bytemuck"] {
+        for (rt, pooling) in [("wasmtime", true), ("wasmi", false)] {
+            for (l, ns) in [("per-request", 40_000.0), ("kept", 60.0)] {
+                rows.push(serve(rt, abi, l, "on-demand", ns));
+                if pooling {
+                    rows.push(serve(rt, abi, l, "pooling", ns / 2.0));
+                } else {
+                    rows.push(unsupported(
+                        "serve",
+                        rt,
+                        abi,
+                        &[
+                            ("host-profile", "release"),
+                            ("lifecycle", l),
+                            ("allocator", "pooling"),
+                        ],
+                    ));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// A footprint run: Wasmtime Pair on-demand 1..10,000 and pooling 1..1,000 (10,000 is
+/// pool-full), wasmi Pair on-demand 1..1,000 (10,000 reached the cap).
+pub fn footprint_sweep() -> Vec<Record> {
+    let mut rows = Vec::new();
+    let f = |alloc: &'static str, n: &'static str| {
+        vec![
+            ("host-profile", "release"),
+            ("allocator", alloc),
+            ("instances", n),
+        ]
+    };
+    for (i, n) in [1u64, 10, 100, 1000, 10000].into_iter().enumerate() {
+        let slower = 1.0 + i as f64 * 0.1;
+        rows.push(footprint_row(
+            "wasmtime",
+            "pair",
+            "on-demand",
+            n,
+            15_000.0 * slower,
+            6000.0 + i as f64,
+            Some(0.0),
+        ));
+        if n < 10000 {
+            rows.push(footprint_row(
+                "wasmtime", "pair", "pooling", n, 6_000.0, 6100.0, None,
+            ));
+            rows.push(footprint_row(
+                "wasmi",
+                "pair",
+                "on-demand",
+                n,
+                66_000.0,
+                1_125_000.0,
+                None,
+            ));
+        }
+    }
+    rows.push(failed(
+        "footprint",
+        "wasmtime",
+        "pair",
+        &f("pooling", "10000"),
+        "pool-full",
+        "pool full",
+    ));
+    rows.push(failed(
+        "footprint",
+        "wasmi",
+        "pair",
+        &f("on-demand", "10000"),
+        "cap",
+        "stopped at 5750 instances",
+    ));
+    rows
+}
+
+/// An async run on Wasmtime: the core module with concurrency off, the
+/// component with it on, `call_async` 2.5× `call`; wasmi unsupported.
+pub fn async_rows() -> Vec<Record> {
+    let f = |module, invoke, concurrency| {
+        vec![
+            ("host-profile", "release"),
+            ("module", module),
+            ("invoke", invoke),
+            ("concurrency", concurrency),
+        ]
+    };
+    vec![
+        one_call("async", "wasmtime", "pair", &f("core", "sync", "off"), 40.0),
+        one_call(
+            "async",
+            "wasmtime",
+            "pair",
+            &f("core", "async", "off"),
+            100.0,
+        ),
+        one_call(
+            "async",
+            "wasmtime",
+            "wit",
+            &f("component", "sync", "on"),
+            200.0,
+        ),
+        one_call(
+            "async",
+            "wasmtime",
+            "wit",
+            &f("component", "async", "on"),
+            500.0,
+        ),
+        unsupported("async", "wasmi", "pair", &f("core", "sync", "off")),
+    ]
+}
+
+/// An aftermath row: `large` sent first, then small calls of `ns`, with
+/// `memory` as the ABI's own factor when given and `retained` bytes kept.
+pub fn aftermath_row(
+    abi: &str,
+    memory: Option<&str>,
+    large: &str,
+    ns: f64,
+    retained: Option<f64>,
+) -> Record {
+    let mut f = vec![("host-profile", "release"), ("large", large)];
+    if let Some(m) = memory {
+        f.push(("memory", m));
+    }
+    let mut r = row("aftermath", "wasmtime", abi, &f, ns);
+    r.retained_b = retained;
+    r
+}
+
 /// A row that could not run.
 pub fn unsupported(scenario: &str, runtime: &str, abi: &str, factors: &[(&str, &str)]) -> Record {
     let mut r = row(scenario, runtime, abi, factors, 1.0);

@@ -69,6 +69,115 @@ pub fn ns(x: f64) -> String {
     }
 }
 
+/// Three significant digits (at least one decimal below 100): `0.562`,
+/// `38.1`, `240`; for the scaled figures below.
+fn sig3(x: f64) -> String {
+    let a = x.abs();
+    if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}
+
+/// A time given in nanoseconds, in the unit that keeps it short: `38.1 ns`,
+/// `12.3 µs`, `4.56 ms`, `1.20 s`.
+pub fn time(ns: f64) -> String {
+    if !ns.is_finite() {
+        return "-".into();
+    }
+    let a = ns.abs();
+    if a < 1e3 {
+        format!("{} ns", self::ns(ns))
+    } else if a < 1e6 {
+        format!("{} µs", sig3(ns / 1e3))
+    } else if a < 1e9 {
+        format!("{} ms", sig3(ns / 1e6))
+    } else {
+        format!("{} s", sig3(ns / 1e9))
+    }
+}
+
+/// A byte count (fractional, or negative for a shrink) in binary units,
+/// three significant digits: `812 B`, `12.3 KiB`, `1.07 MiB`, `-78.9 MiB`,
+/// `4.06 GiB`.
+pub fn bytes(b: f64) -> String {
+    if !b.is_finite() {
+        return "-".into();
+    }
+    let (m, unit) = byte_unit(b.abs());
+    if m == 1.0 {
+        format!("{b:.0} B")
+    } else {
+        format!("{} {unit}", sig3(b / m))
+    }
+}
+
+/// The binary unit a byte count of this size reads best in, and its size
+/// in bytes: (1, `B`), (1024, `KiB`), (2^20, `MiB`) or (2^30, `GiB`).
+pub fn byte_unit(b: f64) -> (f64, &'static str) {
+    let b = b.abs();
+    if b >= (1u64 << 30) as f64 {
+        ((1u64 << 30) as f64, "GiB")
+    } else if b >= (1 << 20) as f64 {
+        ((1 << 20) as f64, "MiB")
+    } else if b >= 1024.0 {
+        (1024.0, "KiB")
+    } else {
+        (1.0, "B")
+    }
+}
+
+/// A count or rate with an SI prefix, three significant digits: `523`,
+/// `6.94 k`, `167 k`, `1.20 M`.
+pub fn si(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".into();
+    }
+    let (m, prefix) = si_unit(x);
+    if m == 1.0 {
+        sig3(x)
+    } else {
+        format!("{} {prefix}", sig3(x / m))
+    }
+}
+
+/// The SI prefix a number of this size reads best with, and its factor:
+/// (1, ``), (1e3, `k`), (1e6, `M`) or (1e9, `G`).
+pub fn si_unit(x: f64) -> (f64, &'static str) {
+    let a = x.abs();
+    if a >= 1e9 {
+        (1e9, "G")
+    } else if a >= 1e6 {
+        (1e6, "M")
+    } else if a >= 1e3 {
+        (1e3, "k")
+    } else {
+        (1.0, "")
+    }
+}
+
+/// How many times one figure is another, three significant digits:
+/// `1.50×`, `66.7×`, `667×`.
+pub fn times(x: f64) -> String {
+    if x.is_finite() {
+        format!("{}×", sig3(x))
+    } else {
+        "-".into()
+    }
+}
+
+/// A share of a whole (0 to 1) as a percentage with one decimal (`98.7%`).
+pub fn share(x: f64) -> String {
+    if x.is_finite() {
+        format!("{:.1}%", x * 100.0)
+    } else {
+        "-".into()
+    }
+}
+
 /// A ratio such as a slowdown: two decimals (`3.93`).
 pub fn ratio(x: f64) -> String {
     if x.is_finite() {
@@ -188,6 +297,34 @@ mod tests {
         assert_eq!(percent(-0.5), "-50.0%");
         assert_eq!(tick(0.25), "0.25");
         assert_eq!(tick(20.0), "20");
+    }
+
+    #[test]
+    fn times_bytes_and_rates_read_in_their_unit() {
+        assert_eq!(time(38.14), "38.1 ns");
+        assert_eq!(time(826.6), "827 ns");
+        assert_eq!(time(1377.5), "1.38 µs");
+        assert_eq!(time(287_271.5), "287 µs");
+        assert_eq!(time(4.56e6), "4.56 ms");
+        assert_eq!(time(1.2e9), "1.20 s");
+        assert_eq!(time(f64::NAN), "-");
+        assert_eq!(bytes(812.0), "812 B");
+        assert_eq!(bytes(2448.0), "2.39 KiB");
+        assert_eq!(bytes(12_561.2), "12.3 KiB");
+        assert_eq!(bytes(1_124_912.0), "1.07 MiB");
+        assert_eq!(bytes(-82_685_952.0), "-78.9 MiB");
+        assert_eq!(bytes(4_362_076_160.0), "4.06 GiB");
+        assert_eq!(bytes(0.0), "0 B");
+        assert_eq!(byte_unit(3000.0), (1024.0, "KiB"));
+        assert_eq!(si(523.0), "523");
+        assert_eq!(si(6944.4), "6.94 k");
+        assert_eq!(si(166_917.0), "167 k");
+        assert_eq!(si(1.2e6), "1.20 M");
+        assert_eq!(si_unit(5.0e4), (1e3, "k"));
+        assert_eq!(share(0.9873), "98.7%");
+        assert_eq!(times(1.5), "1.50×");
+        assert_eq!(times(666.666), "667×");
+        assert_eq!(times(66.666), "66.7×");
     }
 
     #[test]

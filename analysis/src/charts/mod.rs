@@ -15,16 +15,22 @@
 //! | `sim-batch` | ns per request against requests per call, per policy |
 //! | `payload-<runtime>` | ns per call against payload size per ABI, with a fitted line |
 //! | `threads-scaling` | ns per call across the process against threads, per runtime and workload |
+//! | `serve-requests` | requests per second on one core (1 / mean per request) of every serve cell, lifecycle × allocator as bars, log axis |
+//! | `footprint-held` | bytes held per instance against instances kept, one line per runtime, ABI and allocator (docs/serving.md) |
+//! | `footprint-rate` | instances made and served per second against instances kept, the same lines |
 //! | `anatomy` (`-<scenario>`, `-<runtime>`, `-large` when split) | instructions per call of every counted cell, stacked by where they went (Callgrind, median replicate), with native |
 //!
-//! Every figure but `anatomy` is planned from the cells ([`plan`]); the
-//! anatomy is planned from the counted rows ([`plan_counted`]), which
-//! have no time and so no cell, and goes in the report's section on
-//! counted cells ([`COUNTED`]) rather than a scenario's.
+//! Every figure but the serving scenarios' and `anatomy` is planned from
+//! the cells ([`plan`]); the serving scenarios' need the rows' memory
+//! figures too ([`plan_serving`]); the anatomy is planned from the
+//! counted rows ([`plan_counted`]), which have no time and so no cell,
+//! and goes in the report's section on counted cells ([`COUNTED`])
+//! rather than a scenario's.
 
 mod anatomy;
 mod micro;
 mod payload;
+mod serving;
 mod sim;
 mod threads;
 
@@ -101,6 +107,17 @@ pub fn plan(cells: &Cells) -> Plan {
     sim::batch(cells, &mut p);
     payload::cost(cells, &mut p);
     threads::scaling(cells, &mut p);
+    p
+}
+
+/// Plans the serving scenarios' figures (docs/serving.md): `serve`'s
+/// requests per second from the cells, and `footprint`'s memory and speed
+/// against the instances kept, from the rows (which carry the memory) and
+/// the cells. Empty for runs without those scenarios.
+pub fn plan_serving(runs: &[Run], cells: &Cells) -> Plan {
+    let mut p = Plan::default();
+    serving::serve_requests(cells, &mut p);
+    serving::footprint(runs, cells, &mut p);
     p
 }
 

@@ -71,6 +71,10 @@ pub fn text_w(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * size * 0.62
 }
 
+/// Series a figure can show in colours all different: past this many,
+/// the palette starts again from its first colour.
+pub const COLOURS: usize = PALETTE.len();
+
 /// Tableau 10: distinct, colour-blind tolerant, printable.
 const PALETTE: [(u8, u8, u8); 10] = [
     (78, 121, 167),

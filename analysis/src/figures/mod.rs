@@ -20,6 +20,7 @@ mod stacked;
 use std::path::{Path, PathBuf};
 
 pub use font::{DEFAULT_FONT, use_font};
+pub use layout::COLOURS;
 
 /// A chart with a title, ready to render.
 #[derive(Debug, Clone, PartialEq)]

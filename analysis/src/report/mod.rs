@@ -4,7 +4,8 @@
 //!
 //! The report has: the runs and their environment; the paper's claims with
 //! what these runs measured and a verdict ([`crate::claims`]); per
-//! scenario, the summary tables of docs/paper-comparison.md, the figures
+//! scenario, the summary tables of docs/paper-comparison.md (for the
+//! serving scenarios, docs/serving.md's: [`crate::serving`]), the figures
 //! ([`crate::charts`]) and every cell; and the figures the data did not
 //! allow, with the reason; then counted cells (`--measure callgrind`),
 //! their table and the anatomy figures ([`crate::counted`]). How several
@@ -91,9 +92,13 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
     use_font(&opts.font)?;
     let cells = Cells::build(runs);
     let mut plan = charts::plan(&cells);
-    let counted = charts::plan_counted(runs);
-    plan.figures.extend(counted.figures);
-    plan.skipped.extend(counted.skipped);
+    for more in [
+        charts::plan_serving(runs, &cells),
+        charts::plan_counted(runs),
+    ] {
+        plan.figures.extend(more.figures);
+        plan.skipped.extend(more.skipped);
+    }
     let claims = claims::check(&cells);
 
     let fig_dir = out.join("figures");
@@ -126,6 +131,10 @@ fn scenario_title(s: &str) -> String {
         "micro" => "Micro-benchmark (`micro`)".into(),
         "sim" => "Cache simulator (`sim`)".into(),
         "payload" => "Payload size (`payload`)".into(),
+        "serve" => "Serving: a fresh instance per request or a kept one (`serve`)".into(),
+        "footprint" => "Memory per kept instance (`footprint`)".into(),
+        "async" => "Asynchronous calls (`async`)".into(),
+        "aftermath" => "A small call after a large message (`aftermath`)".into(),
         other => format!("Scenario `{other}`"),
     }
 }
@@ -196,7 +205,7 @@ pub fn sections(
                 b.extend(tables::hit_ratio_table(cells));
             }
             "payload" => b.extend(tables::payload_table(cells)),
-            _ => {}
+            other => b.extend(crate::serving::section(other, runs, cells)),
         }
         b.extend(figures(plan, s));
         b.push(Block::Heading(3, "Every cell".into()));

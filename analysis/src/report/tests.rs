@@ -309,3 +309,81 @@ fn a_counted_run_gets_its_anatomy_figure_in_the_counted_section() {
     assert_eq!(html.matches("<svg").count(), 1);
     assert!(html.contains("id=\"anatomy\""));
 }
+
+/// Writes one run of each serving scenario into `tmp`; returns the folders.
+fn serving_runs(tmp: &Path) -> Vec<PathBuf> {
+    let mib = (1 << 20) as f64;
+    let aftermath = vec![
+        aftermath_row("bytemuck", Some("static"), "none", 800.0, Some(20480.0)),
+        aftermath_row("bytemuck", Some("static"), "1MiB", 1000.0, Some(2.0 * mib)),
+        aftermath_row("wit", None, "none", 1600.0, Some(12288.0)),
+        aftermath_row("wit", None, "16MiB", 1700.0, Some(32.0 * mib)),
+    ];
+    let sets = [
+        ("serve", serve_rows()),
+        ("footprint", footprint_sweep()),
+        ("async", async_rows()),
+        ("aftermath", aftermath),
+    ];
+    sets.into_iter()
+        .map(|(scenario, rows)| {
+            let dir = tmp.join(scenario);
+            write_run(&dir, &info(scenario), &rows);
+            dir
+        })
+        .collect()
+}
+
+#[test]
+fn serving_runs_get_their_sections_tables_and_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs = load_all(&serving_runs(tmp.path())).unwrap();
+    let out = tmp.path().join("report");
+    let rep = report(&runs, &out, &ReportOptions::default()).unwrap();
+    assert_eq!(
+        rep.figures,
+        ["serve-requests", "footprint-held", "footprint-rate"]
+    );
+    for name in &rep.figures {
+        let svg = std::fs::read_to_string(out.join("figures").join(format!("{name}.svg"))).unwrap();
+        assert!(is_svg(&svg), "{name}");
+        let png = std::fs::read(out.join("figures").join(format!("{name}.png"))).unwrap();
+        assert!(png_size(&png).is_some(), "{name}");
+    }
+    let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+    // Each section: its sentence on the method, its table, its figures
+    // before the next section.
+    let sections = [
+        (
+            "Serving: a fresh instance per request",
+            "per-request ÷ kept",
+            &["serve-requests"][..],
+        ),
+        (
+            "Memory per kept instance",
+            "instances/GiB",
+            &["footprint-held", "footprint-rate"],
+        ),
+        ("Asynchronous calls", "async ÷ sync (means)", &[]),
+        ("A small call after a large message", "× large=none", &[]),
+    ];
+    for (title, column, figures) in sections {
+        let start = md
+            .find(&format!("## {title}"))
+            .unwrap_or_else(|| panic!("{title}: {md}"));
+        let rest = &md[start + 3..];
+        let body = &rest[..rest.find("\n## ").unwrap_or(rest.len())];
+        assert!(body.contains("docs/serving.md"), "{title}");
+        assert!(body.contains(&format!("| {column} |")), "{title}: {body}");
+        for f in figures {
+            assert!(
+                body.contains(&format!("](figures/{f}.svg)")),
+                "{title}: {f}"
+            );
+        }
+        assert!(body.contains("### Every cell"), "{title}");
+    }
+    assert!(md.contains("**pool-full**: pool full"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 3);
+}
