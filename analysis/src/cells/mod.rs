@@ -24,6 +24,7 @@
 
 mod cell;
 mod ratio;
+pub(crate) use ratio::paired_ratio_ci;
 mod summarise;
 
 use std::collections::HashMap;

@@ -5,8 +5,9 @@ use super::{Cell, Cells};
 use crate::stats::Summary;
 
 /// The 95% interval of a cell's ratio to its native over the runs that
-/// measured both (see [`Cell::ratio_ci`]).
-fn paired_ratio_ci(cell: &Cell, native: &Cell) -> Option<(f64, f64)> {
+/// measured both (see [`Cell::ratio_ci`]); also any two cells' ratio (the
+/// claims' pairs), each run's ratio taken within its own process.
+pub(crate) fn paired_ratio_ci(cell: &Cell, native: &Cell) -> Option<(f64, f64)> {
     let logs: Vec<f64> = cell
         .samples
         .iter()

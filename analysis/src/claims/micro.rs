@@ -224,9 +224,9 @@ fn within(cells: &Cells, a: (&str, &str), b: (&str, &str), tol: f64) -> Outcome 
             a.1, a.0, b.1, b.0
         ));
     };
-    let ok = s.min >= 1.0 - tol && s.max <= 1.0 + tol;
-    Outcome::of(
-        ok,
+    Outcome::banded_pairs(
+        &p,
+        1.0 - tol..=1.0 + tol,
         format!(
             "{} {} / {} {} time{}: {}",
             a.1,
@@ -293,8 +293,9 @@ fn static_memory(cells: &Cells) -> Outcome {
     let Some(s) = spread(&ratios(&p)) else {
         return Outcome::none("no micro cells of Bytemuck with both memory modes");
     };
-    Outcome::of(
-        s.max <= 0.95,
+    Outcome::banded_pairs(
+        &p,
+        0.0..=0.95,
         format!(
             "static/dynamic Bytemuck time{}: {}",
             host(&profile),
@@ -367,8 +368,9 @@ fn srs(cells: &Cells) -> Outcome {
     let Some(s) = spread(&ratios(&p)) else {
         return Outcome::none("no Pair micro cells with both SRS and owned handles");
     };
-    Outcome::of(
-        s.min >= 0.9 && s.max <= 1.1,
+    Outcome::banded_pairs(
+        &p,
+        0.9..=1.1,
         format!(
             "SRS/owned Pair time{}: {}",
             host(&profile),

@@ -122,6 +122,61 @@ impl Outcome {
         }
     }
 
+    /// Ratios of pairs of cells (`a / b`), every one of which must lie in
+    /// `band`: judged on each pair's between-run interval (the ratio in
+    /// each run, a t interval over their logarithms) when every pair has
+    /// one, confirmed only if every interval lies inside, refuted if any
+    /// lies wholly outside, else inconclusive; on the point estimates when
+    /// a pair was measured in fewer than two runs.
+    fn banded_pairs(
+        pairs: &[(&Cell, &Cell)],
+        band: std::ops::RangeInclusive<f64>,
+        measured: String,
+    ) -> Outcome {
+        let intervals: Option<Vec<(f64, f64)>> = pairs
+            .iter()
+            .map(|(a, b)| crate::cells::paired_ratio_ci(a, b))
+            .collect();
+        let runs = pairs
+            .iter()
+            .map(|(a, b)| {
+                a.samples
+                    .iter()
+                    .filter(|s| b.samples.iter().any(|t| t.run == s.run))
+                    .count()
+            })
+            .min()
+            .unwrap_or(0);
+        match intervals.filter(|v| !v.is_empty() && runs >= 2) {
+            None => Outcome::of(
+                ratios(pairs).iter().all(|r| band.contains(r)),
+                measured,
+            ),
+            Some(v) => {
+                let inside = |(lo, hi): &(f64, f64)| band.contains(lo) && band.contains(hi);
+                let outside = |(lo, hi): &(f64, f64)| *hi < *band.start() || *lo > *band.end();
+                let verdict = if v.iter().all(inside) {
+                    Verdict::Confirmed
+                } else if v.iter().any(outside) {
+                    Verdict::Refuted
+                } else {
+                    Verdict::Inconclusive
+                };
+                let lo = v.iter().map(|p| p.0).fold(f64::MAX, f64::min);
+                let hi = v.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+                Outcome {
+                    measured: format!(
+                        "{measured}; between-run 95% intervals span {}–{}",
+                        x(lo),
+                        x(hi)
+                    ),
+                    verdict,
+                    interval: format!("between runs, paired per run ({runs} runs)"),
+                }
+            }
+        }
+    }
+
     fn none(why: impl Into<String>) -> Outcome {
         Outcome {
             measured: why.into(),

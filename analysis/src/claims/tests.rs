@@ -172,3 +172,45 @@ fn a_between_run_interval_across_the_threshold_is_inconclusive() {
     let far = judged(&runs(&[30.0, 31.0, 29.0]));
     assert_eq!(far.verdict, Verdict::Refuted, "{}", far.measured);
 }
+
+/// A claim on pairs of cells is judged on each pair's between-run
+/// interval (the ratio within each run's own process) when the runs have
+/// one: inside the band confirmed, straddling it inconclusive.
+#[test]
+fn pair_claims_use_their_paired_between_run_intervals() {
+    let runs = |bincode_over_bytemuck: &[f64]| {
+        cells(
+            bincode_over_bytemuck
+                .iter()
+                .map(|&r| {
+                    micro_rows("wasmtime", move |abi, memory, caching| {
+                        let base = paper_like_micro(abi, memory, caching);
+                        if (abi, memory) == ("bincode", "dynamic") {
+                            paper_like_micro("bytemuck", "dynamic", caching) * r
+                        } else {
+                            base
+                        }
+                    })
+                })
+                .collect(),
+        )
+    };
+    let judged = |c: &Cells| {
+        check(c)
+            .into_iter()
+            .find(|c| c.id == "bincode-eq-dynamic-bytemuck")
+            .unwrap()
+    };
+    let one = judged(&runs(&[1.02]));
+    assert_eq!(one.verdict, Verdict::Confirmed, "{}", one.measured);
+    assert_eq!(one.interval, "none (point estimate)");
+    let inside = judged(&runs(&[1.01, 1.02, 1.03]));
+    assert_eq!(inside.verdict, Verdict::Confirmed, "{}", inside.measured);
+    assert_eq!(inside.interval, "between runs, paired per run (3 runs)");
+    // Around 1.10×: one run's point estimate would pass, the interval
+    // over three straddles the band's end.
+    let edge = judged(&runs(&[1.04, 1.16, 1.09]));
+    assert_eq!(edge.verdict, Verdict::Inconclusive, "{}", edge.measured);
+    let far = judged(&runs(&[1.5, 1.52, 1.49]));
+    assert_eq!(far.verdict, Verdict::Refuted, "{}", far.measured);
+}
