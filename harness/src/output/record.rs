@@ -85,7 +85,7 @@ pub fn record(
             footprint,
             retained_b,
         } => {
-            r.footprint = footprint.clone();
+            r.footprint = footprint.as_deref().cloned();
             r.retained_b = *retained_b;
             if let Some(st) = stats {
                 r.hits = Some(st.hits);

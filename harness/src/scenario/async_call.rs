@@ -20,20 +20,16 @@
 //! Wasmtime's engines only: the other runtimes have no async call, and
 //! their cells say so.
 
-use std::hint::black_box;
-use std::time::Duration;
-
 use abi_wit::Concurrency;
 use factor::{FactorInfo, FactorValue, Workload, factor_enum};
 use runtimes::RuntimeId;
 
 use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
-use super::outcome::{Inputs, Outcome, SetupTimes};
+use super::outcome::{Inputs, Outcome};
 use crate::abis::AbiId;
-use crate::error::CellError;
 use crate::factors::{HostProfile, Lang};
 use crate::guests::GuestOf;
-use crate::measure::{Protocol, Subject, Timer, measure};
+use crate::measure::Protocol;
 
 /// The async scenario.
 pub struct AsyncCall;
@@ -182,40 +178,46 @@ impl ScenarioCell for AsyncCell {
     }
 }
 
-/// Polls `f` until it is ready: the smallest executor there is (no
-/// scheduling, no wake-ups; a future that never yields finishes in one
-/// poll).
-fn block_on<F: std::future::Future>(f: F) -> F::Output {
-    let mut f = std::pin::pin!(f);
-    let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
-    loop {
-        if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
-            return v;
-        }
-    }
-}
-
-/// Times one call per replicate through `call` (which returns the
-/// guest's answer), checked against native after.
-struct OneCall<F> {
-    call: F,
-}
-
-impl<F: FnMut(i32, i32) -> Result<i32, CellError>> Subject for OneCall<F> {
-    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        debug_assert_eq!(calls, 1, "an async replicate is one call");
-        let (a, b) = micro::operands_i32(0);
-        let start = Timer::start();
-        let got = (self.call)(black_box(a), black_box(b));
-        let elapsed = start.stop();
-        super::phases::verify(got?, a, b)?;
-        Ok(elapsed)
-    }
-}
-
 #[cfg(feature = "wasmtime")]
 mod wasmtime_calls {
+    use std::hint::black_box;
+    use std::time::Duration;
+
     use super::*;
+    use crate::error::CellError;
+    use crate::measure::{Subject, Timer, measure};
+    use crate::scenario::outcome::SetupTimes;
+
+    /// Polls `f` until it is ready: the smallest executor there is (no
+    /// scheduling, no wake-ups; a future that never yields finishes in one
+    /// poll).
+    pub(super) fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        let mut f = std::pin::pin!(f);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = f.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    /// Times one call per replicate through `call` (which returns the
+    /// guest's answer), checked against native after.
+    struct OneCall<F> {
+        call: F,
+    }
+
+    impl<F: FnMut(i32, i32) -> Result<i32, CellError>> Subject for OneCall<F> {
+        fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+            debug_assert_eq!(calls, 1, "an async replicate is one call");
+            let (a, b) = micro::operands_i32(0);
+            let start = Timer::start();
+            let got = (self.call)(black_box(a), black_box(b));
+            let elapsed = start.stop();
+            crate::scenario::phases::verify(got?, a, b)?;
+            Ok(elapsed)
+        }
+    }
     use runtimes::component::ComponentEngine;
     use runtimes::{Engine, EngineConfig, Instance, WasmtimeEngine};
 
@@ -329,8 +331,10 @@ mod wasmtime_calls {
 mod tests {
     use super::*;
 
+    #[cfg(feature = "wasmtime")]
     #[test]
     fn block_on_finishes_a_ready_future_and_one_that_yields_once() {
+        use super::wasmtime_calls::block_on;
         assert_eq!(block_on(async { 6 * 7 }), 42);
         let mut yielded = false;
         let once = std::future::poll_fn(|cx| {
@@ -352,7 +356,7 @@ mod tests {
         let protocol = Protocol {
             calls: 1,
             reps: 5,
-            warmup: Duration::ZERO,
+            warmup: std::time::Duration::ZERO,
             budget: runtimes::Budget::DEFAULT,
             stop: crate::measure::Stop::Fixed,
         };

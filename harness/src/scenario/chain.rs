@@ -79,6 +79,9 @@ impl<E: Engine, S: ScenarioStep> AbiVisitor for AbiStep<E, S> {
 
 /// The bytes of guest `of` from the run's `guests` (what the cell's row
 /// will name); the cell's `unsupported` outcome if there are none.
+// The error is the cell's final outcome, made once per cell and returned
+// as it is: its size costs nothing, and boxing it would only add a step.
+#[allow(clippy::result_large_err)]
 pub fn guest<'a>(guests: &'a Guests, of: &'a GuestOf) -> Result<&'a [u8], Outcome> {
     guests.bytes(of).map_err(Outcome::Unsupported)
 }

@@ -14,8 +14,9 @@ pub enum Outcome {
         phases: SetupTimes,
         /// The simulator's counters (sim cells), checked equal to native's.
         stats: Option<cachesim::Stats>,
-        /// Memory per kept instance (footprint cells).
-        footprint: Option<analysis::data::Footprint>,
+        /// Memory per kept instance (footprint cells; boxed, as few
+        /// outcomes have one).
+        footprint: Option<Box<analysis::data::Footprint>>,
         /// Resident bytes a large call left behind (aftermath cells).
         retained_b: Option<f64>,
     },

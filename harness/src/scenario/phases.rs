@@ -259,7 +259,7 @@ pub(super) fn check<M: Multiply<Error = runtimes::Error>>(host: &mut M) -> Resul
     verify(got, a, b)
 }
 
-pub(super) fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
+pub(crate) fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
     let want = micro::mul_i32(a, b);
     if got == want {
         Ok(())

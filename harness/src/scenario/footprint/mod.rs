@@ -3,19 +3,23 @@
 //! A server that keeps an instance per tenant pays for it in memory, and
 //! "how many fit in a gigabyte" decides its design. Each replicate makes
 //! N instances of the ABI's guest, has each serve one request (checked
-//! against native), reads the process's mappings (`/proc/self/smaps`)
-//! before and after, then drops them all and reads again. The row's
-//! [`Footprint`] is what the kernel says they added: resident bytes per
-//! instance, the part in linear-memory reservations where the engine
-//! makes them, the address space, and how much came back on drop. The
-//! replicate's time is making and serving the N instances (per instance
-//! in the row's `ns_per_call`).
+//! against native), reads the process before and after, then drops them
+//! all and reads again. The row's [`Footprint`] is what they held, per
+//! instance: the allocator's bytes in use for them (`mallinfo2`: the
+//! kernel's count misses these when malloc reuses memory it kept from
+//! earlier frees, as it does after the warm-up) plus the resident pages of
+//! their linear-memory reservations (`/proc/self/smaps`); beside it the
+//! kernel's own count, the address space, and how much came back on drop.
+//! The replicate's time is making and serving the N instances (per
+//! instance in the row's `ns_per_call`).
 //!
-//! Two caps stop a sweep before the machine does, each a `cap` error that
-//! does not fail the run: [`RESIDENT_CAP`] of resident memory added, and
-//! the kernel's limit on mappings (`vm.max_map_count`) within
-//! [`MAPPING_MARGIN`]. With `allocator=pooling` the pool's [`POOL`](super::serve::POOL) slots
-//! are a third: the 10,000-instance cells end `pool-full`.
+//! Caps stop a sweep before the machine does, each a `cap` error that
+//! does not fail the run: [`RESIDENT_CAP`] of resident memory added, the
+//! kernel's limit on mappings (`vm.max_map_count`) within
+//! [`MAPPING_MARGIN`], [`ADDRESS_CAP`] of address space, and the system
+//! refusing memory (ENOMEM) however the caps were missed. With
+//! `allocator=pooling` the pool's [`POOL`](super::serve::POOL) slots are
+//! another: the 10,000-instance cells end `pool-full`.
 
 mod smaps;
 
@@ -47,6 +51,12 @@ pub const RESIDENT_CAP: u64 = 6 << 30;
 /// the limit every `mmap` of the process fails, the harness's included.
 pub const MAPPING_MARGIN: usize = 2000;
 
+/// The most address space a sweep may take the process to: 100 TiB of the
+/// 128 TiB a 47-bit user address space has (each Wasmtime instance
+/// reserves over 4 GiB, each Wasmer one 8 GiB, each Extism plug-in more:
+/// 10,000 of them do not fit), leaving the rest to the harness.
+pub const ADDRESS_CAP: u64 = 100 << 40;
+
 /// Instances made between two checks of the caps.
 const BATCH: u64 = 250;
 
@@ -55,8 +65,8 @@ pub struct FootprintScenario;
 
 impl Scenario for FootprintScenario {
     type Cell = FootprintCell;
-    const ABOUT: &'static str = "resident memory per kept instance: N instances alive \
-        (1 to 10,000), each having served a request, read from /proc/self/smaps";
+    const ABOUT: &'static str = "memory per kept instance, N alive (1 to 10,000), each having \
+        served a request: the allocator's bytes in use and resident linear-memory pages";
     const DRIVES: &'static [Workload] = &[Workload::Micro];
     const REFUSES: &'static [(ProtocolFlag, &'static str)] = &[(
         ProtocolFlag::Calls,
@@ -239,7 +249,7 @@ impl MicroVisitor for Step<'_> {
             Ok(mut samples) => {
                 // The warm-up's readings are dropped with its times.
                 let timed = &sweep.readings[sweep.readings.len() - samples.replicate_s.len()..];
-                let footprint = (!timed.is_empty()).then(|| summarise(self.n, timed));
+                let footprint = (!timed.is_empty()).then(|| Box::new(summarise(self.n, timed)));
                 // Time per instance made and served.
                 samples.calls = self.n;
                 Outcome::Ok {
@@ -303,16 +313,28 @@ where
         // is counted as theirs.
         let before = smaps::read().map_err(host_err)?;
         let heap_before = smaps::heap_in_use();
+        let space_before = smaps::address_space().map_err(host_err)?;
         let mut elapsed = Duration::ZERO;
         while (kept.len() as u64) < self.n {
             let batch = BATCH.min(self.n - kept.len() as u64);
             let start = Timer::start();
             for _ in 0..batch {
-                let mut host = (self.make)()?;
+                let mut host = (self.make)().map_err(|e| refused(kept.len(), e))?;
                 check(&mut host)?;
                 kept.push(host);
             }
             elapsed += start.stop();
+            let space = smaps::address_space().map_err(host_err)?;
+            let each = space.saturating_sub(space_before) / kept.len() as u64;
+            if space + each * BATCH > ADDRESS_CAP {
+                return Err(cap(format!(
+                    "stopped at {} instances: the next {BATCH} would take the process past \
+                     {} TiB of address space ({} MiB each)",
+                    kept.len(),
+                    ADDRESS_CAP >> 40,
+                    each >> 20
+                )));
+            }
             let added = smaps::resident().map_err(host_err)?.saturating_sub(resident_before);
             if added > self.cap {
                 return Err(cap(format!(
@@ -350,6 +372,23 @@ where
 #[cold]
 fn cap(message: String) -> CellError {
     CellError::new(ErrorClass::Cap, message)
+}
+
+/// An instance the engine could not make after `made` others: a cap when
+/// the system refused memory (ENOMEM: address space or mappings used up,
+/// a limit of the process rather than a fault of the engine), else the
+/// engine's error as it is.
+#[cold]
+fn refused(made: usize, e: runtimes::Error) -> CellError {
+    let text = e.to_string();
+    if text.contains("os error 12") {
+        cap(format!(
+            "stopped at {made} instances: the system refused more memory (ENOMEM: the \
+             process's address space or mappings ran out): {text}"
+        ))
+    } else {
+        e.into()
+    }
 }
 
 /// The row's figures from the timed replicates' readings: the median

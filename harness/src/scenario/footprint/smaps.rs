@@ -160,6 +160,19 @@ pub fn resident() -> Result<u64, String> {
     Ok(pages * page_size())
 }
 
+/// The process's address space now, bytes (`/proc/self/statm`, its
+/// first field).
+pub fn address_space() -> Result<u64, String> {
+    let text = std::fs::read_to_string("/proc/self/statm")
+        .map_err(|e| format!("/proc/self/statm: {e}"))?;
+    let pages: u64 = text
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .ok_or_else(|| format!("/proc/self/statm: cannot read `{}`", text.trim()))?;
+    Ok(pages * page_size())
+}
+
 /// How many mappings the process has now (`/proc/self/maps` lines).
 pub fn count() -> Result<usize, String> {
     std::fs::read_to_string("/proc/self/maps")
@@ -262,6 +275,7 @@ Rss:                   4 kB
         let m = read().unwrap();
         assert!(m.iter().any(|m| m.rss > 0));
         assert!(resident().unwrap() > 0);
+        assert!(address_space().unwrap() >= resident().unwrap());
         assert!(count().unwrap() >= m.len() / 2);
         assert!(max_count().unwrap() > 1000);
         // A megabyte held is a megabyte more in use, and back when freed.

@@ -148,6 +148,16 @@ fn a_sweep_stops_at_its_cap_cleanly() {
     assert!(!FootprintScenario::failed(&cell, Ended::Error(&e)));
     let other = CellError::new(ErrorClass::Trap, "boom");
     assert!(FootprintScenario::failed(&cell, Ended::Error(&other)));
+    // The system refusing memory is where instances stop fitting too;
+    // any other instantiation failure stays the engine's error.
+    let enomem = runtimes::Error::from(runtimes::ErrorKind::Instantiate(
+        "extism: Cannot allocate memory (os error 12)".into(),
+    ));
+    let e = refused(9000, enomem);
+    assert_eq!(e.class, ErrorClass::Cap, "{e}");
+    assert!(e.message.starts_with("stopped at 9000 instances"), "{e}");
+    let missing = runtimes::Error::from(runtimes::ErrorKind::MissingExport("x".into()));
+    assert_eq!(refused(3, missing).class, ErrorClass::MissingExport);
 }
 
 /// The pool refuses the instance past its slots: a `pool-full` cell,
