@@ -148,10 +148,7 @@ impl Outcome {
             .min()
             .unwrap_or(0);
         match intervals.filter(|v| !v.is_empty() && runs >= 2) {
-            None => Outcome::of(
-                ratios(pairs).iter().all(|r| band.contains(r)),
-                measured,
-            ),
+            None => Outcome::of(ratios(pairs).iter().all(|r| band.contains(r)), measured),
             Some(v) => {
                 let inside = |(lo, hi): &(f64, f64)| band.contains(lo) && band.contains(hi);
                 let outside = |(lo, hi): &(f64, f64)| *hi < *band.start() || *lo > *band.end();
