@@ -13,18 +13,17 @@
 //! ABI's buffers (guest or host side) may keep the large block. Limits on,
 //! as in the payload scenario.
 
-use abi_api::{Abi, Loader, PayloadVisitor};
-use factor::{FactorInfo, FactorValue, Workload, factor_enum};
+use abi_api::{Loader, PayloadVisitor};
+use factor::{FactorInfo, FactorSet, Workload, factor_enum, factor_set};
 use payload::{Direction, Exchange, Inputs, Shape, Size};
-use runtimes::{Caching, CallStyle, Engine, EngineConfig, Limits, Linkage, RuntimeId};
+use runtimes::{Caching, CallStyle, EngineConfig, Limits};
 
-use super::chain::{self, ScenarioStep};
+use super::chain;
 use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs as RunInputs, Outcome};
 use super::payload::{Calls, PayloadWork, calls, calls_loop};
-use crate::abis::{AbiChoice, AbiId};
+use super::spec::{HostedWork, Targeted};
 use crate::error::CellError;
-use crate::factors::HostProfile;
 use crate::measure::{Protocol, measure};
 
 /// The aftermath scenario.
@@ -44,7 +43,7 @@ impl Scenario for Aftermath {
     const DRIVES: &'static [Workload] = &[Workload::Payload];
 
     fn factors() -> Vec<FactorInfo> {
-        vec![FactorInfo::of::<Large>()]
+        AftermathWork::INFO.to_vec()
     }
 
     const DEFAULTS: Defaults = Defaults {
@@ -71,7 +70,7 @@ impl Scenario for Aftermath {
                             host: input.host,
                             runtime,
                             abi: choice,
-                            large,
+                            own: AftermathWork { large },
                         });
                     }
                 }
@@ -96,12 +95,12 @@ impl Scenario for Aftermath {
             cell.abi,
             Caching::Cached,
             CallStyle::Typed,
-            Step {
+            chain::Payload(Step {
                 guest,
-                large: cell.large.size(),
+                large: cell.own.large.size(),
                 protocol: &protocol,
                 tick,
-            },
+            }),
         )
     }
 }
@@ -130,50 +129,27 @@ impl Large {
     }
 }
 
-/// An aftermath cell: one runtime and ABI choice, one large size (no
-/// native baseline: its comparison is with `large=none`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct AftermathCell {
-    /// The harness build.
-    pub host: HostProfile,
-    /// The runtime.
-    pub runtime: RuntimeId,
-    /// The ABI, its own factors chosen.
-    pub abi: AbiChoice,
-    /// The large call before the small ones.
-    pub large: Large,
+factor_set! {
+    /// An aftermath cell's own factor.
+    pub struct AftermathWork {
+        /// The large call before the small ones.
+        pub large: Large,
+    }
 }
 
-impl ScenarioCell for AftermathCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Some((self.runtime, self.abi.id()))
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    /// Host profile, large, then the ABI's own factors.
-    fn values(&self) -> Vec<FactorValue> {
-        let mut v = vec![FactorValue::of(self.host), FactorValue::of(self.large)];
-        v.extend(self.abi.values(Workload::Payload));
-        v
-    }
-    /// Its own: the comparison is with `large=none`, not native.
-    fn baseline(&self) -> AftermathCell {
-        *self
-    }
+impl HostedWork for AftermathWork {
+    const WORKLOAD: Workload = Workload::Payload;
 }
+
+/// An aftermath cell: one runtime and ABI choice, one large size (no
+/// native baseline: its comparison is with `large=none`).
+pub type AftermathCell = Targeted<AftermathWork>;
 
 struct Step<'a> {
     guest: &'a [u8],
     large: Option<Size>,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
-}
-
-impl ScenarioStep for Step<'_> {
-    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        A::payload::<E, L, _>(engine, own, self).unwrap_or_else(Outcome::failed)
-    }
 }
 
 impl PayloadVisitor for Step<'_> {
@@ -240,7 +216,10 @@ fn resident() -> Result<u64, CellError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abis::AbiId;
+    use crate::factors::HostProfile;
     use crate::guests::Guests;
+    use runtimes::RuntimeId;
     use crate::workload::SimOptions;
 
     /// After a large text the small call still returns native's answer,
@@ -285,7 +264,7 @@ mod tests {
                     ..
                 } => {
                     assert_eq!(samples.replicate_s.len(), 3);
-                    kept.push((cell.large, retained_b.expect("measured")));
+                    kept.push((cell.own.large, retained_b.expect("measured")));
                 }
                 other => panic!("{cell:?}: {other:?}"),
             }

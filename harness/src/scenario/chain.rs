@@ -7,7 +7,7 @@
 
 use std::time::Instant;
 
-use abi_api::{Abi, Loader};
+use abi_api::{Abi, Loader, MicroVisitor, PayloadVisitor};
 use runtimes::{
     CachedTyped, CachedUntyped, Caching, CallStyle, Engine, EngineConfig, EngineVisitor, Linkage,
     RuntimeId, UncachedTyped, UncachedUntyped,
@@ -22,6 +22,25 @@ use crate::guests::{GuestOf, Guests};
 pub trait ScenarioStep {
     /// Runs the cell.
     fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome;
+}
+
+/// A step that is an ABI's micro host and nothing more: the visitor gets
+/// the ABI's loader for the micro workload (`serve`, `footprint`).
+pub struct Micro<V>(pub V);
+
+impl<V: MicroVisitor<Output = Outcome>> ScenarioStep for Micro<V> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        A::micro::<E, L, _>(engine, own, self.0).unwrap_or_else(Outcome::failed)
+    }
+}
+
+/// The same for the payload workload (`aftermath`).
+pub struct Payload<V>(pub V);
+
+impl<V: PayloadVisitor<Output = Outcome>> ScenarioStep for Payload<V> {
+    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
+        A::payload::<E, L, _>(engine, own, self.0).unwrap_or_else(Outcome::failed)
+    }
 }
 
 /// Runs a sandboxed cell: `step` with the runtime (configured by

@@ -22,17 +22,17 @@
 use std::hint::black_box;
 use std::time::Duration;
 
-use abi_api::{Abi, Loader, MicroVisitor, Multiply};
-use factor::{FactorInfo, FactorValue, Workload, factor_enum};
-use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
+use abi_api::{Loader, MicroVisitor, Multiply};
+use factor::{FactorInfo, FactorSet, Workload, factor_enum, factor_set};
+use runtimes::{Caching, CallStyle, EngineConfig, RuntimeId};
 
-use super::chain::{self, ScenarioStep};
+use super::chain;
 use super::define::{Defaults, PlanInput, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::phases::verify;
-use crate::abis::{AbiChoice, AbiId};
+use super::spec::{HostedWork, Targeted};
+use crate::abis::AbiChoice;
 use crate::error::CellError;
-use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, Timer, measure};
 
 /// Slots in the pooling allocator's pool (instances, memories, tables,
@@ -51,7 +51,7 @@ impl Scenario for Serve {
     const DRIVES: &'static [Workload] = &[Workload::Micro];
 
     fn factors() -> Vec<FactorInfo> {
-        vec![FactorInfo::of::<Lifecycle>(), FactorInfo::of::<Allocator>()]
+        ServeWork::INFO.to_vec()
     }
 
     // A replicate is one request; enough of them for a p99.
@@ -75,8 +75,10 @@ impl Scenario for Serve {
                         host: input.host,
                         runtime,
                         abi,
-                        lifecycle,
-                        allocator,
+                        own: ServeWork {
+                            lifecycle,
+                            allocator,
+                        },
                     });
                 }
             }
@@ -92,16 +94,16 @@ impl Scenario for Serve {
         };
         chain::sandboxed(
             cell.runtime,
-            cell.allocator.config(),
+            cell.own.allocator.config(),
             cell.abi,
             Caching::Cached,
             CallStyle::Typed,
-            Step {
+            chain::Micro(Step {
                 guest,
-                lifecycle: cell.lifecycle,
+                lifecycle: cell.own.lifecycle,
                 protocol,
                 tick,
-            },
+            }),
         )
     }
 }
@@ -160,56 +162,29 @@ impl Allocator {
     }
 }
 
-/// A serve cell: one runtime and ABI guest, a lifecycle and an allocator
-/// (no native baseline: native code has no instances).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct ServeCell {
-    /// The harness build.
-    pub host: HostProfile,
-    /// The runtime.
-    pub runtime: RuntimeId,
-    /// The ABI whose guest and micro host serve the request.
-    pub abi: AbiChoice,
-    /// Fresh instance per request, or kept.
-    pub lifecycle: Lifecycle,
-    /// On-demand or pooled instances.
-    pub allocator: Allocator,
+factor_set! {
+    /// A serve cell's own factors.
+    pub struct ServeWork {
+        /// Fresh instance per request, or kept.
+        pub lifecycle: Lifecycle,
+        /// On-demand or pooled instances.
+        pub allocator: Allocator,
+    }
 }
 
-impl ScenarioCell for ServeCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Some((self.runtime, self.abi.id()))
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    /// Host profile, lifecycle, allocator, then the ABI's own factors.
-    fn values(&self) -> Vec<FactorValue> {
-        let mut v = vec![
-            FactorValue::of(self.host),
-            FactorValue::of(self.lifecycle),
-            FactorValue::of(self.allocator),
-        ];
-        v.extend(self.abi.values(Workload::Micro));
-        v
-    }
-    /// No baseline: native code has no instances to make.
-    fn baseline(&self) -> ServeCell {
-        *self
-    }
+impl HostedWork for ServeWork {
+    const WORKLOAD: Workload = Workload::Micro;
 }
+
+/// A serve cell: one runtime and ABI guest, a lifecycle and an allocator
+/// (no native baseline: native code has no instances).
+pub type ServeCell = Targeted<ServeWork>;
 
 struct Step<'a> {
     guest: &'a [u8],
     lifecycle: Lifecycle,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
-}
-
-impl ScenarioStep for Step<'_> {
-    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        A::micro::<E, L, _>(engine, own, self).unwrap_or_else(Outcome::failed)
-    }
 }
 
 impl MicroVisitor for Step<'_> {
@@ -299,7 +274,9 @@ impl<H: Multiply<Error = runtimes::Error>> Subject for Kept<H> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::abis::AbiId;
     use crate::cell::Cell;
+    use crate::factors::HostProfile;
     use crate::guests::Guests;
     use crate::workload::SimOptions;
 
@@ -345,7 +322,7 @@ mod tests {
             .filter(|r| r.compiled_in())
             .collect();
         for cell in plan(&runtimes) {
-            if cell.allocator != Allocator::Pooling {
+            if cell.own.allocator != Allocator::Pooling {
                 continue;
             }
             match (cell.runtime, Serve::run(&cell, &protocol, &inputs, &mut || {})) {

@@ -94,3 +94,40 @@ impl<W: FactorSet, L: FactorSet> Spec<W, L> {
         v
     }
 }
+
+/// A cell with no native counterpart: one runtime and ABI guest (its own
+/// factors chosen) under the scenario's own factors `W`. What the serving
+/// scenarios measure (an instance's lifecycle, its memory, what a large
+/// message leaves) has no native baseline; their cells differ only in
+/// `W`, whose workload says which ABI factors the cell carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Targeted<W> {
+    /// The harness build.
+    pub host: HostProfile,
+    /// The runtime.
+    pub runtime: RuntimeId,
+    /// The ABI and its own factors.
+    pub abi: AbiChoice,
+    /// The scenario's own factors.
+    pub own: W,
+}
+
+impl<W: HostedWork> ScenarioCell for Targeted<W> {
+    fn target(&self) -> Option<(RuntimeId, AbiId)> {
+        Some((self.runtime, self.abi.id()))
+    }
+    fn host(&self) -> HostProfile {
+        self.host
+    }
+    /// Host profile, the scenario's own factors, then the ABI's.
+    fn values(&self) -> Vec<FactorValue> {
+        let mut v = vec![FactorValue::of(self.host)];
+        v.extend(self.own.all_values());
+        v.extend(self.abi.values(W::WORKLOAD));
+        v
+    }
+    /// Itself: there is no native cell to divide by.
+    fn baseline(&self) -> Self {
+        *self
+    }
+}

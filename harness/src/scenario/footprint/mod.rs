@@ -27,19 +27,18 @@ pub(super) use smaps::resident;
 
 use std::time::Duration;
 
-use abi_api::{Abi, Loader, MicroVisitor, Multiply};
+use abi_api::{Loader, MicroVisitor, Multiply};
 use analysis::data::Footprint;
-use factor::{FactorInfo, FactorValue, Workload, factor_enum};
-use runtimes::{Caching, CallStyle, Engine, Linkage, RuntimeId};
+use factor::{FactorInfo, FactorSet, Workload, factor_enum, factor_set};
+use runtimes::{Caching, CallStyle};
 
-use super::chain::{self, ScenarioStep};
+use super::chain;
 use super::define::{Defaults, Ended, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
 use super::outcome::{Inputs, Outcome, SetupTimes};
 use super::phases::check;
 use super::serve::{Allocator, targets};
-use crate::abis::{AbiChoice, AbiId};
+use super::spec::{HostedWork, Targeted};
 use crate::error::{CellError, ErrorClass};
-use crate::factors::HostProfile;
 use crate::measure::{Protocol, Subject, Timer, measure};
 
 /// The most resident memory a sweep may add: past it the cell stops with
@@ -77,7 +76,7 @@ impl Scenario for FootprintScenario {
     );
 
     fn factors() -> Vec<FactorInfo> {
-        vec![FactorInfo::of::<Instances>(), FactorInfo::of::<Allocator>()]
+        FootprintWork::INFO.to_vec()
     }
 
     // A replicate is a whole sweep; three say whether the memory figures
@@ -102,8 +101,10 @@ impl Scenario for FootprintScenario {
                         host: input.host,
                         runtime,
                         abi,
-                        instances,
-                        allocator,
+                        own: FootprintWork {
+                            instances,
+                            allocator,
+                        },
                     });
                 }
             }
@@ -124,16 +125,16 @@ impl Scenario for FootprintScenario {
         };
         chain::sandboxed(
             cell.runtime,
-            cell.allocator.config(),
+            cell.own.allocator.config(),
             cell.abi,
             Caching::Cached,
             CallStyle::Typed,
-            Step {
+            chain::Micro(Step {
                 guest,
-                n: cell.instances.count(),
+                n: cell.own.instances.count(),
                 protocol,
                 tick,
-            },
+            }),
         )
     }
 
@@ -177,56 +178,29 @@ impl Instances {
     }
 }
 
-/// A footprint cell: one runtime and ABI guest, N instances, an
-/// allocator (no native baseline: native code has no instances).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct FootprintCell {
-    /// The harness build.
-    pub host: HostProfile,
-    /// The runtime.
-    pub runtime: RuntimeId,
-    /// The ABI whose guest and micro host each instance is.
-    pub abi: AbiChoice,
-    /// How many are kept alive.
-    pub instances: Instances,
-    /// On-demand or pooled instances.
-    pub allocator: Allocator,
+factor_set! {
+    /// A footprint cell's own factors.
+    pub struct FootprintWork {
+        /// How many are kept alive.
+        pub instances: Instances,
+        /// On-demand or pooled instances.
+        pub allocator: Allocator,
+    }
 }
 
-impl ScenarioCell for FootprintCell {
-    fn target(&self) -> Option<(RuntimeId, AbiId)> {
-        Some((self.runtime, self.abi.id()))
-    }
-    fn host(&self) -> HostProfile {
-        self.host
-    }
-    /// Host profile, instances, allocator, then the ABI's own factors.
-    fn values(&self) -> Vec<FactorValue> {
-        let mut v = vec![
-            FactorValue::of(self.host),
-            FactorValue::of(self.instances),
-            FactorValue::of(self.allocator),
-        ];
-        v.extend(self.abi.values(Workload::Micro));
-        v
-    }
-    /// No baseline.
-    fn baseline(&self) -> FootprintCell {
-        *self
-    }
+impl HostedWork for FootprintWork {
+    const WORKLOAD: Workload = Workload::Micro;
 }
+
+/// A footprint cell: one runtime and ABI guest, N instances, an
+/// allocator (no native baseline: native code has no instances).
+pub type FootprintCell = Targeted<FootprintWork>;
 
 struct Step<'a> {
     guest: &'a [u8],
     n: u64,
     protocol: &'a Protocol,
     tick: &'a mut dyn FnMut(),
-}
-
-impl ScenarioStep for Step<'_> {
-    fn run<E: Engine, A: Abi, L: Linkage>(self, engine: E, own: A::Factors) -> Outcome {
-        A::micro::<E, L, _>(engine, own, self).unwrap_or_else(Outcome::failed)
-    }
 }
 
 impl MicroVisitor for Step<'_> {

@@ -1,5 +1,7 @@
 use super::*;
-use runtimes::{EngineConfig, EngineVisitor, Instance};
+use crate::abis::AbiId;
+use crate::factors::HostProfile;
+use runtimes::{Engine, EngineConfig, EngineVisitor, Instance, RuntimeId};
 
 /// A guest whose every request writes to each 4 KiB page of its 16-page
 /// (1 MiB) memory before it multiplies: N of them alive hold at least N
@@ -142,8 +144,10 @@ fn a_sweep_stops_at_its_cap_cleanly() {
         host: HostProfile::Dev,
         runtime,
         abi: AbiId::Pair.choices(Workload::Micro, Caching::Cached)[0],
-        instances: Instances::N10000,
-        allocator: Allocator::OnDemand,
+        own: FootprintWork {
+            instances: Instances::N10000,
+            allocator: Allocator::OnDemand,
+        },
     };
     assert!(!FootprintScenario::failed(&cell, Ended::Error(&e)));
     let other = CellError::new(ErrorClass::Trap, "boom");
@@ -171,8 +175,10 @@ fn a_pooled_sweep_past_the_pool_is_refused_cleanly() {
         host: HostProfile::Dev,
         runtime: RuntimeId::Wasmtime,
         abi: AbiId::Pair.choices(Workload::Micro, Caching::Cached)[0],
-        instances: Instances::N10000,
-        allocator: Allocator::Pooling,
+        own: FootprintWork {
+            instances: Instances::N10000,
+            allocator: Allocator::Pooling,
+        },
     };
     let protocol = Protocol {
         calls: 1,
