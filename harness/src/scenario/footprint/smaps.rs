@@ -150,24 +150,21 @@ pub fn change(before: &[Mapping], after: &[Mapping]) -> Change {
 /// The process's resident bytes now (`/proc/self/statm`, one line: cheap
 /// enough to check a cap between batches of instances).
 pub fn resident() -> Result<u64, String> {
-    let text = std::fs::read_to_string("/proc/self/statm")
-        .map_err(|e| format!("/proc/self/statm: {e}"))?;
-    let pages: u64 = text
-        .split_whitespace()
-        .nth(1)
-        .and_then(|p| p.parse().ok())
-        .ok_or_else(|| format!("/proc/self/statm: cannot read `{}`", text.trim()))?;
-    Ok(pages * page_size())
+    statm(1)
 }
 
-/// The process's address space now, bytes (`/proc/self/statm`, its
-/// first field).
+/// The process's address space now, bytes.
 pub fn address_space() -> Result<u64, String> {
+    statm(0)
+}
+
+/// Field `field` of `/proc/self/statm` (pages), in bytes.
+fn statm(field: usize) -> Result<u64, String> {
     let text = std::fs::read_to_string("/proc/self/statm")
         .map_err(|e| format!("/proc/self/statm: {e}"))?;
     let pages: u64 = text
         .split_whitespace()
-        .next()
+        .nth(field)
         .and_then(|p| p.parse().ok())
         .ok_or_else(|| format!("/proc/self/statm: cannot read `{}`", text.trim()))?;
     Ok(pages * page_size())
