@@ -56,12 +56,25 @@ fn main() {
     );
     let lock = root.join("Cargo.lock");
     println!("cargo::rerun-if-changed={}", lock.display());
-    // Re-run when HEAD moves so the recorded commit stays true.
+    // Re-run when HEAD moves or a source changes, so the recorded commit,
+    // dirty flag and diff hash stay true of what is compiled.
     let git_dir = root.join(".git");
     for f in ["HEAD", "index"] {
         if git_dir.join(f).exists() {
             println!("cargo::rerun-if-changed={}", git_dir.join(f).display());
         }
+    }
+    for dir in [
+        "harness",
+        "runtimes",
+        "scenarios",
+        "abis",
+        "guests",
+        "analysis",
+        "factor",
+        "Cargo.toml",
+    ] {
+        println!("cargo::rerun-if-changed={}", root.join(dir).display());
     }
 
     let run = |cmd: &str, args: &[&str]| {
@@ -76,9 +89,49 @@ fn main() {
     };
     let rustc = env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let commit = run("git", &["rev-parse", "HEAD"]);
-    let dirty = !run("git", &["status", "--porcelain", "--untracked-files=no"]).is_empty();
+    // Results are data, not code: a reproduction writing them does not
+    // make the next build dirty.
+    let dirty = !run(
+        "git",
+        &[
+            "status",
+            "--porcelain",
+            "--untracked-files=no",
+            "--",
+            ".",
+            ":(exclude)results",
+        ],
+    )
+    .is_empty();
     println!("cargo::rustc-env=ABILAB_GIT_COMMIT={commit}");
     println!("cargo::rustc-env=ABILAB_GIT_DIRTY={dirty}");
+    // What the uncommitted changes were: `git diff HEAD | git hash-object
+    // --stdin` of the tree the binary was built from, so two dirty builds
+    // can be told apart (empty when clean).
+    let diff_hash = if dirty {
+        Command::new("git")
+            .args(["diff", "HEAD", "--binary", "--", ".", ":(exclude)results"])
+            .current_dir(root)
+            .output()
+            .ok()
+            .and_then(|diff| {
+                use std::io::Write as _;
+                let mut hasher = Command::new("git")
+                    .args(["hash-object", "--stdin"])
+                    .current_dir(root)
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .ok()?;
+                hasher.stdin.take()?.write_all(&diff.stdout).ok()?;
+                let o = hasher.wait_with_output().ok()?;
+                Some(String::from_utf8_lossy(&o.stdout).trim().to_string())
+            })
+            .unwrap_or_default()
+    } else {
+        String::new()
+    };
+    println!("cargo::rustc-env=ABILAB_GIT_DIFF_HASH={diff_hash}");
     println!("cargo::rustc-env=ABILAB_RUSTC={}", run(&rustc, &["-V"]));
     // The profile's output directory names the cargo profile (`debug` for
     // dev/test, `release`, or a custom one such as `debug-host`).
@@ -95,7 +148,9 @@ fn main() {
         env::var("OPT_LEVEL").unwrap_or_default()
     );
 
-    // name@version for the crates whose versions explain the numbers.
+    // name@version for the crates whose versions explain the numbers:
+    // every runtime, every ABI's encoding crate, the Extism peer. A crate
+    // locked at two versions (Wasmtime: ours and Extism's) lists both.
     const WATCH: &[&str] = &[
         "wasmer",
         "wasmer-compiler-cranelift",
@@ -103,9 +158,16 @@ fn main() {
         "wasmer-compiler-llvm",
         "wasmtime",
         "cranelift-codegen",
+        "pulley-interpreter",
+        "winch-codegen",
+        "wasmi",
+        "extism",
+        "extism-pdk",
         "bincode",
         "bytemuck",
         "prost",
+        "postcard",
+        "rkyv",
         "wit-bindgen",
     ];
     let text = std::fs::read_to_string(&lock).unwrap_or_default();
@@ -117,8 +179,17 @@ fn main() {
         } else if let (Some(v), Some(n)) = (line.strip_prefix("version = "), name.take())
             && WATCH.contains(&n.as_str())
         {
-            found.push(format!("{n}@{}", v.trim_matches('"')));
+            found.push((n, v.trim_matches('"').to_string()));
         }
     }
-    println!("cargo::rustc-env=ABILAB_CRATE_VERSIONS={}", found.join(","));
+    found.sort();
+    let mut joined: Vec<(String, String)> = Vec::new();
+    for (n, v) in found {
+        match joined.last_mut() {
+            Some((last, versions)) if *last == n => versions.push_str(&format!(" + {v}")),
+            _ => joined.push((n, v)),
+        }
+    }
+    let text: Vec<String> = joined.iter().map(|(n, v)| format!("{n}@{v}")).collect();
+    println!("cargo::rustc-env=ABILAB_CRATE_VERSIONS={}", text.join(","));
 }

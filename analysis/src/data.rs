@@ -65,7 +65,10 @@ pub struct Record {
     /// `mean_s` over the mean of the native cell with the same scenario
     /// and operand-level factors, measured in the same run.
     pub ratio_to_native: Option<f64>,
-    /// Every timed replicate, in the order they ran.
+    /// Every timed replicate, in the order they ran; empty in a
+    /// reference file trimmed under the size limit (every statistic
+    /// above is kept), and absent is read as empty.
+    #[serde(default)]
     pub replicate_s: Vec<f64>,
     /// Untimed warm-up replicates run first.
     pub warmup_reps: u32,
@@ -375,6 +378,11 @@ pub struct Fingerprint {
     pub git_commit: String,
     /// Whether tracked files differed from that commit.
     pub git_dirty: bool,
+    /// When dirty, `git diff HEAD | git hash-object --stdin` at build
+    /// time: which uncommitted changes, so two dirty builds can be told
+    /// apart (empty when clean, and in runs older than the field).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub git_diff_hash: String,
     /// `rustc -V` of the compiler that built it.
     pub rustc: String,
     /// The cargo profile directory the binary was built into.
@@ -385,7 +393,8 @@ pub struct Fingerprint {
     pub host_profile: String,
     /// name → version of the runtime and ABI crates, from Cargo.lock.
     pub crate_versions: BTreeMap<String, String>,
-    /// Runtime backends compiled in.
+    /// Runtime backends compiled in, and the peers built with their own
+    /// feature (`extism`).
     pub features: Vec<String>,
     /// CPU model name from /proc/cpuinfo.
     pub cpu_model: String,

@@ -404,6 +404,7 @@ pub fn info(scenario: &str) -> RunInfo {
         fingerprint: Fingerprint {
             git_commit: "abc123".into(),
             git_dirty: false,
+            git_diff_hash: String::new(),
             rustc: "rustc 1.95.0".into(),
             cargo_profile: "release".into(),
             opt_level: "3".into(),

@@ -68,6 +68,7 @@ pub fn take() -> Fingerprint {
     Fingerprint {
         git_commit: env!("ABILAB_GIT_COMMIT").to_string(),
         git_dirty: env!("ABILAB_GIT_DIRTY") == "true",
+        git_diff_hash: env!("ABILAB_GIT_DIFF_HASH").to_string(),
         rustc: env!("ABILAB_RUSTC").to_string(),
         cargo_profile: env!("ABILAB_PROFILE").to_string(),
         opt_level: env!("ABILAB_OPT_LEVEL").to_string(),
@@ -77,11 +78,7 @@ pub fn take() -> Fingerprint {
             .filter_map(|nv| nv.split_once('@'))
             .map(|(n, v)| (n.to_string(), v.to_string()))
             .collect(),
-        features: runtimes::RuntimeId::ALL
-            .iter()
-            .filter(|r| r.compiled_in())
-            .map(|r| r.id().to_string())
-            .collect(),
+        features: features(),
         cpu_model,
         cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
         cpu_governor: read("/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor")
@@ -93,6 +90,24 @@ pub fn take() -> Fingerprint {
             .filter_map(|k| Some((k.to_string(), std::env::var(k).ok()?)))
             .collect(),
     }
+}
+
+/// The backends compiled in, then the ABIs that need a feature of their
+/// own and have it (`extism`, which brings a second Wasmtime): the
+/// feature list a user would pass to build the same binary.
+fn features() -> Vec<String> {
+    let mut v: Vec<String> = runtimes::RuntimeId::ALL
+        .iter()
+        .filter(|r| r.compiled_in())
+        .map(|r| r.id().to_string())
+        .collect();
+    if crate::abis::AbiId::built()
+        .iter()
+        .any(|a| a.id() == "extism")
+    {
+        v.push("extism".into());
+    }
+    v
 }
 
 /// Seconds since the Unix epoch as an RFC 3339 UTC timestamp.
@@ -154,5 +169,17 @@ mod tests {
                 == cfg!(feature = "wasmer-cranelift")
         );
         assert!(f.crate_versions.contains_key("wasmer"));
+        assert_eq!(
+            f.features.iter().any(|x| x == "extism"),
+            cfg!(feature = "extism")
+        );
+        // Every ABI's encoding crate and the second runtime are named.
+        for name in ["postcard", "rkyv", "bincode", "prost", "wasmi", "extism"] {
+            assert!(f.crate_versions.contains_key(name), "{name} missing");
+        }
+        // Wasmtime is locked twice (ours, Extism's): both are said.
+        let wasmtime = &f.crate_versions["wasmtime"];
+        assert!(wasmtime.contains(" + "), "{wasmtime}");
+        assert_eq!(f.git_dirty, !f.git_diff_hash.is_empty());
     }
 }
