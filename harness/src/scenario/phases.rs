@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use abi_api::{Abi, Loader, MicroVisitor, Multiply};
 use factor::{FactorInfo, FactorValue, Workload, factor_enum};
-use runtimes::{Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
+use runtimes::{CachedTyped, Caching, CallStyle, Engine, EngineConfig, Linkage, RuntimeId};
 
 use super::chain::{self, ScenarioStep};
 use super::define::{Defaults, PlanInput, ProtocolFlag, Scenario, ScenarioCell};
@@ -234,16 +234,29 @@ impl MicroVisitor for Load<'_> {
                 Err(e) => return Outcome::failed(e),
             },
         };
-        let mut subject = Timed {
-            loader: &loader,
-            guest: self.guest,
-            module,
-            cached,
-            phase: cell.phase,
+        let result = match cell.phase {
+            Phase::Compile => {
+                let mut subject = FreshCompile {
+                    runtime: cell.runtime,
+                    abi: cell.abi,
+                    guest: self.guest,
+                    cached: cached.as_deref(),
+                };
+                measure(&mut subject, protocol, tick)
+            }
+            Phase::Instantiate | Phase::FirstCall => {
+                let mut subject = Timed {
+                    loader: &loader,
+                    module: &module,
+                    phase: cell.phase,
+                };
+                measure(&mut subject, protocol, tick)
+            }
         };
-        let result = measure(&mut subject, protocol, tick).and_then(|samples| {
-            // What was timed must work: the last module answers correctly.
-            let mut host = subject.loader.instantiate(&subject.module)?;
+        // What was timed must work: a module of this engine answers
+        // correctly.
+        let result = result.and_then(|samples| {
+            let mut host = loader.instantiate(&module)?;
             check(&mut host)?;
             Ok(samples)
         });
@@ -270,15 +283,12 @@ pub(crate) fn verify(got: i32, a: i32, b: i32) -> Result<(), CellError> {
     }
 }
 
-/// One phase per replicate: what came before it untimed, what comes
-/// after it (dropping, checking) untimed.
+/// Instantiate and first-call replicates: one fresh instance of `module`
+/// each, what comes before and after the phase (dropping, checking)
+/// untimed.
 struct Timed<'a, Ld: Loader> {
     loader: &'a Ld,
-    guest: &'a [u8],
-    /// The module instances are made from (the latest compiled one).
-    module: Ld::Module,
-    /// The serialized module, when the cache is on.
-    cached: Option<Vec<u8>>,
+    module: &'a Ld::Module,
     phase: Phase,
 }
 
@@ -287,33 +297,18 @@ where
     Ld::Host: Multiply<Error = runtimes::Error>,
 {
     fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
-        debug_assert_eq!(
-            calls, 1,
-            "a phases replicate is one fresh module or instance"
-        );
+        debug_assert_eq!(calls, 1, "a phases replicate is one fresh instance");
         match self.phase {
-            Phase::Compile => {
-                let start = Timer::start();
-                let module = match &self.cached {
-                    None => self.loader.compile(self.guest),
-                    // SAFETY: the bytes were serialized by this loader's
-                    // engine in this process.
-                    Some(bytes) => unsafe { self.loader.deserialize(bytes) },
-                };
-                let elapsed = start.stop();
-                // The old module is dropped outside the timed region.
-                self.module = module?;
-                Ok(elapsed)
-            }
+            Phase::Compile => unreachable!("compile cells time FreshCompile"),
             Phase::Instantiate => {
                 let start = Timer::start();
-                let host = self.loader.instantiate(&self.module);
+                let host = self.loader.instantiate(self.module);
                 let elapsed = start.stop();
                 drop(host?);
                 Ok(elapsed)
             }
             Phase::FirstCall => {
-                let mut host = self.loader.instantiate(&self.module)?;
+                let mut host = self.loader.instantiate(self.module)?;
                 let (a, b) = micro::operands_i32(0);
                 let start = Timer::start();
                 let got = host.mul_i32(black_box(a), black_box(b));
@@ -323,6 +318,89 @@ where
                 Ok(elapsed)
             }
         }
+    }
+}
+
+/// Compile replicates: each compiles (or loads the serialized module) in
+/// an engine of its own, made and dropped untimed. An engine that
+/// compiled a hundred modules is not what a host has, and Wasmer keeps
+/// every module's code and unwind frames until its engine drops, when
+/// libgcc deregisters the frames one linear search each: dropping one
+/// engine after a cell's hundred compiles took over ten minutes. A fresh
+/// engine per replicate also times every runtime's compile alike (a
+/// module into an engine that holds no other).
+struct FreshCompile<'a> {
+    runtime: RuntimeId,
+    abi: AbiChoice,
+    guest: &'a [u8],
+    /// The module serialized by the cell's first engine (module cache on).
+    cached: Option<&'a [u8]>,
+}
+
+impl Subject for FreshCompile<'_> {
+    fn replicate(&mut self, calls: u64) -> Result<Duration, CellError> {
+        debug_assert_eq!(calls, 1, "a phases replicate is one fresh module");
+        let once = CompileOnce {
+            abi: self.abi,
+            guest: self.guest,
+            cached: self.cached,
+        };
+        runtimes::visit(self.runtime, EngineConfig::default(), once)?
+    }
+}
+
+/// One timed compile in the engine it is given.
+struct CompileOnce<'a> {
+    abi: AbiChoice,
+    guest: &'a [u8],
+    cached: Option<&'a [u8]>,
+}
+
+impl runtimes::EngineVisitor for CompileOnce<'_> {
+    type Output = Result<Duration, CellError>;
+    fn visit<E: Engine>(self, engine: E) -> Self::Output {
+        crate::abis::with_abi(self.abi, InAbi { engine, once: self })
+    }
+}
+
+struct InAbi<'a, E> {
+    engine: E,
+    once: CompileOnce<'a>,
+}
+
+impl<E: Engine> crate::abis::AbiVisitor for InAbi<'_, E> {
+    type Output = Result<Duration, CellError>;
+    fn visit<A: Abi>(self, own: A::Factors) -> Self::Output {
+        let timed = TimedCompile {
+            guest: self.once.guest,
+            cached: self.once.cached,
+        };
+        A::micro::<E, CachedTyped, _>(self.engine, own, timed)?
+    }
+}
+
+struct TimedCompile<'a> {
+    guest: &'a [u8],
+    cached: Option<&'a [u8]>,
+}
+
+impl MicroVisitor for TimedCompile<'_> {
+    type Output = Result<Duration, CellError>;
+    fn visit<Ld: Loader>(self, loader: Ld) -> Self::Output
+    where
+        Ld::Host: Multiply<Error = runtimes::Error> + 'static,
+    {
+        let start = Timer::start();
+        let module = match self.cached {
+            None => loader.compile(self.guest),
+            // SAFETY: the bytes were serialized in this process by an
+            // engine of the same runtime and configuration.
+            Some(bytes) => unsafe { loader.deserialize(bytes) },
+        };
+        let elapsed = start.stop();
+        // The module and its engine are dropped outside the timed region.
+        drop(module?);
+        Ok(elapsed)
     }
 }
 
