@@ -42,9 +42,14 @@ pub struct Child {
 }
 
 /// Finds (building it first if this binary was built from a checkout) the
-/// harness for `profile`. `ABILAB_HARNESS_<PROFILE>` names a binary to use
-/// instead.
-pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
+/// harness for `profile`, with the backends of `runtimes` (the run's: a
+/// debug host of Wasmer Cranelift need not wait for LLVM's).
+/// `ABILAB_HARNESS_<PROFILE>` names a binary to use instead.
+pub fn prepare(
+    profile: HostProfile,
+    runtimes: &[runtimes::RuntimeId],
+    quiet: bool,
+) -> anyhow::Result<Child> {
     if let Some(binary) = given(profile).map_err(anyhow::Error::msg)? {
         return Ok(Child { profile, binary });
     }
@@ -60,7 +65,7 @@ pub fn prepare(profile: HostProfile, quiet: bool) -> anyhow::Result<Child> {
         .context("this binary is not inside a cargo target directory")?;
     let binary = target.join(dir).join("harness");
     if workspace.join("Cargo.toml").exists() {
-        let features: Vec<&str> = runtimes::RuntimeId::ALL
+        let features: Vec<&str> = runtimes
             .iter()
             .filter(|r| r.compiled_in())
             .map(|r| r.feature())

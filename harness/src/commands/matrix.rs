@@ -86,7 +86,7 @@ pub fn run(opts: &Options) -> Result<ExitCode, Failure> {
         children::given(p).map_err(Failure::Usage)?;
     }
     let children = others
-        .map(|p| children::prepare(p, opts.quiet))
+        .map(|p| children::prepare(p, &opts.runtimes, opts.quiet))
         .collect::<anyhow::Result<Vec<_>>>()
         .map_err(Failure::Run)?;
     let columns = plan.factor_columns();
