@@ -1,6 +1,7 @@
 //! `report`: from one or more runs, a folder holding `report.md`, a
-//! self-contained `report.html` (figures inlined as SVG) and `figures/`
-//! (each figure as SVG and PNG).
+//! self-contained `report.html` (figures inlined as SVG), `claims.json`
+//! (the paper's claims, each with the ids of the cells it was judged on)
+//! and `figures/` (each figure as SVG and PNG).
 //!
 //! The report has: the runs and their environment; the paper's claims with
 //! what these runs measured and a verdict ([`crate::claims`]); per
@@ -50,7 +51,8 @@ impl Default for ReportOptions {
 /// What a report wrote.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Report {
-    /// Every file written: report.md, report.html, then the figures.
+    /// Every file written: report.md, report.html, claims.json, then the
+    /// figures.
     pub files: Vec<PathBuf>,
     /// The figures drawn, by name.
     pub figures: Vec<String>,
@@ -107,7 +109,11 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
         source,
     })?;
     let mut svgs = HashMap::new();
-    let mut files = vec![out.join("report.md"), out.join("report.html")];
+    let mut files = vec![
+        out.join("report.md"),
+        out.join("report.html"),
+        out.join("claims.json"),
+    ];
     for p in &plan.figures {
         let svg = p.figure.write(&fig_dir)?;
         svgs.insert(p.figure.name.clone(), svg);
@@ -117,12 +123,22 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
     let blocks = sections(runs, &cells, &plan, &claims, &opts.title);
     write_file(&files[0], doc::markdown(&blocks).as_bytes())?;
     write_file(&files[1], doc::html(&opts.title, &blocks, &svgs).as_bytes())?;
+    write_file(&files[2], &claims_json(&claims))?;
     Ok(Report {
         files,
         figures: plan.figures.iter().map(|p| p.figure.name.clone()).collect(),
         skipped: plan.skipped,
         claims,
     })
+}
+
+/// `claims.json`: every claim as [`Claim`] serialises it (its verdict,
+/// interval, `n` and the ids of its cells), for tools that read verdicts
+/// without parsing the tables.
+fn claims_json(claims: &[Claim]) -> Vec<u8> {
+    let mut text = serde_json::to_string_pretty(claims).expect("claims are plain data");
+    text.push('\n');
+    text.into_bytes()
 }
 
 /// The scenarios' section titles.
@@ -153,16 +169,25 @@ pub fn sections(
     b.push(Block::Para(
         "Each claim of \"Benchmarking Runtime Scripting Performance in WebAssembly\" \
          (docs/paper-comparison.md), what these runs measured and the verdict within the \
-         tolerance listed below the table, and the interval it was judged on: a verdict on a \
-         figure with an interval over runs (`--runs`) is `inconclusive` when that interval \
-         straddles the claim's threshold. Times compare cells equal in every other factor."
+         tolerance listed below the table, the interval it was judged on and how many cells: \
+         a verdict on a figure with an interval over runs (`--runs`) is `inconclusive` when \
+         that interval straddles the claim's threshold. Times compare cells equal in every \
+         other factor, of the default build (no ablation) and one request per call; \
+         `claims.json` lists the cells of each verdict."
             .into(),
     ));
     let mut t = Table::new(
-        ["claim", "the paper", "measured here", "verdict", "interval"]
-            .map(String::from)
-            .to_vec(),
-        0,
+        [
+            "claim",
+            "the paper",
+            "measured here",
+            "verdict",
+            "interval",
+            "cells",
+        ]
+        .map(String::from)
+        .to_vec(),
+        1,
     );
     for c in claims {
         t.rows.push(vec![
@@ -171,6 +196,7 @@ pub fn sections(
             c.measured.clone(),
             format!("**{}**", c.verdict),
             c.interval.clone(),
+            c.n.to_string(),
         ]);
     }
     b.push(Block::Table(t));

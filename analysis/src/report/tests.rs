@@ -65,13 +65,13 @@ fn a_report_writes_every_figure_as_valid_svg_and_png() {
         let label = if name.starts_with("sim-hit") {
             "cache size (log scale)"
         } else if name.starts_with("sim-batch") {
-            "ns per request (mean, log scale)"
+            "time per request (mean, log scale)"
         } else if name.starts_with("sim") {
-            "ns per request (mean)"
+            "time per request (mean)"
         } else if name.starts_with("payload") {
             "payload size (log scale)"
         } else {
-            "ns per call (mean"
+            "time per call (mean"
         };
         assert!(svg.contains(label), "{name} lacks its axis label `{label}`");
         let png = std::fs::read(out.join("figures").join(format!("{name}.png"))).unwrap();
@@ -108,6 +108,42 @@ fn a_report_writes_every_figure_as_valid_svg_and_png() {
         );
     }
     assert!(md.contains("| `pair-fastest-micro` (§4.1) | Pair is the fastest ABI. | Pair fastest (within 5%) in 4 of 4 groups"), "{md}");
+    // With how many cells each verdict used: 4 groups of Pair, two
+    // Bytemuck and two Bincode cells (release host).
+    assert!(
+        md.contains("| **confirmed** | none (point estimate) | 20 |"),
+        "{md}"
+    );
+    // claims.json: every claim, with its cells.
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("claims.json")).unwrap()).unwrap();
+    let listed = json.as_array().unwrap();
+    assert_eq!(listed.len(), rep.claims.len());
+    for (j, c) in listed.iter().zip(&rep.claims) {
+        assert_eq!(j["id"], c.id);
+        assert_eq!(j["n"], c.n);
+        assert_eq!(j["cells"].as_array().unwrap().len(), c.n, "{}", c.id);
+    }
+    let pf = &listed[rep
+        .claims
+        .iter()
+        .position(|c| c.id == "pair-fastest-micro")
+        .unwrap()];
+    assert_eq!(pf["verdict"], "confirmed");
+    assert!(
+        pf["cells"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|id| id.as_str().unwrap().starts_with("micro/")),
+        "{pf}"
+    );
+    let nm = &listed[rep
+        .claims
+        .iter()
+        .position(|c| c.id == "hotload-slower-debug")
+        .unwrap()];
+    assert_eq!(nm["verdict"], "not-measured");
     assert!(md.contains("unsupported `wasmer-cranelift/wit"), "{md}");
 
     // The HTML page stands alone: every figure inline, nothing fetched.
