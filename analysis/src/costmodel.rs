@@ -1,19 +1,26 @@
 //! A cost model per ABI from a payload run: for every runtime × ABI ×
 //! shape × direction (and the ABI's own factors), the line
 //! t(n) = a + b·n through the replicate times over the size sweep, by
-//! ordinary least squares. `a` is what a call costs whatever it carries,
+//! least squares weighted by 1/t² ([`fit_relative`]: each size counts by
+//! its relative error, so the 16 B points fix `a` and the 1 MiB points
+//! `b`; unweighted, the largest sizes decide both and `a` comes out tens
+//! of µs either side of 0). `a` is what a call costs whatever it carries,
 //! `b` what each byte adds: together they say which ABI to pick for a
 //! given size, and [`crossovers`] says where one overtakes another.
 //!
 //! Each replicate is a point (ns per call at its size), so the intervals
-//! carry within-run noise only (see docs/methodology.md).
+//! carry within-run noise only (see docs/methodology.md). In
+//! `cost-model.jsonl` the line's `intercept` is `a` (ns), its `slope` `b`
+//! (ns per byte), each `_ci95` the half-width of the weighted fit's 95%
+//! interval, `r2` the weighted fit's, and `"weighting": "relative"` says
+//! so ([`crate::fit::Weighting`]).
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Record, SeriesKey, Status};
-use crate::fit::{Line, fit};
+use crate::fit::{Line, fit_relative};
 
 /// One fitted group: a runtime × ABI × shape × direction × own factors.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -26,7 +33,8 @@ pub struct Fit {
     pub factors: BTreeMap<String, String>,
     /// The sizes fitted, bytes.
     pub sizes: Vec<u64>,
-    /// The line, in ns per call against payload bytes.
+    /// The line, in ns per call against payload bytes, fitted by relative
+    /// error (its `weighting` says so).
     pub line: Line,
 }
 
@@ -84,7 +92,7 @@ pub fn fits(records: &[Record]) -> Vec<Fit> {
         if sizes.len() < 2 {
             continue;
         }
-        if let Some(line) = fit(&points) {
+        if let Some(line) = fit_relative(&points) {
             out.push(Fit {
                 runtime,
                 abi,
@@ -170,6 +178,108 @@ mod tests {
     use super::*;
 
     #[test]
+    fn fits_recover_each_abis_fixed_and_per_byte_cost_by_relative_error() {
+        // bytemuck: 40 ns + 0.05 ns/B; bincode 45 ns + 0.2 ns/B (list: ×2
+        // per byte); each replicate off by up to ±0.45% of its time.
+        let fits = fits(&crate::testutil::payload_rows("wasmtime"));
+        assert_eq!(
+            fits.len(),
+            2 * 3,
+            "two shapes × (native, bytemuck, bincode)"
+        );
+        let get = |abi: &str, shape: &str| {
+            fits.iter()
+                .find(|f| f.abi == abi && f.factors["shape"] == shape)
+                .unwrap()
+        };
+        for (abi, shape, a, b) in [
+            ("bytemuck", "string", 40.0, 0.05),
+            ("bincode", "list", 45.0, 0.4),
+            ("native", "string", 1.0, 0.01),
+        ] {
+            let l = get(abi, shape).line;
+            assert!((l.intercept - a).abs() < 1e-6 * a, "{abi} {shape}: {l:?}");
+            assert!((l.slope - b).abs() < 1e-6 * b, "{abi} {shape}: {l:?}");
+            assert!(l.intercept_ci95 < 0.01 * a, "{abi} {shape}: {l:?}");
+            assert_eq!(l.weighting, crate::fit::Weighting::Relative);
+        }
+        let json = serde_json::to_value(&fits[0]).unwrap();
+        assert_eq!(json["line"]["weighting"], "relative", "{json}");
+        assert_eq!(get("bytemuck", "list").sizes, [16, 256, 4096, 65536]);
+    }
+
+    /// The reference payload run's fits, unweighted and weighted: `cargo
+    /// test -p analysis --lib reference_intercepts -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "reads results/reference/payload; prints a comparison"]
+    fn reference_intercepts() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../results/reference/payload");
+        let runs = crate::load::load(std::path::Path::new(dir)).unwrap();
+        let records: Vec<Record> = runs.into_iter().flat_map(|r| r.records).collect();
+        let weighted = fits(&records);
+        let (mut neg_before, mut neg_after, mut wide_before, mut wide_after) = (0, 0, 0, 0);
+        let mut before_range = (f64::MAX, f64::MIN);
+        let mut after_range = (f64::MAX, f64::MIN);
+        for f in &weighted {
+            let mut points = Vec::new();
+            for r in records.iter().filter(|r| {
+                r.scenario == "payload"
+                    && r.status == Status::Ok
+                    && r.runtime == f.runtime
+                    && r.abi == f.abi
+                    && f.factors.iter().all(|(k, v)| r.factors.get(k) == Some(v))
+                    && r.factors.len() == f.factors.len() + 1
+            }) {
+                let Some(bytes) = r.factors.get("size").and_then(|s| size_bytes(s)) else {
+                    continue;
+                };
+                for &s in &r.replicate_s {
+                    points.push((bytes as f64, s / r.calls as f64 * 1e9));
+                }
+            }
+            let plain = crate::fit::fit(&points).unwrap();
+            let w = f.line;
+            neg_before += usize::from(plain.intercept < 0.0);
+            neg_after += usize::from(w.intercept < 0.0);
+            wide_before += usize::from(plain.intercept_ci95 > plain.intercept.abs());
+            wide_after += usize::from(w.intercept_ci95 > w.intercept.abs());
+            before_range = (
+                before_range.0.min(plain.intercept),
+                before_range.1.max(plain.intercept),
+            );
+            after_range = (
+                after_range.0.min(w.intercept),
+                after_range.1.max(w.intercept),
+            );
+            if f.runtime == "wasmtime" && f.factors["shape"] == "string" {
+                println!(
+                    "{:<40} {:>4} {:<9} a {:>9.0} ±{:<8.0} -> {:>7.0} ±{:<6.0} b {:.4} -> {:.4}",
+                    f.label(),
+                    f.factors["shape"],
+                    f.factors["direction"],
+                    plain.intercept,
+                    plain.intercept_ci95,
+                    w.intercept,
+                    w.intercept_ci95,
+                    plain.slope,
+                    w.slope
+                );
+            }
+        }
+        println!(
+            "{} fits; negative intercepts {neg_before} -> {neg_after}; intervals wider than \
+             the intercept {wide_before} -> {wide_after}; intercepts {:.0}..{:.0} ns -> \
+             {:.0}..{:.0} ns; crossovers {}",
+            weighted.len(),
+            before_range.0,
+            before_range.1,
+            after_range.0,
+            after_range.1,
+            crossovers(&weighted).len()
+        );
+    }
+
+    #[test]
     fn crossovers_are_where_the_lines_meet() {
         let fit_of = |abi: &str, a: f64, b: f64| Fit {
             runtime: "wasmtime".into(),
@@ -186,6 +296,7 @@ mod tests {
                 slope_ci95: 0.0,
                 r2: 1.0,
                 n: 10,
+                weighting: crate::fit::Weighting::Relative,
             },
         };
         // Cheap per call, dear per byte against dear per call, cheap per byte.

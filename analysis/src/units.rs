@@ -213,6 +213,67 @@ pub fn tick(x: f64) -> String {
     }
 }
 
+/// At least three significant digits and no more decimals than that
+/// needs, trailing zeros dropped: `10`, `1.5`, `0.25`, `1.02`, `65.5`,
+/// `4096`: an axis tick already in its unit.
+fn short(x: f64) -> String {
+    let a = x.abs();
+    if a == 0.0 || !x.is_finite() {
+        return if x.is_finite() {
+            "0".into()
+        } else {
+            "-".into()
+        };
+    }
+    let decimals = (2 - a.log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.decimals$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// An axis tick of a time given in nanoseconds, in the unit that keeps
+/// it short: `500 ns`, `1.5 µs`, `10 ms`, `2 s` (and `0`).
+pub fn time_tick(ns: f64) -> String {
+    let a = ns.abs();
+    let (m, unit) = if a >= 1e9 {
+        (1e9, "s")
+    } else if a >= 1e6 {
+        (1e6, "ms")
+    } else if a >= 1e3 {
+        (1e3, "µs")
+    } else {
+        (1.0, "ns")
+    };
+    match short(ns / m) {
+        zero if zero == "0" => zero,
+        v => format!("{v} {unit}"),
+    }
+}
+
+/// An axis tick of a byte count in binary units: `512 B`, `4 KiB`,
+/// `1.5 MiB`, `2 GiB` (and `0`).
+pub fn bytes_tick(b: f64) -> String {
+    let (m, unit) = byte_unit(b);
+    match short(b / m) {
+        zero if zero == "0" => zero,
+        v => format!("{v} {unit}"),
+    }
+}
+
+/// An axis tick of a count or rate: in full below 10 000 (`4096` reads
+/// better than `4.1 k` on an axis of powers of two), else with an SI
+/// prefix: `20 k`, `65.5 k`, `1.05 M`, `3 G`.
+pub fn count_tick(x: f64) -> String {
+    if x.abs() < 1e4 {
+        return short(x);
+    }
+    let (m, prefix) = si_unit(x);
+    format!("{} {prefix}", short(x / m))
+}
+
 /// A wait for people: `45 s`, `3 min 10 s`, `1 h 05 min` (progress and
 /// `--dry-run` estimates).
 pub fn duration(seconds: f64) -> String {
@@ -325,6 +386,36 @@ mod tests {
         assert_eq!(times(1.5), "1.50×");
         assert_eq!(times(666.666), "667×");
         assert_eq!(times(66.666), "66.7×");
+    }
+
+    #[test]
+    fn ticks_carry_their_unit() {
+        assert_eq!(time_tick(1e7), "10 ms");
+        assert_eq!(time_tick(10_000_000.0), "10 ms");
+        assert_eq!(time_tick(500.0), "500 ns");
+        assert_eq!(time_tick(1500.0), "1.5 µs");
+        assert_eq!(time_tick(2e4), "20 µs");
+        assert_eq!(time_tick(1e3), "1 µs");
+        assert_eq!(time_tick(2.5e9), "2.5 s");
+        assert_eq!(time_tick(0.5), "0.5 ns");
+        assert_eq!(time_tick(10.0), "10 ns");
+        assert_eq!(time_tick(0.0), "0");
+        assert_eq!(bytes_tick(512.0), "512 B");
+        assert_eq!(bytes_tick(1024.0), "1 KiB");
+        assert_eq!(bytes_tick(1536.0), "1.5 KiB");
+        assert_eq!(bytes_tick(6003.0), "5.86 KiB");
+        assert_eq!(bytes_tick((1u64 << 20) as f64), "1 MiB");
+        assert_eq!(bytes_tick((3u64 << 30) as f64), "3 GiB");
+        assert_eq!(bytes_tick(0.0), "0");
+        assert_eq!(count_tick(1.0), "1");
+        assert_eq!(count_tick(4096.0), "4096");
+        assert_eq!(count_tick(5000.0), "5000");
+        assert_eq!(count_tick(20_000.0), "20 k");
+        assert_eq!(count_tick(65_536.0), "65.5 k");
+        assert_eq!(count_tick(1_048_576.0), "1.05 M");
+        assert_eq!(count_tick(2e6), "2 M");
+        assert_eq!(count_tick(0.25), "0.25");
+        assert_eq!(count_tick(0.0), "0");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use super::{COUNTED, Plan, slug};
 use crate::counted::PARTS;
 use crate::data::Record;
-use crate::figures::{Chart, Figure, NATIVE_WORK, Segment, Stacked, StackedBar};
+use crate::figures::{Axis, Chart, Figure, NATIVE_WORK, Segment, Stacked, StackedBar};
 use crate::identity::ordered_factors;
 use crate::select::row_order;
 
@@ -309,7 +309,7 @@ fn figure(name: &str, title: String, series: &[String], rows: &[&Record]) -> Fig
         title,
         subtitle,
         chart: Chart::Stacked(Stacked {
-            value_label: "instructions per call (Callgrind)".into(),
+            value_label: Axis::count("instructions per call (Callgrind)"),
             series,
             groups,
         }),

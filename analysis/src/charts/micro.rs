@@ -3,7 +3,7 @@
 
 use super::{Plan, abi_label, bar, measured, slug, subtitle};
 use crate::cells::{Cell, Cells};
-use crate::figures::{Bars, Category, Chart, Figure};
+use crate::figures::{Axis, Bars, Category, Chart, Figure};
 use crate::select::{ABIS, RUNTIMES, hold, sorted};
 
 /// Factors every micro figure holds (the ones it does not show).
@@ -97,7 +97,7 @@ pub fn per_runtime(cells: &Cells, p: &mut Plan) {
                 title: format!("Micro-benchmark on {rt}: time per call by ABI ({scale} scale)"),
                 subtitle: subtitle(&held),
                 chart: Chart::Bars(Bars {
-                    value_label: format!("ns per call (mean; {scale} axis)"),
+                    value_label: Axis::time(format!("time per call (mean; {scale} axis)")),
                     log,
                     series: series.clone(),
                     categories: cats.clone(),
@@ -155,7 +155,7 @@ pub fn runtimes(cells: &Cells, p: &mut Plan) {
         title: "Micro-benchmark: runtimes side by side, time per call".into(),
         subtitle: subtitle(&held),
         chart: Chart::Bars(Bars {
-            value_label: "ns per call (mean)".into(),
+            value_label: Axis::time("time per call (mean)"),
             log: false,
             series,
             categories: cats,
@@ -220,7 +220,7 @@ pub fn host_profiles(cells: &Cells, scenario: &str, p: &mut Plan) {
         title: format!("{scenario}: release against debug host, time per call"),
         subtitle: subtitle(&held),
         chart: Chart::Bars(Bars {
-            value_label: "ns per call (mean; log axis)".into(),
+            value_label: Axis::time("time per call (mean; log axis)"),
             log: true,
             series: profiles.clone(),
             categories: categories(&kept, key, &profiles, series_of),

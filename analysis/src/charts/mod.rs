@@ -13,7 +13,7 @@
 //! | `sim-<runtime>-<size>` | ns per request of every sim cell per policy, with native (the paper's Figure 9) |
 //! | `sim-hit-ratios` | object and byte hit ratio against cache size per policy (Figure 8) |
 //! | `sim-batch` | ns per request against requests per call, per policy |
-//! | `payload-<runtime>` | ns per call against payload size per ABI, with a fitted line |
+//! | `payload-<runtime>` | ns per call against payload size per ABI, with a line fitted by relative error |
 //! | `threads-scaling` | ns per call across the process against threads, per runtime and workload |
 //! | `serve-requests` | requests per second on one core (1 / mean per request) of every serve cell, lifecycle × allocator as bars, log axis |
 //! | `footprint-held` | bytes held per instance against instances kept, one line per runtime, ABI and allocator (docs/serving.md) |

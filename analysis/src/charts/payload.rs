@@ -1,14 +1,17 @@
 //! The payload scenario (cost against payload size, factor `size`): one
 //! figure per runtime, one panel per shape × direction (`string, in`), a
-//! line per ABI with a least-squares fit of `ns = fixed + per_byte ×
-//! size` drawn dashed, and the fits as numbers for the report's table.
-//! The fit is over the cells' means, one point per size (the `fixed`-size
-//! record has no sweep and no line).
+//! line per ABI with a fit of `ns = fixed + per_byte × size` drawn dashed,
+//! and the fits as numbers for the report's table. The fit is over the
+//! cells' means, one point per size (the `fixed`-size record has no sweep
+//! and no line), by least squares weighted by 1/ns² ([`fit_relative`]:
+//! each size counts by its relative error, as on the log axis, so the
+//! fixed cost comes from the small sizes and not from what the 1 MiB
+//! points leave over).
 
 use super::{Plan, abi_label, measured, point, slug, subtitle};
 use crate::cells::{Cell, Cells};
-use crate::figures::{Chart, Curve, Figure, Lines, Panel, Point, XScale};
-use crate::fit::{Line, fit};
+use crate::figures::{Axis, Chart, Curve, Figure, Lines, Panel, Point, XScale};
+use crate::fit::{Line, fit_relative};
 use crate::select::{ABIS, RUNTIMES, by, cell_order, hold, sorted};
 use crate::units::parse_size;
 
@@ -40,7 +43,7 @@ pub struct PayloadFit {
     pub abi: String,
     /// The sizes it was fitted over.
     pub points: usize,
-    /// ns per call = intercept + slope × bytes.
+    /// ns per call = intercept + slope × bytes, fitted by relative error.
     pub line: Line,
 }
 
@@ -134,7 +137,7 @@ fn runtimes(cells: &[&Cell]) -> Vec<String> {
 
 fn line_of(points: &[Point]) -> Option<Line> {
     let xy: Vec<(f64, f64)> = points.iter().map(|p| (p.x, p.y)).collect();
-    fit(&xy)
+    fit_relative(&xy)
 }
 
 /// Every (runtime, panel, ABI) fit of the payload cells; empty without
@@ -208,13 +211,13 @@ pub fn cost(cells: &Cells, p: &mut Plan) {
             name: format!("payload-{}", slug(&rt)),
             title: format!("Payload cost on {rt}: time per call against payload size"),
             subtitle: format!(
-                "{} · dashed: least-squares line ns = fixed + per-byte × size",
+                "{} · dashed: time = fixed + per-byte × size, fitted by relative error",
                 subtitle(&held)
             ),
             chart: Chart::Lines(Lines {
                 x_label: "payload size (log scale)".into(),
                 x_scale: XScale::Bytes,
-                y_label: "ns per call (mean, log scale)".into(),
+                y_label: Axis::time("time per call (mean, log scale)"),
                 y_log: true,
                 y_range: None,
                 series: names,
@@ -225,8 +228,9 @@ pub fn cost(cells: &Cells, p: &mut Plan) {
             SCENARIO,
             format!(
                 "The cost of one call carrying a payload on {rt}, per ABI, as the payload \
-                 grows, one panel per shape and direction; the dashed line is the fitted fixed \
-                 cost plus cost per byte."
+                 grows, one panel per shape and direction; the dashed line is the fixed cost \
+                 plus cost per byte, fitted by relative error (each size counts alike) and \
+                 drawn over the sizes measured."
             ),
             figure,
         );

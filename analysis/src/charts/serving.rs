@@ -7,12 +7,11 @@
 
 use super::{Plan, measured, subtitle};
 use crate::cells::{Cell, Cells, Estimate};
-use crate::figures::{Bar, Bars, Category, Chart, Figure, Lines, Point, XScale};
+use crate::figures::{Axis, Bar, Bars, Category, Chart, Figure, Lines, Point, XScale};
 use crate::load::Run;
 use crate::select::{PREFERRED, by, hold};
 use crate::serving::footprint::{PerInstance, per_instance};
 use crate::serving::{Group, Shown, groups};
-use crate::units::{byte_unit, si_unit};
 
 /// `serve-requests`: requests per second on one core (1 / mean time per
 /// request) of every serve cell, one group of bars per runtime and ABI,
@@ -57,13 +56,6 @@ pub fn serve_requests(cells: &Cells, p: &mut Plan) {
         .into_iter()
         .map(|(l, a)| format!("{l} {a}"))
         .collect();
-    // The unit of the smallest rate, so that no tick needs decimals.
-    let least = all
-        .iter()
-        .filter_map(|c| rate(c.estimate?))
-        .map(|r| r.y)
-        .fold(f64::MAX, f64::min);
-    let (scale, prefix) = si_unit(least);
     let mut categories: Vec<Category> = Vec::new();
     for c in &all {
         let label = format!(
@@ -79,9 +71,9 @@ pub fn serve_requests(cells: &Cells, p: &mut Plan) {
         };
         let bar = Bar {
             series: s,
-            value: r.y / scale,
-            low: r.low / scale,
-            high: r.high / scale,
+            value: r.y,
+            low: r.low,
+            high: r.high,
         };
         match categories.iter_mut().find(|k| k.label == label) {
             Some(k) => k.bars.push(bar),
@@ -99,9 +91,8 @@ pub fn serve_requests(cells: &Cells, p: &mut Plan) {
         title: "Serve: requests per second on one core, fresh or kept instance".into(),
         subtitle: subtitle(&held),
         chart: Chart::Bars(Bars {
-            value_label: format!(
-                "requests per second on one core, {prefix}/s (1 / mean time per request, log \
-                 scale)"
+            value_label: Axis::count(
+                "requests per second on one core (1 / mean time per request, log scale)",
             ),
             log: true,
             series,
@@ -191,16 +182,6 @@ pub fn footprint(runs: &[Run], cells: &Cells, p: &mut Plan) {
             })
         })
         .collect();
-    let low = held_pts
-        .iter()
-        .flatten()
-        .map(|p| p.y)
-        .fold(f64::MAX, f64::min);
-    let (unit, unit_name) = byte_unit(low);
-    let held_pts: Vec<Option<Point>> = held_pts
-        .into_iter()
-        .map(|p| p.map(|p| scaled(p, unit)))
-        .collect();
     // Speed: the whiskers are the mean's 95% interval.
     let rate_pts: Vec<Option<Point>> = measured
         .iter()
@@ -211,16 +192,6 @@ pub fn footprint(runs: &[Run], cells: &Cells, p: &mut Plan) {
                 ..r
             })
         })
-        .collect();
-    let least = rate_pts
-        .iter()
-        .flatten()
-        .map(|p| p.y)
-        .fold(f64::MAX, f64::min);
-    let (per, prefix) = si_unit(least);
-    let rate_pts: Vec<Option<Point>> = rate_pts
-        .into_iter()
-        .map(|p| p.map(|p| scaled(p, per)))
         .collect();
     let x_label = "instances kept alive at once (log scale)";
     let held_fig = Figure {
@@ -237,7 +208,7 @@ pub fn footprint(runs: &[Run], cells: &Cells, p: &mut Plan) {
         chart: Chart::Lines(Lines {
             x_label: x_label.into(),
             x_scale: XScale::Count,
-            y_label: format!("{unit_name} held per instance (log scale)"),
+            y_label: Axis::bytes("bytes held per instance (log scale)"),
             y_log: true,
             y_range: None,
             series: layout.series.clone(),
@@ -260,7 +231,7 @@ pub fn footprint(runs: &[Run], cells: &Cells, p: &mut Plan) {
         chart: Chart::Lines(Lines {
             x_label: x_label.into(),
             x_scale: XScale::Count,
-            y_label: format!("instances made and served per second, {prefix}/s (log scale)"),
+            y_label: Axis::count("instances made and served per second (log scale)"),
             y_log: true,
             y_range: None,
             series: layout.series.clone(),
@@ -305,15 +276,6 @@ fn rate(e: Estimate) -> Option<Point> {
         low,
         high,
     })
-}
-
-fn scaled(p: Point, by: f64) -> Point {
-    Point {
-        y: p.y / by,
-        low: p.low / by,
-        high: p.high / by,
-        ..p
-    }
 }
 
 mod layout;

@@ -4,7 +4,7 @@
 
 use super::{Plan, bar, measured, point, slug, subtitle};
 use crate::cells::{Cell, Cells};
-use crate::figures::{Bars, Category, Chart, Curve, Figure, Lines, Panel, Point, XScale};
+use crate::figures::{Axis, Bars, Category, Chart, Curve, Figure, Lines, Panel, Point, XScale};
 use crate::select::{POLICIES, RUNTIMES, hold, sorted};
 use crate::units::parse_size;
 
@@ -87,7 +87,7 @@ pub fn figure9(cells: &Cells, p: &mut Plan) {
                 title: format!("Simulator on {rt}: time per request, {size} cache"),
                 subtitle: subtitle(&held),
                 chart: Chart::Bars(Bars {
-                    value_label: "ns per request (mean)".into(),
+                    value_label: Axis::time("time per request (mean)"),
                     log: false,
                     series,
                     categories: cats,
@@ -176,7 +176,7 @@ pub fn hit_ratios(cells: &Cells, p: &mut Plan) {
         chart: Chart::Lines(Lines {
             x_label: "cache size (log scale)".into(),
             x_scale: XScale::Bytes,
-            y_label: "hit ratio".into(),
+            y_label: Axis::plain("hit ratio"),
             y_log: false,
             y_range: Some((0.0, 1.0)),
             series,
@@ -276,7 +276,7 @@ pub fn batch(cells: &Cells, p: &mut Plan) {
         chart: Chart::Lines(Lines {
             x_label: "requests per call (batch, log scale)".into(),
             x_scale: XScale::Count,
-            y_label: "ns per request (mean, log scale)".into(),
+            y_label: Axis::time("time per request (mean, log scale)"),
             y_log: true,
             y_range: None,
             series,

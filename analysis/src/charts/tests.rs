@@ -416,3 +416,97 @@ fn the_anatomy_is_skipped_with_a_reason_when_no_row_has_one() {
     let timed = plan_counted(&[run(micro_rows("wasmtime", paper_like_micro))]);
     assert_eq!(timed, Plan::default());
 }
+
+/// Every figure the full set, the serving rows and the counted rows get.
+fn every_figure() -> Vec<Planned> {
+    let mut micro = micro_rows("wasmer-cranelift", paper_like_micro);
+    micro.extend(micro_rows("wasmtime", paper_like_micro).into_iter().skip(1));
+    let debug = as_debug(&micro, 18.0);
+    let runs = [
+        run(micro),
+        run(debug),
+        run(sim_rows("wasmtime", paper_like_sim)),
+        run(payload_rows("wasmtime")),
+    ];
+    let mut all = plan(&Cells::build(&runs)).figures;
+    for rows in [serve_rows(), footprint_sweep()] {
+        let runs = [run(rows)];
+        all.extend(plan_serving(&runs, &Cells::build(&runs)).figures);
+    }
+    let mut threads = Vec::new();
+    for (t, ns) in [("1", 40.0), ("2", 20.0), ("4", 21.0)] {
+        for (runtime, abi, k) in [("native", "native", 0.1), ("wasmtime", "pair", 1.0)] {
+            let f = [("workload", "micro"), ("threads", t)];
+            threads.push(row("threads", runtime, abi, &f, ns * k));
+        }
+    }
+    all.extend(plan(&Cells::build(&[run(threads)])).figures);
+    all.extend(plan_counted(&[run(counted_rows())]).figures);
+    all
+}
+
+#[test]
+fn every_figure_gives_each_series_its_own_look_and_each_axis_a_unit() {
+    use crate::figures::{Unit, style};
+    let all = every_figure();
+    assert!(all.len() >= 15, "{}", all.len());
+    for p in &all {
+        let f = &p.figure;
+        let (series, unit, label) = match &f.chart {
+            Chart::Bars(b) => (&b.series, b.value_label.unit, &b.value_label.label),
+            Chart::Lines(l) => (&l.series, l.y_label.unit, &l.y_label.label),
+            Chart::Stacked(s) => (&s.series, s.value_label.unit, &s.value_label.label),
+        };
+        let st = style::styles(series);
+        for (i, a) in st.iter().enumerate() {
+            for b in &st[..i] {
+                assert!(
+                    (a.colour, a.marker) != (b.colour, b.marker),
+                    "{}: two series look alike",
+                    f.name
+                );
+            }
+        }
+        // Times, bytes and counts carry their unit on the ticks, not as
+        // `ns` in the label; only ratios are plain numbers.
+        let want = if label.starts_with("time per") {
+            Unit::Nanos
+        } else if label.starts_with("bytes") {
+            Unit::Bytes
+        } else if label.contains("per second") || label.starts_with("instructions") {
+            Unit::Count
+        } else {
+            assert!(label.contains("ratio"), "{}: `{label}`", f.name);
+            Unit::Plain
+        };
+        assert_eq!(unit, want, "{}: `{label}`", f.name);
+        assert!(
+            !label.starts_with("ns ") && !label.contains("k/s"),
+            "{label}"
+        );
+        let svg = f.svg().unwrap();
+        if unit == Unit::Nanos {
+            assert!(svg.contains(" ns\n") || svg.contains(" µs\n"), "{}", f.name);
+        }
+    }
+}
+
+#[test]
+fn the_payload_figure_draws_relative_fits_that_stay_positive() {
+    let cells = Cells::build(&[run(payload_rows("wasmtime"))]);
+    let p = plan(&cells);
+    let f = &p
+        .figures
+        .iter()
+        .find(|f| f.figure.name == "payload-wasmtime")
+        .unwrap()
+        .figure;
+    assert!(f.subtitle.contains("relative error"), "{}", f.subtitle);
+    let Chart::Lines(l) = &f.chart else { panic!() };
+    for c in l.panels.iter().flat_map(|p| &p.lines) {
+        let fit = c.fit.unwrap();
+        assert_eq!(fit.weighting, crate::fit::Weighting::Relative);
+        assert!(fit.intercept > 0.0, "{fit:?}");
+        assert!(c.points.iter().all(|pt| fit.at(pt.x) > 0.0));
+    }
+}

@@ -2,7 +2,7 @@
 
 use super::{Plan, measured, point, subtitle};
 use crate::cells::{Cell, Cells};
-use crate::figures::{Chart, Curve, Figure, Lines, Panel, Point, XScale};
+use crate::figures::{Axis, Chart, Curve, Figure, Lines, Panel, Point, XScale};
 use crate::select::{ABIS, RUNTIMES, hold, sorted};
 
 /// `threads-scaling`: ns per call across the process (its inverse is
@@ -65,7 +65,7 @@ pub fn scaling(cells: &Cells, p: &mut Plan) {
         chart: Chart::Lines(Lines {
             x_label: "threads, each with its own instance (log scale)".into(),
             x_scale: XScale::Count,
-            y_label: "ns per call over all threads (mean, log scale)".into(),
+            y_label: Axis::time("time per call over all threads (mean, log scale)"),
             y_log: true,
             y_range: None,
             series: runtimes,

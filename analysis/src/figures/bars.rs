@@ -1,6 +1,8 @@
 //! Grouped horizontal bars with 95% CI whiskers, on a linear or
-//! logarithmic value axis. Categories run top to bottom; each bar sits in
-//! its own slot, so groups with fewer bars stay compact.
+//! logarithmic value axis whose ticks carry the unit. Categories run top
+//! to bottom; each bar sits in its own slot, so groups with fewer bars
+//! stay compact. A series is told by its colour, and by its marker too
+//! when the figure has more series than colours ([`super::style`]).
 
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::ValueFormatter;
@@ -8,8 +10,8 @@ use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::layout::{self, LABEL, category_area, color, slots};
-use super::{Bars, Figure};
+use super::layout::{self, LABEL, category_area, slots};
+use super::{Bars, Figure, style};
 
 /// Draws `b` (the chart of `fig`) on `root`.
 pub fn draw<DB: DrawingBackend>(
@@ -30,9 +32,11 @@ pub fn draw<DB: DrawingBackend>(
     if b.log {
         let chart = builder(&area)
             .build_cartesian_2d(
-                (lo..hi)
-                    .log_scale()
-                    .with_key_points(layout::log_ticks(lo, hi)),
+                (lo..hi).log_scale().with_key_points(layout::unit_log_ticks(
+                    b.value_label.unit,
+                    lo,
+                    hi,
+                )),
                 0.0..total,
             )
             .map_err(|e| e.to_string())?;
@@ -87,14 +91,15 @@ where
     X: Ranged<ValueType = f64> + ValueFormatter<f64>,
 {
     let e = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
-    let fmt = |v: &f64| crate::units::tick(*v);
+    let unit = b.value_label.unit;
+    let fmt = |v: &f64| unit.tick(*v);
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(10)
         .x_label_formatter(&fmt)
-        .x_desc(b.value_label.as_str())
+        .x_desc(b.value_label.label.as_str())
         .label_style(("sans-serif", LABEL))
         .axis_desc_style(("sans-serif", layout::TEXT))
         .max_light_lines(1)
@@ -109,6 +114,8 @@ where
     let clamp = |v: f64| v.clamp(x_lo, x_hi);
     let total = slots(b);
     let mut top = total;
+    let styles = style::styles(&b.series);
+    let marked = style::colours_repeat(&styles);
     let label_style = ("sans-serif", LABEL)
         .into_font()
         .color(&BLACK)
@@ -119,11 +126,11 @@ where
             let y1 = top - k as f64 - 0.1;
             let y0 = y1 - 0.8;
             let yc = (y0 + y1) / 2.0;
-            let name = &b.series[bar.series];
+            let st = styles[bar.series];
             chart
                 .draw_series(std::iter::once(Rectangle::new(
                     [(clamp(base), y0), (clamp(bar.value), y1)],
-                    color(name, bar.series).filled(),
+                    st.colour.filled(),
                 )))
                 .map_err(e)?;
             let (lo, hi) = (clamp(bar.low), clamp(bar.high));
@@ -136,6 +143,19 @@ where
                     PathElement::new(vec![(hi, yc - cap), (hi, yc + cap)], whisker),
                 ])
                 .map_err(e)?;
+            if marked {
+                // White inside the bar's base end, or in its colour past
+                // the whisker when the bar is too short to hold it.
+                let (x0, py) = chart.backend_coord(&(clamp(base), yc));
+                let (x1, _) = chart.backend_coord(&(clamp(bar.value), yc));
+                if x1 - x0 >= 14 {
+                    layout::bar_marker(root, &st, (x0 + 7, py)).map_err(e)?;
+                } else {
+                    let (xw, _) = chart.backend_coord(&(hi, yc));
+                    let at = (xw.max(x1) + 9, py);
+                    style::draw_marker(root, st.marker, at, 4.0, st.colour).map_err(e)?;
+                }
+            }
         }
         let centre = top - n / 2.0;
         let (px, py) = chart.backend_coord(&(x_lo, centre));

@@ -1,4 +1,4 @@
-//! Sizes, colours and the header (title, subtitle, legend) shared by
+//! Sizes, ticks and the header (title, subtitle, legend) shared by
 //! every figure. Sizes are computed before any backend exists, from an
 //! estimate of text width generous enough for DejaVu Sans.
 
@@ -6,7 +6,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::{Chart, Figure};
+use super::style::{self, Style};
+use super::{Chart, Figure, Unit};
 
 /// Font sizes, pixels.
 pub const TITLE: f64 = 20.0;
@@ -66,43 +67,41 @@ pub fn log_ticks(lo: f64, hi: f64) -> Vec<f64> {
     }
 }
 
+/// Ticks for a logarithmic byte axis from `lo` to `hi`: whole powers of
+/// two (every second, fifth or tenth one when there are more than ten),
+/// which read exactly (`4 KiB`, `1 MiB`).
+pub fn log2_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    if !(lo > 0.0 && hi > lo && hi.is_finite()) {
+        return Vec::new();
+    }
+    let (first, last) = (lo.log2().ceil() as i32, hi.log2().floor() as i32);
+    let every = [1, 2, 5, 10, 20]
+        .into_iter()
+        .find(|e| (last - first) / e < 10)
+        .unwrap_or(30);
+    (first..=last)
+        .filter(|p| p.rem_euclid(every) == 0)
+        .map(|p| 2f64.powi(p))
+        .collect()
+}
+
+/// The ticks of a logarithmic axis of `unit` from `lo` to `hi`.
+pub fn unit_log_ticks(unit: Unit, lo: f64, hi: f64) -> Vec<f64> {
+    let pow2 = log2_ticks(lo, hi);
+    if unit == Unit::Bytes && pow2.len() >= 3 {
+        pow2
+    } else {
+        log_ticks(lo, hi)
+    }
+}
+
 /// Estimated width of `s` at `size` pixels (a wide average glyph).
 pub fn text_w(s: &str, size: f64) -> f64 {
     s.chars().count() as f64 * size * 0.62
 }
 
-/// Series a figure can show in colours all different: past this many,
-/// the palette starts again from its first colour.
-pub const COLOURS: usize = PALETTE.len();
-
-/// Tableau 10: distinct, colour-blind tolerant, printable.
-const PALETTE: [(u8, u8, u8); 10] = [
-    (78, 121, 167),
-    (242, 142, 43),
-    (225, 87, 89),
-    (118, 183, 178),
-    (89, 161, 79),
-    (237, 201, 72),
-    (176, 122, 161),
-    (255, 157, 167),
-    (156, 117, 95),
-    (186, 176, 172),
-];
-
-/// The colour of series `i` named `name` (`native` and
-/// [`super::NATIVE_WORK`] are dark grey; a comparison's `regression`,
-/// `improvement`, `unchanged` are red, green, grey).
-pub fn color(name: &str, i: usize) -> RGBColor {
-    match name {
-        "native" | super::NATIVE_WORK => return RGBColor(90, 90, 90),
-        "regression" => return RGBColor(214, 39, 40),
-        "improvement" => return RGBColor(44, 160, 44),
-        "unchanged" => return RGBColor(170, 170, 170),
-        _ => {}
-    }
-    let (r, g, b) = PALETTE[i % PALETTE.len()];
-    RGBColor(r, g, b)
-}
+/// Radius of a marker on a point and in the legend, pixels.
+pub const MARKER: f64 = 4.5;
 
 fn series(fig: &Figure) -> &[String] {
     match &fig.chart {
@@ -155,14 +154,23 @@ pub fn stacked_slots(s: &super::Stacked) -> f64 {
         .max(1.0)
 }
 
+/// Width of a legend entry's swatch: a stretch of line with its marker
+/// for lines, a box for bars.
+fn swatch_w(fig: &Figure) -> i32 {
+    match fig.chart {
+        Chart::Lines(_) => 26,
+        _ => 12,
+    }
+}
+
 /// Legend item positions (x, y) relative to the legend's top left, and
 /// the legend's height.
-fn legend(names: &[String], width: u32) -> (Vec<(i32, i32)>, i32) {
+fn legend(names: &[String], width: u32, swatch: i32) -> (Vec<(i32, i32)>, i32) {
     let mut at = Vec::new();
     let (mut x, mut y) = (0i32, 0i32);
     let max = width as i32 - 40;
     for n in names {
-        let w = 12 + 6 + text_w(n, TEXT) as i32 + 22;
+        let w = swatch + 6 + text_w(n, TEXT) as i32 + 22;
         if x > 0 && x + w > max {
             x = 0;
             y += LEGEND_ROW;
@@ -177,7 +185,7 @@ fn legend(names: &[String], width: u32) -> (Vec<(i32, i32)>, i32) {
 /// Height of the title, subtitle and legend.
 pub fn header_height(fig: &Figure) -> u32 {
     let sub = if fig.subtitle.is_empty() { 0 } else { 22 };
-    let (_, legend_h) = legend(series(fig), width(fig));
+    let (_, legend_h) = legend(series(fig), width(fig), swatch_w(fig));
     (12 + 28 + sub + legend_h + 10) as u32
 }
 
@@ -211,19 +219,45 @@ pub fn draw_header<DB: DrawingBackend>(
         y += 22;
     }
     let names = series(fig);
-    let (at, _) = legend(names, width(fig));
+    let swatch = swatch_w(fig);
+    let (at, _) = legend(names, width(fig), swatch);
     let label = ("sans-serif", TEXT)
         .into_font()
         .color(&BLACK)
         .pos(Pos::new(HPos::Left, VPos::Center));
-    for (i, (n, (x, dy))) in names.iter().zip(at).enumerate() {
+    let styles = style::styles(names);
+    let boxes_marked = style::colours_repeat(&styles);
+    for ((n, (x, dy)), st) in names.iter().zip(at).zip(&styles) {
         let (x, yc) = (16 + x, y + dy + LEGEND_ROW / 2);
-        root.draw(&Rectangle::new(
-            [(x, yc - 6), (x + 12, yc + 6)],
-            color(n, i).filled(),
-        ))
-        .map_err(e)?;
-        root.draw_text(n, &label, (x + 18, yc)).map_err(e)?;
+        if let Chart::Lines(_) = fig.chart {
+            root.draw(&PathElement::new(
+                vec![(x, yc), (x + swatch, yc)],
+                st.colour.stroke_width(2),
+            ))
+            .map_err(e)?;
+            style::draw_marker(root, st.marker, (x + swatch / 2, yc), MARKER, st.colour)
+                .map_err(e)?;
+        } else {
+            root.draw(&Rectangle::new(
+                [(x, yc - 6), (x + 12, yc + 6)],
+                st.colour.filled(),
+            ))
+            .map_err(e)?;
+            if boxes_marked {
+                bar_marker(root, st, (x + 6, yc)).map_err(e)?;
+            }
+        }
+        root.draw_text(n, &label, (x + swatch + 6, yc)).map_err(e)?;
     }
     Ok(())
+}
+
+/// The marker a bar (or legend box) of `st` carries when colours repeat:
+/// white, inside the colour.
+pub fn bar_marker<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    st: &Style,
+    at: (i32, i32),
+) -> Result<(), DrawingAreaErrorKind<DB::ErrorType>> {
+    style::draw_marker(root, st.marker, at, 3.5, WHITE)
 }

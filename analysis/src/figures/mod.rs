@@ -10,17 +10,108 @@
 //! left, however many there are. Text needs a font: [`use_font`] loads one
 //! at run time (DejaVu Sans by default, [`DEFAULT_FONT`]); rendering
 //! without one loads the default or fails with a one-line error.
+//!
+//! Every series of a figure has a colour and a marker no other series of
+//! it shares ([`style`]), and every axis writes its ticks in its unit
+//! ([`Unit`]: `10 ms`, `4 KiB`, `20 k`), so the label names the quantity.
 
 mod bars;
 mod font;
 mod layout;
 mod lines;
 mod stacked;
+pub mod style;
 
 use std::path::{Path, PathBuf};
 
 pub use font::{DEFAULT_FONT, use_font};
-pub use layout::COLOURS;
+pub use style::COLOURS;
+
+/// What the numbers on a value axis are: its ticks are written in the
+/// unit that keeps them short ([`crate::units`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// A plain number, the unit (if any) in the label: shares, ratios,
+    /// percentages (`0.25`, `20`).
+    #[default]
+    Plain,
+    /// A time in nanoseconds: `500 ns`, `1.5 µs`, `10 ms`, `2 s`.
+    Nanos,
+    /// Bytes, in binary units: `512 B`, `4 KiB`, `1 MiB`; a log axis puts
+    /// its ticks on powers of two.
+    Bytes,
+    /// A count or a rate: in full below 10 000, then `20 k`, `1.05 M`.
+    Count,
+}
+
+impl Unit {
+    /// A tick at `v`, in this unit.
+    pub fn tick(self, v: f64) -> String {
+        match self {
+            Unit::Plain => crate::units::tick(v),
+            Unit::Nanos => crate::units::time_tick(v),
+            Unit::Bytes => crate::units::bytes_tick(v),
+            Unit::Count => crate::units::count_tick(v),
+        }
+    }
+}
+
+/// A value axis: what it shows (the label, without the unit the ticks
+/// carry) and its [`Unit`]. A bare string is a [`Unit::Plain`] axis.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Axis {
+    /// The label: the quantity and how it is drawn (`time per call
+    /// (mean, log scale)`).
+    pub label: String,
+    /// How its ticks are written.
+    pub unit: Unit,
+}
+
+impl Axis {
+    /// A time axis, values in nanoseconds.
+    pub fn time(label: impl Into<String>) -> Axis {
+        Axis {
+            label: label.into(),
+            unit: Unit::Nanos,
+        }
+    }
+
+    /// A byte axis.
+    pub fn bytes(label: impl Into<String>) -> Axis {
+        Axis {
+            label: label.into(),
+            unit: Unit::Bytes,
+        }
+    }
+
+    /// A count or rate axis.
+    pub fn count(label: impl Into<String>) -> Axis {
+        Axis {
+            label: label.into(),
+            unit: Unit::Count,
+        }
+    }
+
+    /// A plain number axis (the unit, if any, in the label).
+    pub fn plain(label: impl Into<String>) -> Axis {
+        Axis {
+            label: label.into(),
+            unit: Unit::Plain,
+        }
+    }
+}
+
+impl From<&str> for Axis {
+    fn from(label: &str) -> Axis {
+        Axis::plain(label)
+    }
+}
+
+impl From<String> for Axis {
+    fn from(label: String) -> Axis {
+        Axis::plain(label)
+    }
+}
 
 /// A chart with a title, ready to render.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,8 +144,8 @@ pub enum Chart {
 /// sampling error.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stacked {
-    /// Value axis label, with its unit.
-    pub value_label: String,
+    /// Value axis.
+    pub value_label: Axis,
     /// Part names, in legend order; the same list in every figure of a
     /// kind keeps a part's colour the same across them. A part named
     /// [`NATIVE_WORK`] is grey.
@@ -108,8 +199,8 @@ pub const NATIVE_WORK: &str = "native (the work)";
 /// present in it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Bars {
-    /// Value axis label, with its unit.
-    pub value_label: String,
+    /// Value axis.
+    pub value_label: Axis,
     /// Logarithmic value axis.
     pub log: bool,
     /// Series names, in legend order; a series named `native` is grey.
@@ -140,12 +231,14 @@ pub struct Bar {
     pub high: f64,
 }
 
-/// How x values are labelled. The x axis is logarithmic (base 2).
+/// How x values are labelled. The x axis is logarithmic (base 2), its
+/// ticks on whole powers of two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum XScale {
-    /// Byte sizes (`4MiB`).
+    /// Byte sizes, spelt as the `size` and `cache-size` factors are
+    /// (`16B`, `4KiB`, `1MiB`).
     Bytes,
-    /// Counts (`256`).
+    /// Counts (`256`, `4096`, `16.4 k`: [`crate::units::count_tick`]).
     Count,
 }
 
@@ -156,8 +249,8 @@ pub struct Lines {
     pub x_label: String,
     /// How x ticks are written.
     pub x_scale: XScale,
-    /// y axis label, with its unit.
-    pub y_label: String,
+    /// y axis.
+    pub y_label: Axis,
     /// Logarithmic y axis.
     pub y_log: bool,
     /// Fixed y range (e.g. 0..1 for ratios); else fitted to the data.
@@ -184,7 +277,9 @@ pub struct Curve {
     pub series: usize,
     /// Measured points, by x.
     pub points: Vec<Point>,
-    /// A fitted straight line `y = a + b·x` drawn dashed over the points.
+    /// A fitted straight line `y = a + b·x` drawn dashed over the points'
+    /// span of x, where it lies inside the y axis (on a log axis, only
+    /// where it is positive).
     pub fit: Option<crate::fit::Line>,
 }
 
@@ -320,7 +415,7 @@ pub(crate) mod tests {
             title: "A title".into(),
             subtitle: "held fixed: x".into(),
             chart: Chart::Bars(Bars {
-                value_label: "ns per call".into(),
+                value_label: Axis::time("time per call"),
                 log,
                 series: vec!["cached".into(), "native".into()],
                 categories: vec![
@@ -354,7 +449,8 @@ pub(crate) mod tests {
             let f = bars(log);
             let svg = f.write(tmp.path()).unwrap();
             assert!(is_svg(&svg));
-            assert!(svg.contains("ns per call") && svg.contains("A title"));
+            assert!(svg.contains("time per call") && svg.contains("A title"));
+            assert!(svg.contains("ns"), "ticks carry the unit");
             assert!(svg.contains("pair &lt;&amp;&gt;"), "labels are escaped");
             let png = std::fs::read(tmp.path().join("t.png")).unwrap();
             assert_eq!(png_size(&png), Some(layout::size(&f)));
@@ -381,7 +477,7 @@ pub(crate) mod tests {
             title: "Stacked".into(),
             subtitle: "counted".into(),
             chart: Chart::Stacked(Stacked {
-                value_label: "instructions per call".into(),
+                value_label: Axis::count("instructions per call"),
                 series: vec![
                     "guest-code".into(),
                     "runtime".into(),
@@ -460,7 +556,7 @@ pub(crate) mod tests {
             chart: Chart::Lines(Lines {
                 x_label: "cache size".into(),
                 x_scale: XScale::Bytes,
-                y_label: "hit ratio".into(),
+                y_label: Axis::plain("hit ratio"),
                 y_log: false,
                 y_range: Some((0.0, 1.0)),
                 series: vec!["fifo".into(), "lru".into()],
@@ -484,6 +580,135 @@ pub(crate) mod tests {
         let tmp = tempfile::tempdir().unwrap();
         f.write(tmp.path()).unwrap();
         let png = std::fs::read(tmp.path().join("l.png")).unwrap();
+        assert_eq!(png_size(&png), Some(layout::size(&f)));
+    }
+
+    /// The text of every tick label in an SVG (text elements holding one
+    /// line).
+    fn texts(svg: &str) -> Vec<String> {
+        svg.split(">\n")
+            .filter_map(|s| s.split_once("\n<").map(|(t, _)| t.trim().to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn every_axis_writes_its_ticks_in_its_unit() {
+        // Times from 10 ns to 10 ms against payload size; counts and
+        // bytes on log axes; times on a linear bar axis.
+        let pt = |x: f64, y: f64| Point {
+            x,
+            y,
+            low: y * 0.9,
+            high: y * 1.1,
+        };
+        let lines = |unit: Axis, x_scale, ys: &[f64]| Figure {
+            name: "u".into(),
+            title: "Units".into(),
+            subtitle: String::new(),
+            chart: Chart::Lines(Lines {
+                x_label: "x".into(),
+                x_scale,
+                y_label: unit,
+                y_log: true,
+                y_range: None,
+                series: vec!["a".into()],
+                panels: vec![Panel {
+                    title: String::new(),
+                    lines: vec![Curve {
+                        series: 0,
+                        points: ys
+                            .iter()
+                            .enumerate()
+                            .map(|(i, &y)| pt((16u64 << (4 * i)) as f64, y))
+                            .collect(),
+                        fit: None,
+                    }],
+                }],
+            }),
+        };
+        let svg = lines(Axis::time("time"), XScale::Bytes, &[10.0, 1e4, 1e7])
+            .svg()
+            .unwrap();
+        let t = texts(&svg);
+        for want in ["10 ms", "1 ms", "10 µs", "100 ns", "10 ns", "16B", "4KiB"] {
+            assert!(t.iter().any(|x| x == want), "{want} not in {t:?}");
+        }
+        assert!(!svg.contains("10000000"), "no bare nanoseconds");
+        let svg = lines(Axis::count("rate"), XScale::Count, &[500.0, 2e4, 3e6])
+            .svg()
+            .unwrap();
+        let t = texts(&svg);
+        for want in ["1000", "10 k", "100 k", "1 M", "16", "4096"] {
+            assert!(t.iter().any(|x| x == want), "{want} not in {t:?}");
+        }
+        let svg = lines(Axis::bytes("held"), XScale::Count, &[3000.0, 1e5, 3e6])
+            .svg()
+            .unwrap();
+        let t = texts(&svg);
+        for want in ["4 KiB", "1 MiB"] {
+            assert!(t.iter().any(|x| x == want), "{want} not in {t:?}");
+        }
+        assert!(!t.iter().any(|x| x == "5000" || x == "1000000"), "{t:?}");
+        let mut b = bars(false);
+        if let Chart::Bars(bars) = &mut b.chart {
+            bars.categories[0].bars[0].value = 4500.0;
+            bars.categories[0].bars[0].high = 4600.0;
+        }
+        let t = texts(&b.svg().unwrap());
+        assert!(t.iter().any(|x| x == "2 µs" || x == "1 µs"), "{t:?}");
+        let t = texts(&stacked().svg().unwrap());
+        assert!(t.iter().any(|x| x == "1000"), "{t:?}");
+    }
+
+    #[test]
+    fn lines_give_every_series_its_own_marker_and_colour() {
+        let series: Vec<String> = std::iter::once("native".to_string())
+            .chain((0..11).map(|i| format!("abi {i}")))
+            .collect();
+        let curve = |s: usize| Curve {
+            series: s,
+            points: vec![Point {
+                x: 16.0,
+                y: 1.0 + s as f64,
+                low: 1.0,
+                high: 2.0 + s as f64,
+            }],
+            fit: None,
+        };
+        let f = Figure {
+            name: "m".into(),
+            title: "Markers".into(),
+            subtitle: String::new(),
+            chart: Chart::Lines(Lines {
+                x_label: "x".into(),
+                x_scale: XScale::Bytes,
+                y_label: Axis::time("time"),
+                y_log: true,
+                y_range: None,
+                series: series.clone(),
+                panels: vec![Panel {
+                    title: String::new(),
+                    lines: (0..12).map(curve).collect(),
+                }],
+            }),
+        };
+        let st = style::styles(&series);
+        for (i, a) in st.iter().enumerate() {
+            for b in &st[..i] {
+                assert!((a.colour, a.marker) != (b.colour, b.marker), "{st:?}");
+            }
+        }
+        // Both colours of the two series sharing one appear, on points and
+        // in the legend; a png draws too.
+        let svg = f.svg().unwrap();
+        for s in &st {
+            let plotters::style::RGBColor(r, g, b) = s.colour;
+            let hex = format!("#{r:02X}{g:02X}{b:02X}");
+            assert!(svg.contains(&hex), "{hex}");
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        f.write(tmp.path()).unwrap();
+        let png = std::fs::read(tmp.path().join("m.png")).unwrap();
         assert_eq!(png_size(&png), Some(layout::size(&f)));
     }
 }

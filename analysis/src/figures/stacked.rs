@@ -1,13 +1,15 @@
 //! Horizontal stacked bars on a linear axis from 0, each bar's total
 //! written at its end: the parts show where a count went, the total lets
-//! a bar too short to see still be read.
+//! a bar too short to see still be read. The axis's ticks carry its unit;
+//! a part is told by its colour, and by its marker too when the figure
+//! has more parts than colours ([`super::style`]).
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
-use super::layout::{self, LABEL, color};
-use super::{Figure, Stacked};
+use super::layout::{self, LABEL};
+use super::{Figure, Stacked, style};
 
 /// Draws `s` (the chart of `fig`) on `root`.
 pub fn draw<DB: DrawingBackend>(
@@ -24,14 +26,15 @@ pub fn draw<DB: DrawingBackend>(
         .y_label_area_size(layout::stacked_label_area(s) as u32)
         .build_cartesian_2d(0.0..value_max(s), 0.0..total)
         .map_err(|e| e.to_string())?;
-    let fmt = |v: &f64| crate::units::tick(*v);
+    let unit = s.value_label.unit;
+    let fmt = |v: &f64| unit.tick(*v);
     chart
         .configure_mesh()
         .disable_y_mesh()
         .y_labels(0)
         .x_labels(10)
         .x_label_formatter(&fmt)
-        .x_desc(s.value_label.as_str())
+        .x_desc(s.value_label.label.as_str())
         .label_style(("sans-serif", LABEL))
         .axis_desc_style(("sans-serif", layout::TEXT))
         .max_light_lines(1)
@@ -47,6 +50,8 @@ pub fn draw<DB: DrawingBackend>(
     };
     let (label_style, total_style) = (font(HPos::Right), font(HPos::Left));
     let mut top = total;
+    let styles = style::styles(&s.series);
+    let marked = style::colours_repeat(&styles);
     for group in &s.groups {
         for bar in group {
             let (y0, y1) = (top - 0.9, top - 0.1);
@@ -55,13 +60,18 @@ pub fn draw<DB: DrawingBackend>(
                 if !seg.drawn() {
                     continue;
                 }
-                let name = &s.series[seg.series];
+                let st = styles[seg.series];
                 chart
                     .draw_series(std::iter::once(Rectangle::new(
                         [(at, y0), (at + seg.value, y1)],
-                        color(name, seg.series).filled(),
+                        st.colour.filled(),
                     )))
                     .map_err(e)?;
+                let (x0, py) = chart.backend_coord(&(at, (y0 + y1) / 2.0));
+                let (x1, _) = chart.backend_coord(&(at + seg.value, (y0 + y1) / 2.0));
+                if marked && x1 - x0 >= 12 {
+                    layout::bar_marker(root, &st, ((x0 + x1) / 2, py)).map_err(e)?;
+                }
                 at += seg.value;
             }
             let yc = (y0 + y1) / 2.0;

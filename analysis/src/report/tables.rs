@@ -337,7 +337,10 @@ pub fn payload_table(cells: &Cells) -> Vec<Block> {
     }
     vec![
         Block::Para(
-            "Least-squares fit of ns per call = fixed + per-byte × payload size, per ABI:".into(),
+            "Fit of ns per call = fixed + per-byte × payload size, per ABI, by least squares \
+             weighted by 1/ns² (relative error: each size counts alike, so the fixed cost is \
+             the small sizes' and the per-byte cost the large ones'; r² is the weighted fit's):"
+                .into(),
         ),
         Block::Table(t),
     ]

@@ -29,7 +29,7 @@ pub fn summaries(records: &[Record], sink: &Sink) -> io::Result<String> {
         write_jsonl("crossovers.jsonl", crossings.iter().map(json).collect())?;
         let _ = writeln!(
             out,
-            "\ncost model t(n) = a + b·n (n = payload bytes; 95% CI, within-run)"
+            "\ncost model t(n) = a + b·n (n = payload bytes; fitted by relative error; 95% CI, within-run)"
         );
         let _ = writeln!(
             out,

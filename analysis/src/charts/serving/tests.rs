@@ -55,8 +55,9 @@ fn serve_bars_are_requests_per_second_per_lifecycle_and_allocator() {
     );
     assert_eq!(b.categories[0].bars.len(), 4);
     assert_eq!(b.categories[2].bars.len(), 2, "wasmi has no pool");
-    // The smallest rate is 1e9 / 40 µs = 25 k/s: the axis is in k/s.
-    assert!(b.value_label.contains("k/s"), "{}", b.value_label);
+    // Rates per second, the ticks with their SI prefix (25 k).
+    assert_eq!(b.value_label.unit, crate::figures::Unit::Count);
+    assert!(b.value_label.label.starts_with("requests per second"));
     let kept = rows
         .iter()
         .find(|r| {
@@ -67,7 +68,7 @@ fn serve_bars_are_requests_per_second_per_lifecycle_and_allocator() {
         })
         .unwrap();
     let bar = b.categories[0].bars.iter().find(|x| x.series == 2).unwrap();
-    let want = 1.0 / kept.mean_s.unwrap() / 1e3;
+    let want = 1.0 / kept.mean_s.unwrap();
     assert!(
         (bar.value - want).abs() < 1e-9 * want,
         "{} vs {want}",
@@ -122,17 +123,14 @@ fn footprint_lines_are_bytes_held_and_instances_per_second_against_instances_kep
         let xs: Vec<f64> = l.panels[0].lines[0].points.iter().map(|p| p.x).collect();
         assert_eq!(xs, [1.0, 10.0, 100.0, 1000.0, 10000.0]);
     }
-    // Held: in KiB (the smallest is 5.9 KiB), whiskers the replicates.
+    // Held: bytes, the ticks in KiB or MiB; whiskers the replicates.
     let Chart::Lines(held) = &p.figures[0].figure.chart else {
         unreachable!()
     };
-    assert!(
-        held.y_label.starts_with("KiB held per instance"),
-        "{}",
-        held.y_label
-    );
+    assert_eq!(held.y_label.unit, crate::figures::Unit::Bytes);
+    assert!(held.y_label.label.starts_with("bytes held per instance"));
     let pt = held.panels[0].lines[0].points[3];
-    assert!((pt.y - 6003.0 / 1024.0).abs() < 1e-9, "{pt:?}");
+    assert!((pt.y - 6003.0).abs() < 1e-9, "{pt:?}");
     assert!((pt.low - 0.99 * pt.y).abs() < 1e-9 && (pt.high - 1.02 * pt.y).abs() < 1e-9);
     assert!(
         p.figures[0]
@@ -140,16 +138,16 @@ fn footprint_lines_are_bytes_held_and_instances_per_second_against_instances_kep
             .subtitle
             .contains("lowest and highest replicate")
     );
-    // Rate: 1e9 / ns per instance, in k/s.
+    // Rate: 1e9 / ns per instance, per second.
     let Chart::Lines(rate) = &p.figures[1].figure.chart else {
         unreachable!()
     };
-    assert!(rate.y_label.contains("k/s"), "{}", rate.y_label);
+    assert_eq!(rate.y_label.unit, crate::figures::Unit::Count);
     let r = rows
         .iter()
         .find(|r| r.runtime == "wasmi" && r.factors["instances"] == "100")
         .unwrap();
-    let want = 1e9 / r.ns_per_call.unwrap() / 1e3;
+    let want = 1e9 / r.ns_per_call.unwrap();
     let pt = rate.panels[0].lines[2].points[2];
     assert_eq!(pt.x, 100.0);
     assert!((pt.y - want).abs() < 1e-9 * want, "{} vs {want}", pt.y);
