@@ -43,12 +43,15 @@ pub enum Command {
     /// Make traces for the simulator.
     #[command(subcommand)]
     Trace(TraceCommand),
-    /// Write report.md, report.html and figures from recorded runs.
+    /// Write report.md, report.html, claims.json and figures from recorded runs.
     Report(Box<ReportArgs>),
     /// Compare two result sets cell by cell; exit 3 on a regression.
     Compare(Box<CompareArgs>),
     /// Merge the shards of one matrix (`matrix --shard`) into one run.
     Merge(Box<MergeArgs>),
+    /// Make results/reference/ anew: every reference configuration from
+    /// one clean commit, each in a fresh process, with its budget.
+    Reproduce(Box<ReproduceArgs>),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
     #[command(after_help = "Example:\n  harness completions bash > /etc/bash_completion.d/harness")]
     Completions {
@@ -156,7 +159,7 @@ pub struct MatrixArgs {
     /// (docs/cluster.md); merge the shards with `harness merge`.
     #[arg(long, value_name = "I/N|auto")]
     pub shard: Option<String>,
-    /// Do not write the report (report.md, report.html, figures) at the end.
+    /// Do not write the report (report.md, report.html, claims.json, figures) at the end.
     #[arg(long)]
     pub no_report: bool,
     /// Run every cell in its own child process, so even an abort costs
@@ -331,7 +334,7 @@ pub struct ReportArgs {
     /// Run folders (or folders of runs, or results.jsonl files).
     #[arg(required = true, value_name = "RUN_DIR")]
     pub runs: Vec<PathBuf>,
-    /// Where to write report.md, report.html and figures/ [default: the
+    /// Where to write report.md, report.html, claims.json and figures/ [default: the
     /// run folder, when there is one].
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
@@ -384,4 +387,42 @@ pub struct MergeArgs {
     /// differs; the merged run says so.
     #[arg(long)]
     pub allow_mixed: bool,
+}
+
+/// `harness reproduce` arguments.
+#[derive(Debug, Args)]
+#[command(after_help = "Examples:
+  harness reproduce --list                      # the configurations, their budgets, the total
+  harness reproduce --dry-run                   # check every configuration's arguments
+  harness reproduce                             # all of results/reference/, hours
+  harness reproduce --resume                    # finish an interrupted reproduction
+  harness reproduce --only serve,async          # two folders anew
+  harness reproduce --smoke --allow-dirty --out /tmp/ref   # every step, --quick, elsewhere
+Refuses a binary or checkout that is not one clean commit. Exit codes: 0 every configuration
+made; 1 one failed or had failed cells (the others are made); 2 bad input, nothing run.")]
+pub struct ReproduceArgs {
+    /// Print the configurations, their budgets and the total; run nothing.
+    #[arg(long)]
+    pub list: bool,
+    /// Check every configuration (its matrix with --dry-run); run nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Only these configurations (comma-separated folder names).
+    #[arg(long, value_name = "NAMES", value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Keep the folders this commit already made (their reproduce.json
+    /// says so) and make the rest.
+    #[arg(long)]
+    pub resume: bool,
+    /// Where to write [default: results/reference of this checkout].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Run from a binary or checkout with uncommitted changes (needs
+    /// --out: never into the reference).
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Every matrix with --quick: checks the whole procedure in minutes
+    /// (needs --out; the folders say `smoke`).
+    #[arg(long)]
+    pub smoke: bool,
 }

@@ -7,6 +7,7 @@ pub mod list;
 pub mod matrix;
 pub mod merge;
 pub mod report;
+pub mod reproduce;
 pub mod runs;
 pub mod sim;
 pub mod trace;
@@ -73,6 +74,7 @@ pub fn main() -> ExitCode {
         Command::Report(args) => report::run(&args),
         Command::Compare(args) => compare::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
         Command::Completions { shell } => {
             use clap::CommandFactory;
             let mut script = Vec::new();
