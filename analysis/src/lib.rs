@@ -19,8 +19,8 @@
 //! - [`load()`]: a run folder, a folder of runs (`run-1/`, `run-2/`... or
 //!   shards), or a `results.jsonl`; every bad input is a one-line error
 //!   naming the file and line.
-//! - [`report()`]: writes `report.md`, a self-contained `report.html` and
-//!   `figures/*.{svg,png}`; returns the files, the figures drawn and
+//! - [`report()`]: writes `report.md`, a self-contained `report.html`,
+//!   `claims.json` and `figures/*.{svg,png}`; returns the files, the figures drawn and
 //!   skipped (with the reason) and the paper's claims with their verdicts.
 //! - [`compare()`]: per cell, the relative change and Welch's test
 //!   (Holm-adjusted); [`Comparison::table`] and [`Comparison::figure`]
@@ -55,6 +55,7 @@ pub mod fit;
 pub mod identity;
 pub mod load;
 pub mod merge;
+pub mod quoted;
 pub mod report;
 pub mod select;
 pub mod serving;
