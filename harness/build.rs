@@ -3,6 +3,9 @@
 //! versions from Cargo.lock), and generates the ABI registry from the
 //! `abi-*` dependencies in this crate's Cargo.toml.
 
+#[path = "src/code_paths.rs"]
+mod code_paths;
+
 use std::env;
 use std::path::Path;
 use std::process::Command;
@@ -91,18 +94,11 @@ fn main() {
     let commit = run("git", &["rev-parse", "HEAD"]);
     // Results are data, not code: a reproduction writing them does not
     // make the next build dirty.
-    let dirty = !run(
-        "git",
-        &[
-            "status",
-            "--porcelain",
-            "--untracked-files=no",
-            "--",
-            ".",
-            ":(exclude)results",
-        ],
-    )
-    .is_empty();
+    let status: Vec<&str> = ["status", "--porcelain", "--untracked-files=no"]
+        .into_iter()
+        .chain(code_paths::CODE.iter().copied())
+        .collect();
+    let dirty = !run("git", &status).is_empty();
     println!("cargo::rustc-env=ABILAB_GIT_COMMIT={commit}");
     println!("cargo::rustc-env=ABILAB_GIT_DIRTY={dirty}");
     // What the uncommitted changes were: `git diff HEAD | git hash-object
@@ -110,7 +106,8 @@ fn main() {
     // can be told apart (empty when clean).
     let diff_hash = if dirty {
         Command::new("git")
-            .args(["diff", "HEAD", "--binary", "--", ".", ":(exclude)results"])
+            .args(["diff", "HEAD", "--binary"])
+            .args(code_paths::CODE)
             .current_dir(root)
             .output()
             .ok()

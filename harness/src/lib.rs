@@ -14,6 +14,7 @@ pub mod callgrind;
 pub mod cell;
 pub mod children;
 pub mod cli;
+pub mod code_paths;
 pub mod commands;
 pub mod error;
 pub mod factors;

@@ -206,14 +206,11 @@ fn clean() -> Result<(), String> {
         ));
     }
     // The results are what this command writes; the rest is the code.
-    let status = git(&[
-        "status",
-        "--porcelain",
-        "--untracked-files=no",
-        "--",
-        ".",
-        ":(exclude)results",
-    ])?;
+    let status: Vec<&str> = ["status", "--porcelain", "--untracked-files=no"]
+        .into_iter()
+        .chain(crate::code_paths::CODE.iter().copied())
+        .collect();
+    let status = git(&status)?;
     if let Some(first) = status.lines().next() {
         return Err(format!(
             "the checkout has uncommitted changes ({}{}): the reference must come from one \
