@@ -8,9 +8,11 @@
 //!   runtime=wasmtime abi=pair lifecycle=per-request allocator=on-demand -->`.
 //!   `QUERY` is `RUN STAT FILTER...`, or two of them as `A / B` (a ratio).
 //!   `RUN` is a folder under `results/reference/` (one run or a folder of
-//!   runs); `STAT` a numeric field of the rows (`ns_per_call`,
+//!   runs) or a `.jsonl` file there (`payload/cost-model.jsonl`); `STAT`
+//!   a numeric field of the rows (`ns_per_call`,
 //!   `ratio_to_native`, `median_s`, `footprint.held_b`: dots go into
-//!   objects; `ns` and `ratio` are short for the first two), taken as the
+//!   objects; `ns` and `ratio` are short for the first two; `F:ns`, `F:s`
+//!   or `F:b` gives a field the unit its name does not), taken as the
 //!   mean over the runs of the one cell the filters select, or
 //!   `min(F)`, `max(F)`, `median(F)`, `mean(F)` over every cell they
 //!   select, or `count`. A filter is `NAME=VALUE` (`VALUE|VALUE` for
@@ -356,6 +358,15 @@ fn eval(query: &str, runs: &mut Runs) -> Result<(f64, Base), String> {
         ),
         None => ("one", stat),
     };
+    // `FIELD:UNIT` says the unit of a field whose name does not (`s`,
+    // `ns`, `b`): the cost model's `line.slope:ns` is ns per byte.
+    let (field, unit) = match field.split_once(':') {
+        Some((f, "s")) => (f, Some(Base::Seconds)),
+        Some((f, "ns")) => (f, Some(Base::Nanoseconds)),
+        Some((f, "b")) => (f, Some(Base::Bytes)),
+        Some((_, u)) => return Err(format!("`{field}`: unknown unit `{u}` (s, ns, b)")),
+        None => (field, None),
+    };
     let field = match field {
         "ns" => "ns_per_call",
         "ratio" => "ratio_to_native",
@@ -398,7 +409,7 @@ fn eval(query: &str, runs: &mut Runs) -> Result<(f64, Base), String> {
         }
         other => return Err(format!("unknown aggregate `{other}`")),
     };
-    Ok((v, base(field)))
+    Ok((v, unit.unwrap_or_else(|| base(field))))
 }
 
 fn filters_text(filters: &[(&str, &str)]) -> String {
@@ -473,7 +484,10 @@ impl Runs {
 
 fn read_rows(dir: &Path) -> Result<Vec<Value>, String> {
     let mut files = Vec::new();
-    if dir.join("results.jsonl").is_file() {
+    if dir.extension().is_some_and(|e| e == "jsonl") {
+        // A file of rows named directly (`payload/cost-model.jsonl`).
+        files.push(dir.to_path_buf());
+    } else if dir.join("results.jsonl").is_file() {
         files.push(dir.join("results.jsonl"));
     } else {
         let entries = std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
@@ -532,6 +546,11 @@ mod tests {
             std::fs::write(d.join("results.jsonl"), rows.join("\n")).unwrap();
         }
         std::fs::write(
+            dir.path().join("serve/cost-model.jsonl"),
+            r#"{"abi":"bytemuck","runtime":"wasmtime","factors":{},"line":{"slope":2.7512}}"#,
+        )
+        .unwrap();
+        std::fs::write(
             dir.path().join("serve/report.md"),
             "# Report\n\n## Claims\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n## Next\n\nx\n",
         )
@@ -549,9 +568,10 @@ mod tests {
                     6.2 KiB<!-- = serve footprint.held_b runtime=wasmtime lifecycle=kept -->, \
                     402×<!-- = serve ns runtime=wasmtime lifecycle=per-request / serve ns runtime=wasmtime lifecycle=kept -->, \
                     +40,145%<!-- = serve ns runtime=wasmtime lifecycle=per-request / serve ns runtime=wasmtime lifecycle=kept -->, \
-                    3<!-- = serve count -->, max 201.5 ns<!-- = serve max(ns) lifecycle=kept -->.\n";
+                    3<!-- = serve count -->, max 201.5 ns<!-- = serve max(ns) lifecycle=kept -->, \
+                    slope 2.75 ns<!-- = serve/cost-model.jsonl line.slope:ns abi=bytemuck -->.\n";
         let c = check(text, r.path());
-        assert_eq!(c.numbers, 8);
+        assert_eq!(c.numbers, 9);
         assert!(c.mismatches.is_empty(), "{:?}", c.mismatches);
     }
 
