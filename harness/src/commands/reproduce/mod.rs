@@ -22,6 +22,7 @@ use serde::{Deserialize, Serialize};
 
 use super::Failure;
 use crate::cli::ReproduceArgs;
+use analysis::units::duration as minutes;
 use plan::{Config, Make};
 
 /// What a folder of the reference says of how it was made.
@@ -512,16 +513,6 @@ fn strays(out: &Path) -> Vec<String> {
     v
 }
 
-/// `1 h 05 min`, `3 min 20 s`, `12 s`.
-fn minutes(s: f64) -> String {
-    let s = s.round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min {:02} s", s / 60, s % 60),
-        _ => format!("{} h {:02} min", s / 3600, s / 60 % 60),
-    }
-}
-
 /// Minutes as `h:mm`.
 fn hm(min: u32) -> String {
     format!("{}:{:02}", min / 60, min % 60)
@@ -532,10 +523,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_read_as_a_person_says_them() {
-        assert_eq!(minutes(12.4), "12 s");
-        assert_eq!(minutes(200.0), "3 min 20 s");
-        assert_eq!(minutes(3900.0), "1 h 05 min");
+    fn budgets_read_as_hours_and_minutes() {
         assert_eq!(hm(215), "3:35");
     }
 
