@@ -120,7 +120,7 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
         files.push(fig_dir.join(format!("{}.svg", p.figure.name)));
         files.push(fig_dir.join(format!("{}.png", p.figure.name)));
     }
-    let blocks = sections(runs, &cells, &plan, &claims, &opts.title);
+    let blocks = sections(runs, &cells, &plan, &claims, &opts.title, out);
     write_file(&files[0], doc::markdown(&blocks).as_bytes())?;
     write_file(&files[1], doc::html(&opts.title, &blocks, &svgs).as_bytes())?;
     write_file(&files[2], &claims_json(&claims))?;
@@ -130,6 +130,32 @@ pub fn report(runs: &[Run], out: &Path, opts: &ReportOptions) -> Result<Report, 
         skipped: plan.skipped,
         claims,
     })
+}
+
+/// `to` as a path from the folder `from`: both made absolute and their
+/// symbolic links resolved (they exist: `from` was just created, `to` was
+/// read), then `..` for each component of `from` past the common prefix.
+/// Either path that cannot be resolved is returned as given.
+fn relative(from: &Path, to: &Path) -> PathBuf {
+    let (Ok(from), Ok(to)) = (from.canonicalize(), to.canonicalize()) else {
+        return to.to_path_buf();
+    };
+    let common = from
+        .components()
+        .zip(to.components())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let mut rel = PathBuf::new();
+    for _ in from.components().skip(common) {
+        rel.push("..");
+    }
+    for c in to.components().skip(common) {
+        rel.push(c);
+    }
+    if rel.as_os_str().is_empty() {
+        rel.push(".");
+    }
+    rel
 }
 
 /// `claims.json`: every claim as [`Claim`] serialises it (its verdict,
@@ -162,9 +188,10 @@ pub fn sections(
     plan: &charts::Plan,
     claims: &[Claim],
     title: &str,
+    out: &Path,
 ) -> Vec<Block> {
     let mut b = vec![Block::Heading(1, title.into())];
-    b.extend(runs_section(runs, cells));
+    b.extend(runs_section(runs, cells, out));
     b.push(Block::Heading(2, "The paper's claims".into()));
     b.push(Block::Para(
         "Each claim of \"Benchmarking Runtime Scripting Performance in WebAssembly\" \
@@ -267,8 +294,11 @@ pub(crate) fn figures(plan: &charts::Plan, section: &str) -> Vec<Block> {
     b
 }
 
-/// The runs and their environment.
-fn runs_section(runs: &[Run], cells: &Cells) -> Vec<Block> {
+/// The runs and their environment. Folders are named relative to `out`,
+/// the report's own folder, so a report stays true when its folder is moved
+/// or renamed with its runs (as `reproduce` does with a finished partial
+/// folder) and names no path of the machine that wrote it.
+fn runs_section(runs: &[Run], cells: &Cells, out: &Path) -> Vec<Block> {
     let mut b = vec![Block::Heading(2, "Runs".into())];
     let mut t = Table::new(
         [
@@ -292,7 +322,7 @@ fn runs_section(runs: &[Run], cells: &Cells) -> Vec<Block> {
         let count = |s| r.records.iter().filter(|x| x.status == s).count();
         use crate::data::Status::*;
         t.rows.push(vec![
-            format!("`{}`", r.dir.display()),
+            format!("`{}`", relative(out, &r.dir).display()),
             i.options.scenario.clone(),
             i.started.clone(),
             format!(

@@ -292,6 +292,27 @@ fn the_tables_in_report_md_equal_the_jsonl_numbers() {
 }
 
 #[test]
+fn the_runs_table_names_folders_from_the_report_not_the_machine() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dirs = runs(tmp.path());
+    let runs = load_all(&dirs).unwrap();
+    let beside = tmp.path().join("report");
+    report(&runs, &beside, &ReportOptions::default()).unwrap();
+    let md = std::fs::read_to_string(beside.join("report.md")).unwrap();
+    for name in ["micro", "sim", "payload"] {
+        assert!(md.contains(&format!("| `../{name}` |")), "{name}: {md}");
+    }
+    // A report in the folder holding the runs (as `matrix` writes it) names
+    // them from there, and names no path of this machine.
+    report(&runs, tmp.path(), &ReportOptions::default()).unwrap();
+    let md = std::fs::read_to_string(tmp.path().join("report.md")).unwrap();
+    assert!(md.contains("| `micro` |"), "{md}");
+    let machine = tmp.path().canonicalize().unwrap();
+    assert!(!md.contains(machine.to_str().unwrap()), "{md}");
+    assert_eq!(relative(&dirs[0], &dirs[0]), Path::new("."));
+}
+
+#[test]
 fn a_missing_font_fails_before_anything_is_written() {
     let tmp = tempfile::tempdir().unwrap();
     let runs = load_all(&runs(tmp.path())).unwrap();
