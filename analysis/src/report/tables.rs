@@ -151,6 +151,7 @@ pub fn micro_summary(cells: &Cells) -> Vec<Block> {
             "args",
             "concurrency",
             "limits",
+            "lang",
         ],
     );
     let rts = sorted(
@@ -344,4 +345,32 @@ pub fn payload_table(cells: &Cells) -> Vec<Block> {
         ),
         Block::Table(t),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::Run;
+    use crate::testutil::{info, row};
+
+    #[test]
+    fn the_micro_summary_shows_one_guest_language() {
+        // A C cell faster than the Rust one must not stand in for it.
+        let records = vec![
+            row("micro", "native", "native", &[("operand", "i32")], 1.0),
+            row("micro", "wasmtime", "pair", &[("lang", "c")], 10.0),
+            row("micro", "wasmtime", "pair", &[("lang", "rust")], 20.0),
+        ];
+        let cells = Cells::build(&[Run {
+            dir: "x".into(),
+            info: info("micro"),
+            records,
+        }]);
+        let text = crate::report::doc::markdown(&micro_summary(&cells));
+        assert!(text.contains("`lang=rust`"), "{text}");
+        assert!(
+            text.contains("| pair | 20") && !text.contains("| pair | 10"),
+            "{text}"
+        );
+    }
 }
