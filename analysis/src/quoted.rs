@@ -8,7 +8,11 @@
 //!   runtime=wasmtime abi=pair lifecycle=per-request allocator=on-demand -->`.
 //!   `QUERY` is `RUN STAT FILTER...`, or two of them as `A / B` (a ratio).
 //!   `RUN` is a folder under `results/reference/` (one run or a folder of
-//!   runs) or a `.jsonl` file there (`payload/cost-model.jsonl`); `STAT`
+//!   runs), a `.jsonl` file there (`payload/cost-model.jsonl`) or a `.csv`
+//!   table (`compare-runs/a/between-runs.csv`: its text columns are the
+//!   factors, its numeric ones the fields), or `compare BASE NEW WHAT`:
+//!   what `harness compare BASE NEW` finds (`cells`, `regressions`,
+//!   `improvements`, `unchanged`, `flagged`, `median(change)`...); `STAT`
 //!   a numeric field of the rows (`ns_per_call`,
 //!   `ratio_to_native`, `median_s`, `footprint.held_b`: dots go into
 //!   objects; `ns` and `ratio` are short for the first two; `F:ns`, `F:s`
@@ -18,6 +22,13 @@
 //!   select, or `count`. A filter is `NAME=VALUE` (`VALUE|VALUE` for
 //!   either) on `scenario`, `runtime`, `abi`, `status` or a factor; a
 //!   factor named `NAME=-` must be absent.
+//! - **A bound verdict**: the words right before `<!-- verdict RUN CLAIM -->`
+//!   must end with that claim's verdict in `RUN/claims.json` (`confirmed`,
+//!   `refuted`, `inconclusive`, `not measured` or `not measured in this
+//!   run`; emphasis
+//!   around the words is ignored), e.g. `**refuted**<!-- verdict claims
+//!   native-fifo-2x-lfu -->`: prose that says what the paper's claims
+//!   came to cannot outlive the table that judged them.
 //! - **An included table**: the lines between `<!-- include RUN/FILE#HEADING -->`
 //!   and `<!-- end include -->` must be the section of that committed
 //!   file under that heading (to the next heading of its level or
@@ -51,6 +62,8 @@ pub struct Checked {
     pub numbers: usize,
     /// Included sections checked.
     pub includes: usize,
+    /// Bound verdicts checked.
+    pub verdicts: usize,
     /// What disagreed.
     pub mismatches: Vec<Mismatch>,
     /// The document with every include brought up to date (for blessing).
@@ -122,6 +135,12 @@ pub fn check(text: &str, reference: &Path) -> Checked {
                 out.mismatches.push(Mismatch { line: i + 1, what });
             }
         }
+        for (before, query) in verdict_bindings(line) {
+            out.verdicts += 1;
+            if let Err(what) = check_verdict(&before, &query, &mut runs) {
+                out.mismatches.push(Mismatch { line: i + 1, what });
+            }
+        }
         i += 1;
     }
     out
@@ -184,6 +203,67 @@ fn bindings(line: &str) -> Vec<(String, String)> {
         rest = &rest[consumed..];
     }
     out
+}
+
+/// Every `WORDS<!-- verdict RUN CLAIM -->` on a line: the text before the
+/// comment (from the line's start) and `RUN CLAIM`.
+fn verdict_bindings(line: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(at) = line[from..].find("<!-- verdict ") {
+        let start = from + at;
+        let after = &line[start + "<!-- verdict ".len()..];
+        let Some(end) = after.find("-->") else { break };
+        out.push((line[..start].to_string(), after[..end].trim().to_string()));
+        from = start + "<!-- verdict ".len() + end + "-->".len();
+    }
+    out
+}
+
+/// Whether the words before a verdict binding end with the claim's
+/// verdict in `RUN/claims.json`.
+fn check_verdict(before: &str, query: &str, runs: &mut Runs) -> Result<(), String> {
+    let (run, id) = query
+        .split_once(' ')
+        .ok_or_else(|| format!("verdict `{query}`: expected RUN CLAIM"))?;
+    let claims = runs.claims(run)?;
+    let verdict = claims
+        .iter()
+        .find(|c| c.get("id").and_then(Value::as_str) == Some(id.trim()))
+        .ok_or_else(|| {
+            format!(
+                "verdict `{query}`: no claim `{}` in {run}/claims.json",
+                id.trim()
+            )
+        })?
+        .get("verdict")
+        .and_then(Value::as_str)
+        .ok_or_else(|| format!("verdict `{query}`: the claim has no verdict"))?;
+    // `claims.json` spells verdicts as identifiers (`not-measured`); the
+    // tables say `not measured in this run`.
+    let said = verdict.replace('-', " ");
+    let words = before
+        .trim_end()
+        .trim_end_matches(['*', '_'])
+        .trim_end()
+        .to_lowercase();
+    let words = words.strip_suffix(" in this run").unwrap_or(&words);
+    if words.ends_with(&said) {
+        Ok(())
+    } else {
+        let tail: String = words
+            .chars()
+            .rev()
+            .take(40)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        Err(format!(
+            "`…{tail}` but {run}/claims.json says `{verdict}` ({})",
+            id.trim()
+        ))
+    }
 }
 
 /// The number and unit at the end of `before`: `16.7 µs`, `+296%`,
@@ -339,6 +419,9 @@ fn format_like(got: f64, w: &Written) -> String {
 fn eval(query: &str, runs: &mut Runs) -> Result<(f64, Base), String> {
     let mut words = query.split_whitespace();
     let run = words.next().ok_or("empty query")?;
+    if run == "compare" {
+        return eval_compare(words.collect(), &runs.reference);
+    }
     let stat = words
         .next()
         .ok_or_else(|| format!("`{query}`: no statistic"))?;
@@ -412,6 +495,52 @@ fn eval(query: &str, runs: &mut Runs) -> Result<(f64, Base), String> {
     Ok((v, unit.unwrap_or_else(|| base(field))))
 }
 
+/// `compare BASE NEW WHAT`: what `harness compare BASE NEW` (default
+/// threshold and α) finds. `WHAT` is `cells` (compared), `regressions`,
+/// `improvements`, `unchanged`, `flagged` (regressions and improvements),
+/// or `min(change)`, `median(change)`, `max(change)` over the compared
+/// cells (a plain number: `%` writes it × 100).
+fn eval_compare(words: Vec<&str>, reference: &Path) -> Result<(f64, Base), String> {
+    use crate::compare::Verdict;
+    let [base, new, what] = words[..] else {
+        return Err(format!(
+            "`compare {}`: expected compare BASE NEW WHAT",
+            words.join(" ")
+        ));
+    };
+    let load =
+        |run: &str| crate::load::load(&reference.join(run)).map_err(|e| format!("{run}: {e}"));
+    let (b, n) = (load(base)?, load(new)?);
+    let cmp = crate::compare::compare_with(&b, &n, crate::compare::CompareOptions::default());
+    let count = |keep: &dyn Fn(Verdict) -> bool| {
+        cmp.cells.iter().filter(|c| keep(c.verdict)).count() as f64
+    };
+    let mut changes: Vec<f64> = cmp.cells.iter().map(|c| c.change).collect();
+    changes.sort_by(f64::total_cmp);
+    let v = match what {
+        "cells" => cmp.cells.len() as f64,
+        "regressions" => count(&|v| v == Verdict::Regression),
+        "improvements" => count(&|v| v == Verdict::Improvement),
+        "unchanged" => count(&|v| v == Verdict::Unchanged),
+        "flagged" => count(&|v| v != Verdict::Unchanged),
+        "min(change)" | "median(change)" | "max(change)" if changes.is_empty() => {
+            return Err(format!("compare {base} {new}: no cell on both sides"));
+        }
+        "min(change)" => changes[0],
+        "max(change)" => changes[changes.len() - 1],
+        "median(change)" => {
+            let k = changes.len();
+            if k % 2 == 1 {
+                changes[k / 2]
+            } else {
+                (changes[k / 2 - 1] + changes[k / 2]) / 2.0
+            }
+        }
+        other => return Err(format!("compare: unknown `{other}`")),
+    };
+    Ok((v, Base::Plain))
+}
+
 fn filters_text(filters: &[(&str, &str)]) -> String {
     filters
         .iter()
@@ -456,10 +585,50 @@ fn number(row: &Value, field: &str) -> Option<f64> {
         .and_then(Value::as_f64)
 }
 
+/// The rows of a CSV table a run wrote (`between-runs.csv`) in the shape
+/// of `results.jsonl` rows: `cell`, `scenario`, `runtime`, `abi` and
+/// `status` as they are, numeric columns as numbers, any other non-empty
+/// column a factor (an empty one is a factor the cell does not have).
+fn read_csv_rows(path: &Path) -> Result<Vec<Value>, String> {
+    let at = |e: csv::Error| format!("{}: {e}", path.display());
+    let mut reader = csv::Reader::from_path(path).map_err(at)?;
+    let header = reader.headers().map_err(at)?.clone();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(at)?;
+        let mut row = serde_json::Map::new();
+        let mut factors = serde_json::Map::new();
+        for (name, value) in header.iter().zip(record.iter()) {
+            if value.is_empty() {
+                continue;
+            }
+            let number = value
+                .parse::<f64>()
+                .ok()
+                .and_then(serde_json::Number::from_f64);
+            match (name, number) {
+                ("cell" | "scenario" | "runtime" | "abi" | "status", _) => {
+                    row.insert(name.into(), value.into());
+                }
+                (_, Some(n)) => {
+                    row.insert(name.into(), Value::Number(n));
+                }
+                (_, None) => {
+                    factors.insert(name.into(), value.into());
+                }
+            }
+        }
+        row.insert("factors".into(), Value::Object(factors));
+        rows.push(Value::Object(row));
+    }
+    Ok(rows)
+}
+
 /// The rows of each run folder, read once.
 struct Runs {
     reference: PathBuf,
     read: BTreeMap<String, Result<Vec<Value>, String>>,
+    claims: BTreeMap<String, Result<Vec<Value>, String>>,
 }
 
 impl Runs {
@@ -467,7 +636,22 @@ impl Runs {
         Runs {
             reference: reference.to_path_buf(),
             read: BTreeMap::new(),
+            claims: BTreeMap::new(),
         }
+    }
+
+    /// The claims of `run`: its `claims.json`, as `harness report` wrote it.
+    fn claims(&mut self, run: &str) -> Result<&[Value], String> {
+        let path = self.reference.join(run).join("claims.json");
+        self.claims
+            .entry(run.to_string())
+            .or_insert_with(|| {
+                let text = std::fs::read_to_string(&path)
+                    .map_err(|e| format!("{}: {e}", path.display()))?;
+                serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))
+            })
+            .as_deref()
+            .map_err(Clone::clone)
     }
 
     /// The rows of `run`: its `results.jsonl`, or every `*/results.jsonl`
@@ -484,6 +668,9 @@ impl Runs {
 
 fn read_rows(dir: &Path) -> Result<Vec<Value>, String> {
     let mut files = Vec::new();
+    if dir.extension().is_some_and(|e| e == "csv") {
+        return read_csv_rows(dir);
+    }
     if dir.extension().is_some_and(|e| e == "jsonl") {
         // A file of rows named directly (`payload/cost-model.jsonl`).
         files.push(dir.to_path_buf());
@@ -556,6 +743,94 @@ mod tests {
         )
         .unwrap();
         dir
+    }
+
+    #[test]
+    fn a_comparison_of_two_committed_runs_is_queried_by_what_it_finds() {
+        use crate::testutil::*;
+        let r = reference();
+        let base = micro_rows("wasmtime", paper_like_micro);
+        let slow = base[1].cell.clone();
+        let new: Vec<_> = base
+            .iter()
+            .map(|row| {
+                let mut row = row.clone();
+                if row.cell == slow {
+                    row.replicate_s.iter_mut().for_each(|x| *x *= 2.0);
+                    row.mean_s = row.mean_s.map(|m| m * 2.0);
+                    row.ns_per_call = row.ns_per_call.map(|n| n * 2.0);
+                }
+                row
+            })
+            .collect();
+        write_run(&r.path().join("a"), &info("micro"), &base);
+        write_run(&r.path().join("b"), &info("micro"), &new);
+        let text = "1<!-- = compare a b regressions --> of 11<!-- = compare a b cells -->, \
+                    0<!-- = compare a b improvements -->, +100%<!-- = compare a b max(change) -->\n";
+        let c = check(text, r.path());
+        // `+100%` of a plain number is the number × 100: max(change) is 1.0.
+        assert_eq!(c.numbers, 4);
+        assert_eq!(c.mismatches, Vec::new());
+        let c = check("2<!-- = compare a b regressions -->\n", r.path());
+        assert_eq!(c.mismatches.len(), 1, "{:?}", c.mismatches);
+    }
+
+    #[test]
+    fn a_csv_table_is_queried_like_rows() {
+        let r = reference();
+        std::fs::write(
+            r.path().join("serve/between-runs.csv"),
+            "cell,scenario,runtime,abi,lifecycle,status,runs,cv\n\
+             \"serve/wasmtime/pair/lifecycle=kept\",serve,wasmtime,pair,kept,ok,5,0.024\n\
+             \"serve/native/native\",serve,native,native,,ok,5,0.004\n",
+        )
+        .unwrap();
+        let text = "CV 2.4%<!-- = serve/between-runs.csv cv lifecycle=kept -->, \
+                    native 0.4%<!-- = serve/between-runs.csv cv runtime=native lifecycle=- -->\n";
+        let c = check(text, r.path());
+        assert_eq!(
+            (c.numbers, c.mismatches.len()),
+            (2, 0),
+            "{:?}",
+            c.mismatches
+        );
+        let c = check(
+            "CV 2.5%<!-- = serve/between-runs.csv cv lifecycle=kept -->\n",
+            r.path(),
+        );
+        assert_eq!(c.mismatches.len(), 1);
+    }
+
+    #[test]
+    fn bound_verdicts_must_say_what_the_claims_file_says() {
+        let r = reference();
+        std::fs::write(
+            r.path().join("serve/claims.json"),
+            r#"[{"id":"a","verdict":"refuted"},{"id":"b","verdict":"not-measured"}]"#,
+        )
+        .unwrap();
+        let good = "FIFO: **refuted**<!-- verdict serve a -->; B was \
+                    *not measured in this run*<!-- verdict serve b -->.\n";
+        let c = check(good, r.path());
+        assert_eq!(
+            (c.verdicts, c.mismatches.len()),
+            (2, 0),
+            "{:?}",
+            c.mismatches
+        );
+        let bad = "FIFO: **confirmed**<!-- verdict serve a --> and z<!-- verdict serve zz -->\n";
+        let c = check(bad, r.path());
+        assert_eq!(c.mismatches.len(), 2, "{:?}", c.mismatches);
+        assert!(
+            c.mismatches[0].what.contains("says `refuted`"),
+            "{:?}",
+            c.mismatches
+        );
+        assert!(
+            c.mismatches[1].what.contains("no claim `zz`"),
+            "{:?}",
+            c.mismatches
+        );
     }
 
     #[test]
