@@ -166,6 +166,51 @@ fn a_configuration_made_end_to_end_says_how_it_was_made() {
         before,
         std::fs::read_to_string(folder.join("reproduce.json")).unwrap()
     );
+
+    // The report names its run from where it lies, not the partial folder
+    // the run was made in.
+    let report = std::fs::read_to_string(folder.join("report.md")).unwrap();
+    assert!(report.contains("| `.` | hostcall |"), "{report}");
+    assert!(!report.contains(".partial-"), "{report}");
+
+    // --reports rewrites the report from the rows and measures nothing.
+    let rows = std::fs::read(folder.join("results.jsonl")).unwrap();
+    std::fs::remove_file(folder.join("report.md")).unwrap();
+    let assert = harness()
+        .args([
+            "reproduce",
+            "--reports",
+            "--allow-dirty",
+            "--only",
+            "hostcall,paper-micro",
+            "--out",
+        ])
+        .arg(&out)
+        .assert()
+        .success();
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).to_string();
+    assert!(err.contains("hostcall: report rewritten"), "{err}");
+    assert!(err.contains("paper-micro: not made"), "{err}");
+    assert!(folder.join("report.md").is_file());
+    assert_eq!(rows, std::fs::read(folder.join("results.jsonl")).unwrap());
+    // Same binary as made it: no separate report commit.
+    assert_eq!(
+        before,
+        std::fs::read_to_string(folder.join("reproduce.json")).unwrap()
+    );
+    let out = harness()
+        .args([
+            "reproduce",
+            "--reports",
+            "--resume",
+            "--allow-dirty",
+            "--out",
+        ])
+        .arg(tmp.path())
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&out.get_output().stderr).to_string();
+    assert!(err.contains("cannot be used with"), "{err}");
 }
 
 fn read_json(path: &Path) -> Value {

@@ -52,6 +52,11 @@ pub struct Made {
     /// Made with `--smoke` (`--quick` matrices): not a reference.
     #[serde(default)]
     pub smoke: bool,
+    /// The commit whose `harness reproduce --reports` last rewrote the
+    /// folder's report from its rows, when not the commit that measured
+    /// them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_commit: Option<String>,
 }
 
 /// The marker every made folder carries.
@@ -82,6 +87,9 @@ pub fn run(a: &ReproduceArgs) -> Result<ExitCode, Failure> {
     }
     if a.dry_run {
         return dry_run(&exe, &configs, &out);
+    }
+    if a.reports {
+        return reports(&configs, &out);
     }
     std::fs::create_dir_all(&out)
         .map_err(|e| Failure::Usage(format!("cannot create {}: {e}", out.display())))?;
@@ -292,6 +300,70 @@ fn dry_run(exe: &Path, configs: &[&Config], out: &Path) -> Result<ExitCode, Fail
     }
 }
 
+/// `--reports`: every made folder of `configs` gets its report rewritten
+/// from the rows it holds (a matrix's own, a report's inputs'), in plan
+/// order so a report over other folders reads them as they are now.
+/// Nothing is measured; the rows, `between-runs.csv` and what `matrix`
+/// wrote beside them stay as made.
+fn reports(configs: &[&Config], out: &Path) -> Result<ExitCode, Failure> {
+    let font = Path::new(analysis::figures::DEFAULT_FONT);
+    let commit = env!("ABILAB_GIT_COMMIT");
+    let mut failed = Vec::new();
+    for c in configs {
+        let folder = out.join(c.name);
+        let Some(mut m) = made(&folder) else {
+            eprintln!(
+                "{}: not made by `harness reproduce`: no report to rewrite",
+                c.name
+            );
+            continue;
+        };
+        let inputs: Vec<PathBuf> = match c.make {
+            Make::Matrix(_) => vec![folder.clone()],
+            Make::Report(inputs) => inputs.iter().map(|i| out.join(i)).collect(),
+        };
+        let written = analysis::load_all(&inputs)
+            .map_err(|e| e.to_string())
+            .and_then(|runs| {
+                super::report::write(&runs, &folder, font).map_err(|e| match e {
+                    Failure::Usage(e) => e,
+                    Failure::Run(e) => format!("{e:#}"),
+                })
+            })
+            .and_then(|summary| {
+                let trimmed =
+                    trim::trim(&folder, trim::MAX_FILE_BYTES).map_err(|e| format!("{e:#}"))?;
+                for t in trimmed {
+                    if !m.trimmed.contains(&t) {
+                        m.trimmed.push(t);
+                    }
+                }
+                if commit != m.git_commit {
+                    m.report_commit = Some(commit.to_string());
+                }
+                let mut json = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
+                json.push(b'\n');
+                std::fs::write(folder.join(MADE), json).map_err(|e| e.to_string())?;
+                Ok(summary)
+            });
+        match written {
+            Ok(_) => eprintln!("{}: report rewritten", c.name),
+            Err(e) => {
+                eprintln!("{}: failed: {}", c.name, super::one_line(&e));
+                failed.push(c.name);
+            }
+        }
+    }
+    std::fs::write(out.join("INDEX.md"), index(out))
+        .map_err(|e| Failure::Run(anyhow::anyhow!("writing INDEX.md: {e}")))?;
+    if failed.is_empty() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("reproduce --reports: not clean: {}", failed.join(", "));
+        Ok(ExitCode::from(1))
+    }
+}
+
 /// Makes one configuration into `out/<name>`: its child runs into a
 /// partial folder that replaces the old one only once it is complete.
 fn make(exe: &Path, c: &Config, out: &Path, smoke: bool) -> anyhow::Result<Made> {
@@ -351,6 +423,7 @@ fn make(exe: &Path, c: &Config, out: &Path, smoke: bool) -> anyhow::Result<Made>
         exit,
         trimmed,
         smoke,
+        report_commit: None,
     };
     let mut json = serde_json::to_vec_pretty(&m)?;
     json.push(b'\n');
@@ -437,6 +510,7 @@ fn index(out: &Path) -> String {
     );
     let mut total_s = 0.0;
     let mut commits = std::collections::BTreeSet::new();
+    let mut reports = std::collections::BTreeSet::new();
     for c in plan::REFERENCE {
         let cell = |v: &str| v.replace('|', "\\|");
         match made(&out.join(c.name)) {
@@ -447,10 +521,17 @@ fn index(out: &Path) -> String {
                     short(&m.git_commit),
                     if m.git_dirty { " (dirty)" } else { "" }
                 ));
+                if let Some(r) = &m.report_commit {
+                    reports.insert(short(r).to_string());
+                }
                 s.push_str(&format!(
-                    "| `{}/` | {}{} | {} | {} min | {} | {} | `{}` | {} |\n",
+                    "| `{}/` | {}{}{} | {} | {} min | {} | {} | `{}` | {} |\n",
                     c.name,
                     short(&m.git_commit),
+                    m.report_commit
+                        .as_deref()
+                        .map(|r| format!(", report {}", short(r)))
+                        .unwrap_or_default(),
                     if m.smoke { " (smoke)" } else { "" },
                     minutes(m.took_s),
                     c.budget_min,
@@ -479,6 +560,13 @@ fn index(out: &Path) -> String {
             commits.into_iter().collect::<Vec<_>>().join(", ")
         }
     ));
+    if !reports.is_empty() {
+        s.push_str(&format!(
+            "Reports rewritten from the committed rows (`harness reproduce --reports`) at {}: \
+             the rows, `between-runs.csv` and the other files `matrix` wrote are as measured.\n",
+            reports.into_iter().collect::<Vec<_>>().join(", ")
+        ));
+    }
     let strays = strays(out);
     if !strays.is_empty() {
         s.push_str(&format!(
@@ -548,6 +636,7 @@ mod tests {
             exit: 0,
             trimmed: vec!["run-1/results.jsonl: raw replicate times dropped".into()],
             smoke: false,
+            report_commit: None,
         };
         std::fs::create_dir_all(dir.path().join("hostile")).unwrap();
         std::fs::write(
