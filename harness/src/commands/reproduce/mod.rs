@@ -646,7 +646,10 @@ mod tests {
         .unwrap();
         let text = index(dir.path());
         assert!(
-            text.contains("| `hostile/` | 012345678 | 10 min 00 s | 5 min | 0 |"),
+            text.contains(&format!(
+                "| `hostile/` | 012345678 | 10 min 00 s | {} min | 0 |",
+                hostile.budget_min
+            )),
             "{text}"
         );
         assert!(text.contains("| `sim/` | not made |"), "{text}");

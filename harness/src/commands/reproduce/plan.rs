@@ -4,8 +4,9 @@
 //! index and the docs that quote it cannot name different runs.
 //!
 //! Budgets are wall-clock minutes on the reference machine (2-vCPU EPYC
-//! VM, release build with every backend), measured by the run that
-//! produced the committed folders; a step that takes three times its
+//! VM, release build with every backend): one and a half times what the
+//! run that produced the committed folders took (each folder's
+//! `reproduce.json`), rounded up; a step that takes three times its
 //! budget is stopped as hung. `--runs 3` wherever a claim, a verdict or a
 //! comparison in the docs depends on the figure: between-run noise here
 //! exceeds within-run intervals (docs/methodology.md).
@@ -45,7 +46,7 @@ pub const REFERENCE: &[Config] = &[
             "--scenario payload --measure callgrind --runtime wasmtime --abi all \
              --only shape=string --only direction=roundtrip --only lang=rust",
         ),
-        budget_min: 30,
+        budget_min: 48,
         shows: "text round trips 16 B to 1 MiB on every ABI, counted (instructions, data \
                 accesses, simulated misses per call)",
     },
@@ -55,7 +56,7 @@ pub const REFERENCE: &[Config] = &[
             "--measure callgrind --runtime all --abi pair --only loading=preload \
              --only operand=i32 --only handles=owned --only limits=off --only lang=rust",
         ),
-        budget_min: 10,
+        budget_min: 12,
         shows: "the README's sample counted instead of timed, with the anatomy of a call",
     },
     Config {
@@ -66,21 +67,21 @@ pub const REFERENCE: &[Config] = &[
              --only call=typed --only limits=off --only loading=preload --only operand=i32 \
              --only handles=owned --only lang=rust",
         ),
-        budget_min: 7,
+        budget_min: 8,
         shows: "the anatomy of one mul(i32, i32) call per ABI: guest, runtime, host ABI, \
                 harness, std, libc",
     },
     Config {
         name: "footprint",
         make: Make::Matrix("--scenario footprint --runtime all --abi all"),
-        budget_min: 18,
+        budget_min: 27,
         shows: "memory per kept instance with 1 to 10,000 alive, address space, what a drop \
                 gives back",
     },
     Config {
         name: "hostile",
         make: Make::Matrix("--scenario hostile --runtime all"),
-        budget_min: 5,
+        budget_min: 2,
         shows: "the hostile guests on every runtime, each contained (docs/robustness.md)",
     },
     // Timed: nothing else may run on the machine from here.
@@ -109,7 +110,7 @@ pub const REFERENCE: &[Config] = &[
             "--scenario micro --runtime wasmer-cranelift,wasmtime --abi pair,bytemuck,bincode \
              --only operand=i32 --only lang=rust,c --cell-budget 1 --runs 3",
         ),
-        budget_min: 15,
+        budget_min: 7,
         shows: "the paper's micro-benchmark (its three ABIs, every caching, call, loading and \
                 handle mode), on its runtime and on Wasmtime, Rust and the paper-sized C \
                 guest: the micro claims, three processes",
@@ -120,7 +121,7 @@ pub const REFERENCE: &[Config] = &[
             "--scenario micro --runtime wasmer-cranelift,wasmtime --abi pair,bytemuck,bincode \
              --only operand=i32 --only lang=rust,c --host-profile debug --cell-budget 1",
         ),
-        budget_min: 15,
+        budget_min: 18,
         shows: "the same cells with the whole host built at opt-level 0 (the debug host; \
                 built first, minutes): beside paper-micro's release cells, the release-vs-debug \
                 and debug hotload claims (one process: `--runs` and `--host-profile` do not \
@@ -132,7 +133,7 @@ pub const REFERENCE: &[Config] = &[
             "--scenario sim --runtime wasmer-cranelift,wasmtime --abi pair,bytemuck,bincode \
              --only batch=1 --only limits=off --reps 5 --runs 3",
         ),
-        budget_min: 12,
+        budget_min: 10,
         shows: "the paper's simulator (its three ABIs, cached and uncached, one request per \
                 call, hit-ratio sweep) on its runtime and on Wasmtime: the simulator claims, \
                 three processes",
@@ -152,7 +153,7 @@ pub const REFERENCE: &[Config] = &[
              --only caching=cached --only call=typed --only lang=rust,c --only limits=on,off \
              --cell-budget 0.3 --runs 3",
         ),
-        budget_min: 12,
+        budget_min: 8,
         shows: "every ABI (Extism included) on every engine, Rust and C guests, limits on and \
                 off, typed cached calls: the engine and ABI tables, three processes",
     },
@@ -163,7 +164,7 @@ pub const REFERENCE: &[Config] = &[
              --abi pair,bytemuck --only caching=cached --only batch=1,in-guest \
              --only limits=off --only handles=owned --reps 3",
         ),
-        budget_min: 6,
+        budget_min: 2,
         shows: "the paper's Figures 8 and 9 on Wasmer Cranelift and Singlepass and Wasmtime: \
                 every policy per request (batch 1) and replayed inside the guest (in-guest), \
                 the hit-ratio sweep; LLVM, Winch and the interpreters are left out to keep the \
@@ -176,7 +177,7 @@ pub const REFERENCE: &[Config] = &[
              --only limits=off --only policy=lru --only handles=owned --requests 100000 \
              --sweep none --reps 5",
         ),
-        budget_min: 6,
+        budget_min: 1,
         shows: "cost per request against batch size, every ABI that batches",
     },
     Config {
@@ -186,7 +187,7 @@ pub const REFERENCE: &[Config] = &[
              --only batch=1,in-guest --only caching=cached --only limits=off \
              --only handles=owned --sweep none --reps 3 --runs 3",
         ),
-        budget_min: 8,
+        budget_min: 5,
         shows: "every ablation of the simulator beside its default build, per request and in \
                 the guest: how much of the compute gap each change explains, three processes",
     },
@@ -207,7 +208,7 @@ pub const REFERENCE: &[Config] = &[
              --only size=fixed,256B,4KiB,64KiB --only shape=record,string,list \
              --only memory=static --only lang=rust,c --reps 10",
         ),
-        budget_min: 3,
+        budget_min: 1,
         shows: "the C guest against the Rust guest on the payload shapes Bytemuck carries",
     },
     Config {
@@ -216,7 +217,7 @@ pub const REFERENCE: &[Config] = &[
             "--scenario payload --runtime wasmtime --abi all --only shape=string \
              --only direction=roundtrip --only lang=rust",
         ),
-        budget_min: 2,
+        budget_min: 1,
         shows: "the same cells timed",
     },
     Config {
@@ -232,7 +233,7 @@ pub const REFERENCE: &[Config] = &[
             "--runtime all --abi pair --only loading=preload --only operand=i32 \
              --only handles=owned --only limits=off --only lang=rust",
         ),
-        budget_min: 2,
+        budget_min: 1,
         shows: "the same cells timed",
     },
     Config {
@@ -244,26 +245,26 @@ pub const REFERENCE: &[Config] = &[
     Config {
         name: "hostcall",
         make: Make::Matrix("--scenario hostcall --runtime all --reps 30"),
-        budget_min: 4,
+        budget_min: 1,
         shows: "the guest calling imported host functions, against the guest call alone and \
                 native",
     },
     Config {
         name: "threads",
         make: Make::Matrix("--scenario threads --runtime all --abi pair"),
-        budget_min: 6,
+        budget_min: 4,
         shows: "calls per second with 1, 2, 4 and 8 threads on the machine's cores",
     },
     Config {
         name: "phases",
         make: Make::Matrix("--scenario phases --runtime all --abi pair,bytemuck,wit"),
-        budget_min: 10,
+        budget_min: 2,
         shows: "compile (and cached load), instantiate and first call: p50 and p99 per engine",
     },
     Config {
         name: "serve",
         make: Make::Matrix("--scenario serve --runtime all --abi all"),
-        budget_min: 4,
+        budget_min: 2,
         shows: "a request on a fresh instance or a kept one, pooling against on-demand",
     },
     Config {
@@ -272,14 +273,14 @@ pub const REFERENCE: &[Config] = &[
             "--scenario async --runtime wasmtime,wasmtime-winch,wasmtime-pulley --abi pair,wit \
              --protocol fixed --reps 20000 --runs 3",
         ),
-        budget_min: 4,
+        budget_min: 1,
         shows: "call_async beside call, core and component, concurrency support on and off, \
                 three processes",
     },
     Config {
         name: "aftermath",
         make: Make::Matrix("--scenario aftermath --runtime all --abi all"),
-        budget_min: 6,
+        budget_min: 4,
         shows: "small calls after one large message, and the memory the message leaves",
     },
 ];
