@@ -100,11 +100,25 @@ fn value_max(s: &Stacked) -> f64 {
 }
 
 /// A bar's total as written at its end: whole numbers from 10 up, since
-/// counts per call are (nearly) whole.
+/// counts per call are (nearly) whole, and with an SI prefix from 10,000
+/// (`2.23 M`: seven digits at a bar's end are read by counting them).
 fn count(x: f64) -> String {
-    if x >= 10.0 {
+    if x >= 1e4 {
+        crate::units::count_tick(x)
+    } else if x >= 10.0 {
         format!("{x:.0}")
     } else {
         format!("{x:.1}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn totals_read_at_a_glance() {
+        assert_eq!(super::count(233.0), "233");
+        assert_eq!(super::count(24_877.0), "24.9 k");
+        assert_eq!(super::count(2_228_625.0), "2.23 M");
+        assert_eq!(super::count(0.4), "0.4");
     }
 }
