@@ -229,7 +229,14 @@ pub fn sim_summary(cells: &Cells) -> Vec<Block> {
         let mut t = Table::new(header, policies.len());
         let mut native = vec!["native".to_string(), String::new(), "ns/req".into()];
         for p in &policies {
-            let n = at.iter().find(|c| c.is_native() && c.is("policy", p));
+            // The default build's native: an ablated one (`ablation=heap`)
+            // is the yardstick of its own cells only, which carry their
+            // ratio to it.
+            let n = at.iter().find(|c| {
+                c.is_native()
+                    && c.is("policy", p)
+                    && c.factor("ablation").is_none_or(|a| a == "none")
+            });
             native.push(n.map_or("-".into(), |c| pm(c)));
         }
         t.rows.push(native);
@@ -352,6 +359,29 @@ mod tests {
     use super::*;
     use crate::load::Run;
     use crate::testutil::{info, row};
+
+    #[test]
+    fn the_sim_summary_names_the_default_builds_native() {
+        let f = |ablation| {
+            vec![
+                ("policy", "lfu"),
+                ("cache-size", "4MiB"),
+                ("ablation", ablation),
+            ]
+        };
+        let records = vec![
+            row("sim", "native", "native", &f("kept"), 26.5),
+            row("sim", "native", "native", &f("none"), 31.3),
+            row("sim", "wasmtime", "pair", &f("none"), 60.0),
+        ];
+        let cells = Cells::build(&[Run {
+            dir: "x".into(),
+            info: info("sim"),
+            records,
+        }]);
+        let text = crate::report::doc::markdown(&sim_summary(&cells));
+        assert!(text.contains("| native |  | ns/req | 31.3"), "{text}");
+    }
 
     #[test]
     fn the_micro_summary_shows_one_guest_language() {
