@@ -355,6 +355,10 @@ pub fn counted(mut r: Record, anatomy: &[(&str, f64)]) -> Record {
     }
     r.replicate_s.clear();
     r.anatomy = anatomy.iter().map(|(k, v)| (k.to_string(), *v)).collect();
+    // Three replicates, the last 2.5 instructions per call over the others.
+    let total: f64 = anatomy.iter().map(|(_, v)| v).sum();
+    let n = (total * r.calls as f64) as u64;
+    r.replicate_instructions = vec![n, n, n + r.calls * 5 / 2];
     r.counts = Some(crate::data::CountsPerCall {
         instructions: anatomy.iter().map(|(_, v)| v).sum(),
         data_reads: 0.0,

@@ -35,10 +35,35 @@ pub const APART: f64 = 8.0;
 /// The figure's name when nothing is split.
 const NAME: &str = "anatomy";
 
-const CAPTION: &str = "Counts are Callgrind's, from the median replicate, and deterministic \
-                       (a cell's replicates agree to under 0.1 instruction per call in the \
-                       release reference runs), so there are no whiskers; an instruction is \
-                       not a nanosecond (docs/methodology.md § Two measures).";
+/// What the counts are, with how far the replicates of `rows` were
+/// apart: measured per figure, since a large payload through Extism
+/// differs by hundreds of instructions per call where a micro call
+/// differs by none.
+fn caption_tail(rows: &[&Record]) -> String {
+    let spread = rows
+        .iter()
+        .filter(|r| r.calls > 0 && r.replicate_instructions.len() > 1)
+        .map(|r| {
+            let (lo, hi) = r
+                .replicate_instructions
+                .iter()
+                .fold((u64::MAX, 0), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+            (hi - lo) as f64 / r.calls as f64
+        })
+        .fold(None, |m: Option<f64>, x| Some(m.map_or(x, |m| m.max(x))));
+    let agree = match spread {
+        Some(s) => format!(
+            "the replicates of these cells differ by at most {} instructions per call, so \
+             there are no whiskers",
+            crate::units::count_tick(s)
+        ),
+        None => "one replicate per cell".to_string(),
+    };
+    format!(
+        "Counts are Callgrind's, from the median replicate ({agree}); an instruction is not a \
+         nanosecond (docs/methodology.md § Two measures)."
+    )
+}
 
 /// Plans the anatomy figures of `rows`, the counted ok rows (one per cell;
 /// [`crate::counted`]). Nothing without counted rows: a timed run has no
@@ -116,12 +141,13 @@ pub fn plan(rows: &[&Record], p: &mut Plan) {
                 "Each counted cell's instructions per call{on}, split by where they were \
                  spent: `guest-code` is what the runtime compiled, `runtime` its own crates, \
                  `host-abi` the ABI's host code, `harness` the timed loop, and `rust-std` and \
-                 `libc` are counted apart from whichever of these called them. {}{CAPTION}",
+                 `libc` are counted apart from whichever of these called them. {}{}",
                 if natives.is_empty() {
                     ""
                 } else {
                     "The native call is one grey bar: all of it is the work itself. "
-                }
+                },
+                caption_tail(&kept)
             );
             if !apart.is_empty() {
                 let shown = varying(&apart);
@@ -150,7 +176,8 @@ pub fn plan(rows: &[&Record], p: &mut Plan) {
                 );
                 let caption = format!(
                     "The cells over {APART}× the median bar of `{name}`, on an axis of their \
-                     own; the same parts in the same colours. {CAPTION}"
+                     own; the same parts in the same colours. {}",
+                    caption_tail(&apart)
                 );
                 let large = figure(&format!("{name}-large"), title, &series, &apart);
                 p.add(COUNTED, caption, large);
