@@ -482,14 +482,7 @@ fn eval(query: &str, runs: &mut Runs) -> Result<(f64, Base), String> {
         "min" => values[0],
         "max" => values[values.len() - 1],
         "mean" => values.iter().sum::<f64>() / values.len() as f64,
-        "median" => {
-            let n = values.len();
-            if n % 2 == 1 {
-                values[n / 2]
-            } else {
-                (values[n / 2 - 1] + values[n / 2]) / 2.0
-            }
-        }
+        "median" => crate::stats::median(values).unwrap_or(f64::NAN),
         other => return Err(format!("unknown aggregate `{other}`")),
     };
     Ok((v, unit.unwrap_or_else(|| base(field))))
@@ -528,14 +521,7 @@ fn eval_compare(words: Vec<&str>, reference: &Path) -> Result<(f64, Base), Strin
         }
         "min(change)" => changes[0],
         "max(change)" => changes[changes.len() - 1],
-        "median(change)" => {
-            let k = changes.len();
-            if k % 2 == 1 {
-                changes[k / 2]
-            } else {
-                (changes[k / 2 - 1] + changes[k / 2]) / 2.0
-            }
-        }
+        "median(change)" => crate::stats::median(changes).unwrap_or(f64::NAN),
         other => return Err(format!("compare: unknown `{other}`")),
     };
     Ok((v, Base::Plain))

@@ -294,20 +294,7 @@ pub fn tabled(g: &Group) -> bool {
     g.status() != Status::Unsupported
 }
 
-/// The median of `v` (`None` when empty).
-pub fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.retain(|x| x.is_finite());
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    })
-}
+pub use crate::stats::median;
 
 /// How a cell that did not measure reads in a table: its error class
 /// (`pool-full`, `trap`...), `unsupported`, or `-` when absent.
