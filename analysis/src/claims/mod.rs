@@ -428,22 +428,12 @@ struct Spread {
 }
 
 fn spread(v: &[f64]) -> Option<Spread> {
-    if v.is_empty() {
-        return None;
-    }
-    let mut s = v.to_vec();
-    s.sort_by(f64::total_cmp);
-    let n = s.len();
-    let median = if n % 2 == 1 {
-        s[n / 2]
-    } else {
-        (s[n / 2 - 1] + s[n / 2]) / 2.0
-    };
+    let median = crate::stats::median(v.to_vec())?;
     Some(Spread {
-        n,
-        min: s[0],
+        n: v.len(),
+        min: v.iter().copied().fold(f64::INFINITY, f64::min),
         median,
-        max: s[n - 1],
+        max: v.iter().copied().fold(f64::NEG_INFINITY, f64::max),
     })
 }
 

@@ -338,12 +338,8 @@ fn reports(configs: &[&Config], out: &Path) -> Result<ExitCode, Failure> {
                         m.trimmed.push(t);
                     }
                 }
-                if commit != m.git_commit {
-                    m.report_commit = Some(commit.to_string());
-                }
-                let mut json = serde_json::to_vec_pretty(&m).map_err(|e| e.to_string())?;
-                json.push(b'\n');
-                std::fs::write(folder.join(MADE), json).map_err(|e| e.to_string())?;
+                m.report_commit = (commit != m.git_commit).then(|| commit.to_string());
+                record(&folder, &m).map_err(|e| e.to_string())?;
                 Ok(summary)
             });
         match written {
@@ -425,9 +421,7 @@ fn make(exe: &Path, c: &Config, out: &Path, smoke: bool) -> anyhow::Result<Made>
         smoke,
         report_commit: None,
     };
-    let mut json = serde_json::to_vec_pretty(&m)?;
-    json.push(b'\n');
-    std::fs::write(partial.join(MADE), json)?;
+    record(&partial, &m)?;
     if folder.exists() {
         let old = out.join(format!(".old-{}", c.name.replace('/', "+")));
         if old.exists() {
@@ -490,6 +484,13 @@ fn remove_locks(dir: &Path) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Writes `m` as `folder`'s `reproduce.json`.
+fn record(folder: &Path, m: &Made) -> std::io::Result<()> {
+    let mut json = serde_json::to_vec_pretty(m)?;
+    json.push(b'\n');
+    std::fs::write(folder.join(MADE), json)
 }
 
 /// The folder's `reproduce.json`, if it has a readable one.
